@@ -1,0 +1,83 @@
+"""What every document contributes whatever its genre: its own node and its source spans."""
+
+from __future__ import annotations
+
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, SKOS, XSD
+
+from mappings.gazetteer import Gazetteer
+from mappings.iris import HGV, Iris
+from mappings.source import SourceDocument, SourceError
+
+LANGUAGES = {"zh": URIRef("http://id.loc.gov/vocabulary/iso639-1/zh")}
+
+
+def document_iri(iris: Iris, doc: SourceDocument) -> URIRef:
+    return iris.doc(doc.slug)
+
+
+def document_graph(doc: SourceDocument, gaz: Gazetteer, iris: Iris) -> Graph:
+    """The document node: title, number, issuer, date, plan year, full text, meeting and speaker."""
+    g = Graph()
+    d = document_iri(iris, doc)
+    m = doc.meta
+    issuer = gaz.agency(m["issuer"])
+    if issuer is None:
+        raise SourceError(f"{doc.meta_path}: issuer '{m['issuer']}' is not in the agency gazetteer")
+    g.add((d, RDF.type, HGV[doc.kind]))
+    g.add((d, DCTERMS.title, Literal(m["title_zh"], lang="zh")))
+    g.add((d, RDFS.label, Literal(m["title_zh"], lang="zh")))
+    if "title_en" in m:
+        g.add((d, DCTERMS.title, Literal(m["title_en"], lang="en")))
+        g.add((d, RDFS.label, Literal(m["title_en"], lang="en")))
+    if "number" in m:
+        g.add((d, HGV.documentNumber, Literal(m["number"])))
+    g.add((d, DCTERMS.identifier, Literal(m.get("number", doc.slug))))
+    g.add((d, DCTERMS.publisher, iris.agency(issuer.slug)))
+    g.add((d, DCTERMS.issued, Literal(doc.date.isoformat(), datatype=XSD.date)))
+    g.add((d, HGV.planYear, Literal(str(m["plan_year"]), datatype=XSD.gYear)))
+    if "review_year" in m:
+        g.add((d, HGV.reviewYear, Literal(str(m["review_year"]), datatype=XSD.gYear)))
+    g.add((d, DCTERMS.language, LANGUAGES.get(m["language"], Literal(m["language"]))))
+    g.add((d, HGV.sourceFile, Literal(m["file"])))
+    g.add((d, HGV.fullText, Literal(doc.text)))
+    for key in ("meeting_zh", "meeting_en"):
+        if key in m:
+            g.add((d, HGV.meeting, Literal(m[key], lang=key[-2:])))
+    if "speaker_zh" in m:
+        person = iris("person/" + _person_slug(m.get("speaker_en", m["speaker_zh"])))
+        g.add((d, HGV.speaker, person))
+        g.add((person, RDF.type, HGV.Person))
+        for lang in ("zh", "en"):
+            if f"speaker_{lang}" in m:
+                g.add((person, RDFS.label, Literal(m[f"speaker_{lang}"], lang=lang)))
+                g.add((person, FOAF.name, Literal(m[f"speaker_{lang}"], lang=lang)))
+            if f"speaker_office_{lang}" in m:
+                g.add((person, HGV.office, Literal(m[f"speaker_office_{lang}"], lang=lang)))
+    return g
+
+
+def add_span(g: Graph, iris: Iris, doc: SourceDocument, start: int, end: int) -> URIRef:
+    """The source span node for ``doc.text[start:end]`` (offsets into the file as stored)."""
+    if not 0 <= start < end <= len(doc.text):
+        raise SourceError(f"{doc.where(start)}: bad span {start}-{end}")
+    s = iris.span(doc.slug, start, end)
+    g.add((s, RDF.type, HGV.SourceSpan))
+    g.add((s, HGV.inDocument, iris.doc(doc.slug)))
+    g.add((s, HGV.startOffset, Literal(start, datatype=XSD.integer)))
+    g.add((s, HGV.endOffset, Literal(end, datatype=XSD.integer)))
+    g.add((s, HGV.exactText, Literal(doc.text[start:end])))
+    return s
+
+
+def add_labels(g: Graph, node: URIRef, zh: str, en: str | None = None) -> None:
+    """rdfs:label and skos:prefLabel in Chinese (and English when known)."""
+    for text, lang in ((zh, "zh"), (en, "en")):
+        if text:
+            g.add((node, RDFS.label, Literal(text, lang=lang)))
+            g.add((node, SKOS.prefLabel, Literal(text, lang=lang)))
+
+
+def _person_slug(name: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split())
+

@@ -1,0 +1,76 @@
+"""Source documents: the text files under ``data/sources/`` with the metadata the build reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+SOURCES_DIR = DATA_DIR / "sources"
+
+REQUIRED = ("file", "kind", "slug", "title_zh", "issuer", "date", "plan_year", "language")
+
+
+class SourceError(ValueError):
+    """A source or data file is unusable; the message names the file (and line where known)."""
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """One document: its metadata (the ``.toml`` beside it) and its text exactly as stored."""
+
+    meta_path: Path
+    path: Path
+    text: str
+    meta: dict = field(hash=False)
+
+    @property
+    def kind(self) -> str:
+        return self.meta["kind"]
+
+    @property
+    def slug(self) -> str:
+        return self.meta["slug"]
+
+    @property
+    def date(self) -> dt.date:
+        return self.meta["date"]
+
+    def line_of(self, offset: int) -> int:
+        """1-based line number of a character offset, for error messages."""
+        return self.text.count("\n", 0, offset) + 1
+
+    def where(self, offset: int) -> str:
+        """``file:line`` of a character offset."""
+        return f"{self.path}:{self.line_of(offset)}"
+
+
+def load_document(meta_path: Path) -> SourceDocument:
+    """Read one metadata file and the text it names; raise :class:`SourceError` naming the file."""
+    try:
+        meta = tomllib.loads(meta_path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise SourceError(f"{meta_path}: not valid TOML: {e}") from e
+    missing = [k for k in REQUIRED if k not in meta]
+    if missing:
+        raise SourceError(f"{meta_path}: missing metadata keys: {', '.join(missing)}")
+    if not isinstance(meta["date"], dt.date):
+        raise SourceError(f"{meta_path}: 'date' must be a TOML date (YYYY-MM-DD)")
+    path = meta_path.parent / meta["file"]
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise SourceError(f"{meta_path}: cannot read source file {path}: {e.strerror}") from e
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise SourceError(f"{path}:{line}: not UTF-8 text ({e.reason})") from e
+    return SourceDocument(meta_path=meta_path, path=path, text=text, meta=meta)
+
+
+def load_documents(sources_dir: Path = SOURCES_DIR) -> list[SourceDocument]:
+    """Every document with a ``.toml`` metadata file in ``sources_dir``, in file-name order."""
+    return [load_document(p) for p in sorted(sources_dir.glob("*.toml"))]
