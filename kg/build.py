@@ -1,0 +1,261 @@
+"""The build: sources → mappings → named graphs → shapes → dumps → Oxigraph store → publish.
+
+A release is a directory under ``kg/build/releases/``; ``kg/build/current`` is a symlink to the
+published one. Everything is written aside first and the symlink is swapped with one atomic
+``rename``, so a build that fails (bad source, unknown agency, shape violation, killed process)
+leaves the last published release exactly as it was, and a reader resolving ``current`` sees
+either the old or the new release, never a mix.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyoxigraph import RdfFormat, Store
+from rdflib import Graph, URIRef
+
+from kg.dataset import DUMP_FILES, dataset_graph
+from mappings.document import document_graph
+from mappings.gazetteer import GAZETTEER_DIR, Gazetteer, gazetteer_graph
+from mappings.iris import PREFIXES, Iris, current
+from mappings.source import SOURCES_DIR, SourceDocument, SourceError, load_documents
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD_DIR = ROOT / "kg" / "build"
+ONTOLOGY_TTL = ROOT / "ontology" / "henan-gov.ttl"
+KEEP_RELEASES = 3
+
+Mapper = Callable[..., Graph]
+"""``mapper(doc, gazetteer, iris, allow_unresolved=False) -> Graph``: one per document kind."""
+
+
+class ValidationFailed(Exception):
+    """The assembled graph violates the shapes; it was not published."""
+
+    def __init__(self, result) -> None:
+        super().__init__(f"the graph violates the shapes ({result.violations} violations); nothing was published")
+        self.result = result
+
+
+def mapper_for(kind: str) -> Mapper:
+    """The mapping function for a document kind (the ``kind`` of its metadata file)."""
+    if kind == "TaskAssignmentNotice":
+        from mappings.notice import map_notice
+
+        return map_notice
+    if kind == "GovernmentWorkReport":
+        from mappings.report import map_report
+
+        return map_report
+    raise SourceError(f"no mapping for document kind '{kind}' (TaskAssignmentNotice, GovernmentWorkReport)")
+
+
+def reference_graph(gaz: Gazetteer, iris: Iris) -> Graph:
+    """Agencies, places, indicators, units, projects and COFOG: what documents share."""
+    from mappings.cofog import cofog_graph
+    from mappings.indicators import indicator_graph, unit_graph
+    from mappings.mentions import project_graph
+
+    g = gazetteer_graph(gaz, iris)
+    for part in (indicator_graph(iris), unit_graph(iris), project_graph(iris), cofog_graph(iris)):
+        g += part
+    return g
+
+
+def ontology_graph() -> Graph:
+    return Graph().parse(ONTOLOGY_TTL, format="turtle")
+
+
+def assemble(
+    sources_dir: Path = SOURCES_DIR,
+    gazetteer_dir: Path = GAZETTEER_DIR,
+    iris: Iris | None = None,
+    allow_unresolved: bool = False,
+) -> dict[URIRef, Graph]:
+    """Every named graph of the knowledge graph except the dataset description, by graph IRI."""
+    iris = iris or current()
+    gaz = Gazetteer.load(gazetteer_dir)
+    graphs = {iris.graph("ontology"): ontology_graph(), iris.graph("reference"): reference_graph(gaz, iris)}
+    for doc in load_documents(sources_dir):
+        g = document_graph(doc, gaz, iris)
+        g += mapper_for(doc.kind)(doc, gaz, iris, allow_unresolved=allow_unresolved)
+        graphs[iris.graph(doc.slug)] = g
+    return graphs
+
+
+def union(graphs: dict[URIRef, Graph]) -> Graph:
+    """All named graphs merged into one rdflib graph (for validation and Turtle)."""
+    u = Graph()
+    for prefix, ns in PREFIXES.items():
+        u.bind(prefix, ns)
+    for g in graphs.values():
+        u += g
+    return u
+
+
+def sorted_triples(g: Graph) -> list[str]:
+    """The graph's N-Triples lines, sorted: the deterministic form every dump is built from."""
+    text = g.serialize(format="nt", encoding="utf-8").decode("utf-8")
+    return sorted(line for line in text.splitlines() if line.strip())
+
+
+def nquads(graphs: dict[URIRef, Graph]) -> list[str]:
+    """Sorted N-Quads lines of all named graphs."""
+    lines: list[str] = []
+    for name, g in graphs.items():
+        suffix = f" <{name}> ."
+        lines.extend(line[: -len(" .")] + suffix for line in sorted_triples(g))
+    return sorted(lines)
+
+
+def checksum(lines: list[str]) -> str:
+    """SHA-256 of sorted N-Quads lines: equal graphs give equal checksums."""
+    h = hashlib.sha256()
+    for line in lines:
+        h.update(line.encode("utf-8") + b"\n")
+    return h.hexdigest()
+
+
+@dataclass
+class Release:
+    """What one build produced; ``path`` is the published directory."""
+
+    path: Path
+    checksum: str
+    triples: int
+    quads: int
+    graphs: dict[str, int] = field(default_factory=dict)
+    validation: object | None = None
+
+
+def write_release(graphs: dict[URIRef, Graph], out: Path, iris: Iris) -> Release:
+    """Write dumps, manifest and the on-disk store of ``graphs`` into the empty directory ``out``."""
+    content_sum = checksum(nquads(graphs))
+    counts = {str(name): len(g) for name, g in sorted(graphs.items())}
+    graphs = {**graphs, iris.graph("dataset"): dataset_graph(graphs, iris, content_sum)}
+    quads = nquads(graphs)
+    u = union(graphs)
+    triples = sorted(set(sorted_triples(u)))
+    _write_text(out / DUMP_FILES["nquads"], quads)
+    _write_text(out / DUMP_FILES["ntriples"], triples)
+    (out / DUMP_FILES["turtle"]).write_bytes(u.serialize(format="turtle", encoding="utf-8"))
+    for name in DUMP_FILES.values():
+        _gzip(out / name)
+    (out / "void.ttl").write_bytes(graphs[iris.graph("dataset")].serialize(format="turtle", encoding="utf-8"))
+    shutil.copyfile(ONTOLOGY_TTL, out / "ontology.ttl")
+    _write_ontology_html(out / "ontology.html")
+    store = Store(str(out / "store"))
+    store.bulk_load(path=str(out / DUMP_FILES["nquads"]), format=RdfFormat.N_QUADS)
+    store.flush()
+    del store
+    release = Release(out, content_sum, len(triples), len(quads), counts)
+    manifest = {
+        "checksum": content_sum,
+        "triples": len(triples),
+        "quads": len(quads),
+        "graphs": counts,
+        "base": iris.base,
+        "dumps": sorted([*DUMP_FILES.values(), *(n + ".gz" for n in DUMP_FILES.values())]),
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return release
+
+
+def _write_text(path: Path, lines: list[str]) -> None:
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+
+
+def _gzip(path: Path) -> None:
+    """``path.gz`` with no timestamp or name in the header, so that it is byte-identical too."""
+    with path.open("rb") as src, open(str(path) + ".gz", "wb") as raw:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
+            shutil.copyfileobj(src, gz)
+
+
+def _write_ontology_html(path: Path) -> None:
+    from ontology.docs import render_html
+
+    path.write_text(render_html(ONTOLOGY_TTL), encoding="utf-8")
+
+
+def publish(staging: Path, build_dir: Path) -> Path:
+    """Move a finished release into place and swap ``current`` to it atomically."""
+    releases = build_dir / "releases"
+    releases.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    n = 1
+    while (final := releases / f"{stamp}-{n:03d}").exists():
+        n += 1
+    staging.rename(final)
+    link_tmp = build_dir / f".current-{os.getpid()}"
+    link_tmp.unlink(missing_ok=True)
+    link_tmp.symlink_to(Path("releases") / final.name)
+    os.replace(link_tmp, build_dir / "current")
+    _prune(releases, keep=final)
+    return final
+
+
+def _prune(releases: Path, keep: Path) -> None:
+    """Delete all but the newest few releases (never the one just published)."""
+    old = sorted((p for p in releases.iterdir() if p.is_dir() and p != keep), key=lambda p: p.name)
+    for p in old[: max(0, len(old) - (KEEP_RELEASES - 1))]:
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def build(
+    build_dir: Path = BUILD_DIR,
+    sources_dir: Path = SOURCES_DIR,
+    gazetteer_dir: Path = GAZETTEER_DIR,
+    iris: Iris | None = None,
+    allow_unresolved: bool = False,
+    validate: Callable[[Graph], object] | None = None,
+) -> Release:
+    """Build, validate and publish; on any failure the published release is left untouched.
+
+    :raises SourceError: a source or gazetteer file is unusable (the message says where).
+    :raises ValidationFailed: the graph violates the shapes.
+    """
+    iris = iris or current()
+    if validate is None:
+        from shapes.validate import validate
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with (build_dir / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _clean_staging(build_dir)
+        graphs = assemble(sources_dir, gazetteer_dir, iris, allow_unresolved)
+        result = validate(union(graphs))
+        if not getattr(result, "conforms", True):
+            raise ValidationFailed(result)
+        staging = build_dir / f".staging-{os.getpid()}"
+        staging.mkdir()
+        try:
+            release = write_release(graphs, staging, iris)
+            release.path = publish(staging, build_dir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        release.validation = result
+        return release
+
+
+def _clean_staging(build_dir: Path) -> None:
+    """Remove what killed builds left behind (we hold the lock, so none is running)."""
+    for p in build_dir.glob(".staging-*"):
+        shutil.rmtree(p, ignore_errors=True)
+    for p in build_dir.glob(".current-*"):
+        p.unlink(missing_ok=True)
+
+
+def current_release(build_dir: Path = BUILD_DIR) -> Path | None:
+    """The published release directory, resolved once (so later swaps do not affect the caller)."""
+    link = build_dir / "current"
+    return link.resolve() if link.exists() else None

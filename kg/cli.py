@@ -1,0 +1,133 @@
+"""``henan-kg``: build, validate, serve and query the knowledge graph.
+
+Exit status: 0 ok, 1 the graph violates the shapes, 2 bad usage or bad input (the message names
+the file and line, the task or the query).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kg.build import BUILD_DIR, ValidationFailed, current_release
+from mappings.source import SourceError
+
+EXIT_INVALID = 1
+EXIT_BAD_INPUT = 2
+
+
+class BadInput(click.ClickException):
+    """Bad input: a source, gazetteer or RDF file, or a query. Exits 2 like a usage error."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """The Henan government work documents as a knowledge graph with a SPARQL endpoint."""
+
+
+@cli.command()
+@click.option("--out", "build_dir", type=click.Path(file_okay=False, path_type=Path), default=BUILD_DIR,
+              show_default=True, help="Build directory; the release is published as OUT/current.")
+@click.option("--sources", "sources_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="Directory of source documents with their .toml metadata.")
+@click.option("--gazetteer", "gazetteer_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="Directory of gazetteer CSV files (agencies, regions, …).")
+@click.option("--allow-unresolved", is_flag=True,
+              help="Keep unknown unit names as unresolved agencies instead of failing (exploratory runs).")
+def build(build_dir: Path, sources_dir: Path | None, gazetteer_dir: Path | None, allow_unresolved: bool) -> None:
+    """Map the sources, validate the graph, write dumps and the store, publish atomically."""
+    from kg import build as b
+
+    kwargs = {k: v for k, v in (("sources_dir", sources_dir), ("gazetteer_dir", gazetteer_dir)) if v}
+    try:
+        release = b.build(build_dir, allow_unresolved=allow_unresolved, **kwargs)
+    except SourceError as e:
+        raise BadInput(str(e)) from e
+    except ValidationFailed as e:
+        click.echo(e.result.summary(), err=True)
+        click.echo(f"error: {e}", err=True)
+        sys.exit(EXIT_INVALID)
+    warnings = getattr(release.validation, "warnings", 0)
+    click.echo(f"published {release.path} ({release.triples} triples, {release.quads} quads, "
+               f"{len(release.graphs) + 1} graphs, {warnings} shape warnings, checksum {release.checksum[:16]})")
+
+
+@cli.command()
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the SHACL report (Turtle); default FILE.shacl-report.ttl.")
+def validate(file: Path | None, report_path: Path | None) -> None:
+    """Validate FILE (any RDF file), or else the published graph, or else a fresh in-memory build."""
+    from shapes.validate import validate as run, validate_file
+
+    try:
+        if file is None and (rel := current_release()) is not None:
+            file = rel / "henan-kg.nq"
+        if file is not None:
+            if not file.exists():
+                raise BadInput(f"{file}: no such file")
+            click.echo(f"validating {file}")
+            result = validate_file(file)
+            report_path = report_path or file.with_name(file.name + ".shacl-report.ttl")
+        else:
+            from kg.build import assemble, union
+
+            click.echo("no published graph: validating a fresh build of the sources")
+            result = run(union(assemble()))
+            report_path = report_path or BUILD_DIR / "shacl-report.ttl"
+    except (SourceError, ValueError, SyntaxError) as e:
+        raise BadInput(str(e)) from e
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    report_path.write_bytes(result.report.serialize(format="turtle", encoding="utf-8"))
+    click.echo(result.summary())
+    click.echo(f"report written to {report_path}")
+    if not result.conforms:
+        sys.exit(EXIT_INVALID)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", default=None, type=int, help="gunicorn worker processes (default: 2 × cores).")
+@click.option("--dev", is_flag=True, help="Flask's own development server instead of gunicorn.")
+def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
+    """Serve the published graph over the SPARQL 1.1 Protocol (and the query page)."""
+    if current_release() is None:
+        raise BadInput("no published graph: run `henan-kg build` first")
+    from endpoint.serve import serve as run
+
+    run(host=host, port=port, workers=workers, dev=dev)
+
+
+@cli.command()
+@click.argument("sparql")
+@click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "json", "xml", "turtle", "ntriples"]),
+              default="tsv", show_default=True, help="Result format.")
+def query(sparql: str, fmt: str) -> None:
+    """Run one SPARQL query (text, or @FILE) on the published store, read-only; print the results."""
+    from kg.query import QueryError, run_query
+
+    rel = current_release()
+    if rel is None:
+        raise BadInput("no published graph: run `henan-kg build` first")
+    if sparql.startswith("@"):
+        try:
+            sparql = Path(sparql[1:]).read_text(encoding="utf-8")
+        except OSError as e:
+            raise BadInput(f"{sparql[1:]}: {e.strerror}") from e
+    try:
+        sys.stdout.buffer.write(run_query(rel / "store", sparql, fmt))
+    except QueryError as e:
+        raise BadInput(str(e)) from e
+
+
+def main() -> None:
+    cli(prog_name="henan-kg")
+
+
+if __name__ == "__main__":
+    main()
