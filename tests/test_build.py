@@ -1,0 +1,127 @@
+"""The build publishes a complete, deterministic release, or nothing at all."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Store
+
+from kg import build as b
+from mappings.source import DATA_DIR, SourceError
+
+DUMPS = ["henan-kg.nq", "henan-kg.nt", "henan-kg.ttl", "henan-kg.nq.gz", "henan-kg.nt.gz",
+         "henan-kg.ttl.gz", "void.ttl", "manifest.json"]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def snapshot(build_dir: Path) -> dict[str, bytes]:
+    """The published release as bytes, to prove a failed build changed nothing."""
+    rel = b.current_release(build_dir)
+    assert rel is not None
+    out = {"current": os.readlink(build_dir / "current").encode()}
+    out.update({name: (rel / name).read_bytes() for name in DUMPS})
+    return out
+
+
+def ask(store: Store, query: str):
+    return store.query(query, use_default_graph_as_union=True)
+
+
+def test_release_layout(release: b.Release) -> None:
+    manifest = json.loads((release.path / "manifest.json").read_text())
+    assert manifest["checksum"] == release.checksum and len(release.checksum) == 64
+    assert manifest["quads"] == len((release.path / "henan-kg.nq").read_text().splitlines())
+    for name in DUMPS + ["ontology.ttl", "ontology.html"]:
+        assert (release.path / name).stat().st_size > 0, name
+    store = Store.read_only(str(release.path / "store"))
+    assert len(store) == manifest["quads"]
+
+
+def test_store_holds_documents_ontology_regions_agencies(release: b.Release) -> None:
+    store = Store.read_only(str(release.path / "store"))
+    prefix = "PREFIX hgv: <https://w3id.org/henan-gov/def#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+    numbers = {s["n"].value for s in ask(store, prefix + "SELECT ?n WHERE { ?d hgv:documentNumber ?n }")}
+    assert numbers == {"豫政〔2026〕4号"}
+    assert ask(store, prefix + "ASK { ?d a hgv:GovernmentWorkReport ; hgv:speaker ?p }")
+    assert ask(store, prefix + "ASK { GRAPH <https://w3id.org/henan-gov/id/graph/ontology> "
+                               "{ hgv:Task a <http://www.w3.org/2002/07/owl#Class> } }")
+    zz = list(ask(store, prefix + "SELECT ?w WHERE { ?r hgv:adminCode '410100' ; skos:exactMatch ?w }"))
+    assert [s["w"].value for s in zz] == ["http://www.wikidata.org/entity/Q30340"]
+    cities = list(ask(store, prefix + "SELECT (COUNT(?g) AS ?n) WHERE { ?g a hgv:MunicipalGovernment ; hgv:governs ?r }"))
+    assert int(cities[0]["n"].value) == 17
+
+
+def test_two_builds_are_byte_identical(release: b.Release, tmp_path: Path) -> None:
+    again = b.build(tmp_path / "again")
+    for name in DUMPS:
+        assert (again.path / name).read_bytes() == (release.path / name).read_bytes(), name
+
+
+def test_unknown_agency_fails_and_keeps_last_release(published: Path, tmp_path: Path) -> None:
+    sources = tmp_path / "sources"
+    shutil.copytree(DATA_DIR / "sources", sources)
+    notice = sources / "henan-2026-key-tasks-notice.txt"
+    text = notice.read_text(encoding="utf-8")
+    bad = "75. 深化零基预算改革，完善绩效管理全链条机制。（省财政厅牵头负责）"
+    assert bad in text
+    notice.write_text(text.replace(bad, bad.replace("财政厅", "虚构厅")), encoding="utf-8")
+    before = snapshot(published)
+    with pytest.raises(SourceError) as err:
+        b.build(published, sources_dir=sources)
+    assert "虚构厅" in str(err.value) and "75" in str(err.value)
+    assert snapshot(published) == before
+
+
+def test_shape_violation_is_not_published(published: Path) -> None:
+    class Failed:
+        conforms = False
+        violations = 1
+        warnings = 0
+
+        def summary(self) -> str:
+            return "1 violation"
+
+    before = snapshot(published)
+    with pytest.raises(b.ValidationFailed):
+        b.build(published, validate=lambda g: Failed())
+    assert snapshot(published) == before
+
+
+KILLED_BUILD = """
+import sys, time, pyoxigraph
+from pathlib import Path
+import kg.build as b
+def stuck(self, *a, **k):
+    Path(sys.argv[2]).write_text("loading")
+    time.sleep(600)
+pyoxigraph.Store.bulk_load = stuck
+b.build(Path(sys.argv[1]))
+"""
+
+
+def test_killed_build_leaves_last_release_and_next_build_cleans_up(published: Path, tmp_path: Path) -> None:
+    before = snapshot(published)
+    flag = tmp_path / "loading"
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_BUILD, str(published), str(flag)], cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 300
+        while not flag.exists():
+            assert proc.poll() is None, "the build ended before it reached the store"
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        assert list(published.glob(".staging-*")), "the killed build was writing aside"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert snapshot(published) == before
+    b.build(published)
+    assert not list(published.glob(".staging-*"))
+    assert snapshot(published)["henan-kg.nq"] == before["henan-kg.nq"]
