@@ -17,7 +17,10 @@ class QueryError(ValueError):
 
 def run_query(store_path: Path, sparql: str, fmt: str = "tsv") -> bytes:
     """Evaluate ``sparql`` over the union of the named graphs and serialise the result."""
-    store = Store.read_only(str(store_path))
+    try:
+        store = Store.read_only(str(store_path))
+    except OSError as e:
+        raise QueryError(f"cannot open the store at {store_path}: {e}") from e
     try:
         result = store.query(sparql, use_default_graph_as_union=True)
     except SyntaxError as e:

@@ -1,0 +1,128 @@
+"""``henan-kg``: exit 0 for good input, 1 for shape violations, 2 for bad usage or input naming where."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mappings.source import DATA_DIR
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def henan_kg(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "kg.cli", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=600)
+
+
+@pytest.mark.parametrize("command", [[], ["build"], ["validate"], ["serve"], ["query"]])
+def test_help(command: list[str]) -> None:
+    done = henan_kg(*command, "--help")
+    assert done.returncode == 0
+    assert "Usage:" in done.stdout
+
+
+def test_unknown_command_is_usage_error() -> None:
+    done = henan_kg("frobnicate")
+    assert done.returncode == 2
+    assert "No such command" in done.stderr
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Path:
+    copy = tmp_path / "sources"
+    shutil.copytree(DATA_DIR / "sources", copy)
+    return copy
+
+
+def test_bad_metadata_names_the_file(sources: Path, tmp_path: Path) -> None:
+    meta = sources / "henan-2026-key-tasks-notice.toml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("date = 2026-02-28", "date = 28.2.2026"), encoding="utf-8")
+    done = henan_kg("build", "--out", str(tmp_path / "out"), "--sources", str(sources))
+    assert done.returncode == 2
+    assert "henan-2026-key-tasks-notice.toml" in done.stderr
+    assert not (tmp_path / "out" / "current").exists()
+
+
+def test_source_not_utf8_names_file_and_line(sources: Path, tmp_path: Path) -> None:
+    notice = sources / "henan-2026-key-tasks-notice.txt"
+    data = notice.read_bytes()
+    lines = data.split(b"\n")
+    lines[9] = lines[9] + b"\xff\xfe"
+    notice.write_bytes(b"\n".join(lines))
+    done = henan_kg("build", "--out", str(tmp_path / "out"), "--sources", str(sources))
+    assert done.returncode == 2
+    assert "henan-2026-key-tasks-notice.txt:10:" in done.stderr
+    assert "UTF-8" in done.stderr
+
+
+def test_bad_gazetteer_row_names_file_and_line(tmp_path: Path) -> None:
+    gaz = tmp_path / "gazetteer"
+    shutil.copytree(DATA_DIR / "gazetteer", gaz)
+    agencies = gaz / "agencies.csv"
+    lines = agencies.read_text(encoding="utf-8").split("\n")
+    assert ",ProvincialAgency," in lines[3]
+    lines[3] = lines[3].replace(",ProvincialAgency,", ",Ministry,")
+    agencies.write_text("\n".join(lines), encoding="utf-8")
+    done = henan_kg("build", "--out", str(tmp_path / "out"), "--gazetteer", str(gaz))
+    assert done.returncode == 2
+    assert f"{agencies}:4:" in done.stderr and "Ministry" in done.stderr
+
+
+def test_unknown_unit_names_unit_and_task(sources: Path, tmp_path: Path) -> None:
+    notice = sources / "henan-2026-key-tasks-notice.txt"
+    text = notice.read_text(encoding="utf-8")
+    notice.write_text(text.replace("（省民族宗教委牵头负责）", "（省天文台牵头负责）"), encoding="utf-8")
+    done = henan_kg("build", "--out", str(tmp_path / "out"), "--sources", str(sources))
+    assert done.returncode == 2
+    assert "天文台" in done.stderr and "147" in done.stderr
+
+
+def test_validate_missing_file() -> None:
+    done = henan_kg("validate", "/nonexistent/graph.nt")
+    assert done.returncode == 2
+    assert "/nonexistent/graph.nt" in done.stderr
+
+
+def test_validate_malformed_rdf_names_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:a ex:b \"unterminated .\n", encoding="utf-8")
+    done = henan_kg("validate", str(bad))
+    assert done.returncode == 2
+    assert "bad.ttl" in done.stderr
+
+
+def test_validate_violation_exits_1(tmp_path: Path) -> None:
+    bad = tmp_path / "task.ttl"
+    bad.write_text(
+        "@prefix hgv: <https://w3id.org/henan-gov/def#> .\n"
+        "<https://w3id.org/henan-gov/id/notice/2026-4/task/1> a hgv:Task ; hgv:orderNumber \"one\" .\n",
+        encoding="utf-8")
+    done = henan_kg("validate", str(bad))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (tmp_path / "task.ttl.shacl-report.ttl").exists()
+
+
+def test_build_then_validate(tmp_path: Path) -> None:
+    done = henan_kg("build", "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    assert "published" in done.stdout
+    release = (tmp_path / "out" / "current").resolve()
+    done = henan_kg("validate", str(release / "henan-kg.nq"))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_query_syntax_error_is_bad_input(release) -> None:
+    from kg.query import QueryError, run_query
+
+    with pytest.raises(QueryError, match="does not parse"):
+        run_query(release.path / "store", "SELEKT * WHERE { ?s ?p ?o }")
+    with pytest.raises(QueryError, match="cannot be written as turtle"):
+        run_query(release.path / "store", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "turtle")
+    tsv = run_query(release.path / "store", "PREFIX hgv: <https://w3id.org/henan-gov/def#> "
+                                            "SELECT ?n WHERE { ?d hgv:documentNumber ?n }").decode()
+    assert tsv.splitlines() == ["?n", '"豫政〔2026〕4号"']
