@@ -1,0 +1,300 @@
+"""Quantitative statements in normalised Chinese policy text, for the notice and the report.
+
+Input is normalised text (``mappings.text``: no spaces around numbers, ``（），`` full width);
+offsets in the matches are offsets into that text. Vocabulary lives in CSV, not here:
+``data/gazetteer/units.csv`` (unit words and magnitudes) and ``data/gazetteer/target-words.csv``
+(commitment verbs with the quantity kind they imply, comparators, qualifier and exclusion words).
+
+A *quantity* is an Arabic number followed by optional magnitudes (万, 亿, 千, 百) and a unit word
+from units.csv (``1万亿元``, ``3.2万家``, ``5.5%``). Rules deciding which quantities are *targets*
+(each written from the texts and tested in ``tests/test_targets.py``):
+
+- no unit word, no quantity: years and durations (``2026年``, ``延长30年``), ``6大`` are skipped;
+- a number touching Latin letters is part of a name (``5G``), not a quantity;
+- Chinese-numeral numbers are never parsed (``第三届``, ``三年行动``, ``百亿斤粮食产能提升工程``):
+  in this genre they name things, Arabic numerals state figures;
+- an ordinal (``第`` before the number) is not a target;
+- a number right after ``等`` sizes a set that already exists (``洛阳等10个国家物流枢纽``,
+  ``巩义、永城、林州等10个有条件的县``): not a target;
+- a qualifier is not a target: ``及以下``/``及以上`` after the quantity (``10万千瓦及以下燃煤机组``),
+  or a comparator followed by ``的`` on a non-percent quantity (``年运量150万吨以上的物流园区``);
+  a *share* followed by ``的`` is a target (``推动60%以上的县级特困供养机构三级达标``);
+- a target needs a commitment verb earlier in the same clause (clauses end at ``，。；：``):
+  ``实施1000个以上省重点项目`` is one, ``推进66个粮食产能提升重点县`` (scope of a programme,
+  推进 is not a commitment verb) and ``壮大6大…和18条乡村富民产业链`` (existing chains) are not;
+- comparator: a word before (``突破`` MoreThan, ``超过`` MoreThan, ``约`` About …) or after
+  (``以上`` AtLeast, ``左右`` About, ``以下``/``以内`` AtMost); otherwise Exactly;
+- kind: from the verb (``新增``/``新建``/``新培育``/``增加`` Increase, ``增长`` GrowthRate and
+  ``下降`` DeclineRate for percentages, Increase/Decrease otherwise); Level by default;
+- period: ``到2025年``/``至2025年`` earlier in the same sentence; otherwise None (the caller
+  uses the document's plan year).
+
+The indicator *phrase* is what the figure measures, taken from the ``、``-separated item holding
+the number: the words between verb and number (``新增社会融资规模1万亿元``), else the words after
+the unit (``实施1000个以上省重点项目``), else the words before the verb
+(``国家高新技术企业达到1.5万家``), else the clause before the number.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from mappings.gazetteer import GAZETTEER_DIR, split_list
+from mappings.source import SourceError
+
+NUMBER_RE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
+CLAUSE_END = "，。；：！？\n"
+SENTENCE_END = "。；！？\n"
+ITEM_SEP = "、"
+PERIOD_RE = re.compile(r"(?:到|至)(\d{4})年")
+RATE_KINDS = {"GrowthRate": "Increase", "DeclineRate": "Decrease"}
+
+
+@dataclass(frozen=True)
+class UnitWord:
+    slug: str
+    zh: str
+    en: str
+    base: str
+    factor: Decimal
+
+    @property
+    def is_magnitude(self) -> bool:
+        return not self.base
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Unit words, magnitudes and target words, longest written form first (greedy matching)."""
+
+    units: tuple[UnitWord, ...]
+    magnitudes: tuple[UnitWord, ...]
+    verbs: tuple[tuple[str, str], ...]
+    before: tuple[tuple[str, str], ...]
+    after: tuple[tuple[str, str], ...]
+    qualifiers: tuple[str, ...]
+    ordinal: tuple[str, ...]
+    existing: tuple[str, ...]
+
+    def base_units(self) -> list[UnitWord]:
+        """One row per unit concept (the row whose slug is its own base)."""
+        seen: dict[str, UnitWord] = {}
+        for u in sorted(self.units, key=lambda u: (len(u.zh), u.zh)):
+            if u.slug == u.base:
+                seen.setdefault(u.slug, u)
+        return [seen[k] for k in sorted(seen)]
+
+
+@dataclass(frozen=True)
+class TargetMatch:
+    """One quantity in normalised text; ``start``/``end`` cover the statement (phrase, verb,
+    number, unit, comparator), ``number_start``/``number_end`` the quantity itself."""
+
+    start: int
+    end: int
+    number_start: int
+    number_end: int
+    number_text: str
+    value: Decimal
+    unit: str
+    unit_text: str
+    comparator: str
+    kind: str
+    verb: str
+    indicator_phrase: str
+    context: str
+    period: int | None
+    excluded: str | None  # why the quantity is not a target; None for a target
+
+    @property
+    def is_target(self) -> bool:
+        return self.excluded is None
+
+
+def _sorted_longest(items, key):
+    return tuple(sorted(items, key=lambda x: (-len(key(x)), key(x))))
+
+
+@lru_cache(maxsize=8)
+def load_vocabulary(directory: Path = GAZETTEER_DIR) -> Vocabulary:
+    """Read units.csv and target-words.csv (cached per directory)."""
+    words: list[UnitWord] = []
+    for line, row in read_csv(directory / "units.csv", ("slug", "zh", "factor")):
+        try:
+            factor = Decimal(row["factor"])
+        except ArithmeticError as e:
+            raise SourceError(f"{directory / 'units.csv'}:{line}: bad factor '{row['factor']}'") from e
+        for zh in split_list(row["zh"]):
+            words.append(UnitWord(row["slug"], zh, row.get("en", ""), row.get("base", ""), factor))
+    roles: dict[str, list[tuple[str, str]]] = {}
+    for line, row in read_csv(directory / "target-words.csv", ("word", "role")):
+        roles.setdefault(row["role"], []).append((row["word"], row.get("value", "")))
+    by_word = lambda x: x[0]  # noqa: E731
+    return Vocabulary(
+        units=_sorted_longest([w for w in words if not w.is_magnitude], lambda w: w.zh),
+        magnitudes=_sorted_longest([w for w in words if w.is_magnitude], lambda w: w.zh),
+        verbs=_sorted_longest(roles.get("verb", []), by_word),
+        before=_sorted_longest(roles.get("before", []), by_word),
+        after=_sorted_longest(roles.get("after", []), by_word),
+        qualifiers=tuple(w for w, _ in _sorted_longest(roles.get("qualifier", []), by_word)),
+        ordinal=tuple(w for w, _ in roles.get("ordinal", [])),
+        existing=tuple(w for w, _ in roles.get("existing", [])),
+    )
+
+
+def read_csv(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """CSV rows (cells stripped) with line numbers; an empty required cell names file:line."""
+    try:
+        with path.open(encoding="utf-8", newline="") as f:
+            reader = csv.DictReader(f)
+            rows = [(reader.line_num, {k: (v or "").strip() for k, v in r.items()}) for r in reader]
+    except OSError as e:
+        raise SourceError(f"{path}: cannot read: {e.strerror}") from e
+    for line, row in rows:
+        for c in required:
+            if not row.get(c):
+                raise SourceError(f"{path}:{line}: empty required cell '{c}'")
+    return rows
+
+
+def multiply(number: str, factor: Decimal) -> Decimal:
+    """``number × factor`` as an exact decimal without exponent or needless trailing zeros."""
+    v = Decimal(number) * factor
+    if v == v.to_integral_value():
+        return v.quantize(Decimal(1))
+    return v.normalize() if "E" not in str(v.normalize()) else v
+
+
+@dataclass(frozen=True)
+class _Quantity:
+    start: int
+    end: int  # after unit and any after-comparator
+    number: str
+    factor: Decimal
+    unit: UnitWord
+    unit_text: str
+    comparator: str
+    comparator_start: int  # start of a before-comparator, else the number's start
+    qualifier: bool
+
+
+def _parse_quantity(text: str, m: re.Match, voc: Vocabulary) -> _Quantity | None:
+    """The quantity starting at number match ``m``, or None when no unit word follows."""
+    pos, factor, unit = m.end(), Decimal(1), None
+    while unit is None:
+        unit = next((u for u in voc.units if text.startswith(u.zh, pos)), None)
+        if unit:
+            break
+        mag = next((u for u in voc.magnitudes if text.startswith(u.zh, pos)), None)
+        if mag is None:
+            return None
+        factor *= mag.factor
+        pos += len(mag.zh)
+    unit_text = text[m.end():pos + len(unit.zh)]
+    pos += len(unit.zh)
+    comparator, cstart = "Exactly", m.start()
+    for word, value in voc.before:
+        if text.endswith(word, 0, m.start()):
+            comparator, cstart = value, m.start() - len(word)
+            break
+    qualifier = any(text.startswith(q, pos) for q in voc.qualifiers)
+    for word, value in voc.after:
+        if text.startswith(word, pos):
+            comparator, pos = value, pos + len(word)
+            qualifier = qualifier or (text.startswith("的", pos) and unit.base != "percent")
+            break
+    return _Quantity(m.start(), pos, m.group(), factor, unit, unit_text, comparator, cstart, qualifier)
+
+
+def _bounds(text: str, pos: int, ends: str) -> tuple[int, int]:
+    """The stretch around ``pos`` delimited by any character of ``ends``."""
+    start = max(text.rfind(c, 0, pos) for c in ends) + 1
+    stops = [k for k in (text.find(c, pos) for c in ends) if k != -1]
+    return start, min(stops) if stops else len(text)
+
+
+def _find_verb(text: str, lo: int, hi: int, voc: Vocabulary) -> tuple[int, int, str, str] | None:
+    """The commitment verb ending last in ``text[lo:hi]`` (longest on a tie)."""
+    best = None
+    for word, kind in voc.verbs:
+        k = text.rfind(word, lo, hi)
+        if k != -1 and (best is None or k + len(word) > best[1]
+                        or (k + len(word) == best[1] and len(word) > best[1] - best[0])):
+            best = (k, k + len(word), word, kind)
+    return best
+
+
+def _exclusion(text: str, q: _Quantity, verb, voc: Vocabulary) -> str | None:
+    before = text[:q.start]
+    if any(before.endswith(w) for w in voc.ordinal):
+        return "ordinal"
+    if any(before.endswith(w) for w in voc.existing):
+        return "existing"
+    if q.qualifier:
+        return "qualifier"
+    if verb is None:
+        return "no-commitment"
+    return None
+
+
+def _phrase(text: str, q: _Quantity, verb, clause: tuple[int, int]) -> tuple[str, int, int]:
+    """What the figure measures, with its span (see the module docstring)."""
+    lo, hi = _bounds(text, q.start, CLAUSE_END + ITEM_SEP)
+    lo, hi = max(lo, clause[0]), min(hi, clause[1])
+    candidates = []
+    if verb and verb[1] <= q.comparator_start:
+        candidates.append((max(verb[1], lo), q.comparator_start))
+    post_start = q.end + (1 if text.startswith("的", q.end) else 0)
+    candidates.append((post_start, hi))
+    candidates.append((lo, verb[0] if verb and lo <= verb[0] < q.start else q.comparator_start))
+    candidates.append((clause[0], q.comparator_start))
+    for s, e in candidates:
+        if e > s and text[s:e].strip():
+            return text[s:e], s, e
+    return "", q.start, q.start
+
+
+def extract_quantities(text: str, vocabulary: Vocabulary | None = None) -> list[TargetMatch]:
+    """Every quantity in ``text`` (targets and non-targets, ``excluded`` saying why)."""
+    voc = vocabulary or load_vocabulary()
+    out: list[TargetMatch] = []
+    for m in NUMBER_RE.finditer(text):
+        if _touches_latin(text, m.start(), m.end()):
+            continue
+        q = _parse_quantity(text, m, voc)
+        if q is None:
+            continue
+        clause = _bounds(text, q.start, CLAUSE_END)
+        verb = _find_verb(text, clause[0], q.start, voc)
+        phrase, ps, pe = _phrase(text, q, verb, clause)
+        kind = verb[3] if verb else "Level"
+        if kind in RATE_KINDS and q.unit.base != "percent":
+            kind = RATE_KINDS[kind]
+        sentence = _bounds(text, q.start, SENTENCE_END)
+        periods = list(PERIOD_RE.finditer(text, sentence[0], q.start))
+        starts = [q.comparator_start, ps] + ([verb[0]] if verb else [])
+        out.append(TargetMatch(
+            start=min(starts), end=max(q.end, pe), number_start=q.start, number_end=q.end,
+            number_text=text[q.start:q.end], value=multiply(q.number, q.factor * q.unit.factor),
+            unit=q.unit.base, unit_text=q.unit_text, comparator=q.comparator, kind=kind,
+            verb=verb[2] if verb else "", indicator_phrase=phrase.strip(),
+            context=text[clause[0]:clause[1]], period=int(periods[-1].group(1)) if periods else None,
+            excluded=_exclusion(text, q, verb, voc),
+        ))
+    return out
+
+
+def extract_targets(text: str, vocabulary: Vocabulary | None = None) -> list[TargetMatch]:
+    """The quantities in ``text`` that state a commitment (see the rules in the module docstring)."""
+    return [t for t in extract_quantities(text, vocabulary) if t.is_target]
+
+
+def _touches_latin(text: str, start: int, end: int) -> bool:
+    """A number glued to Latin letters is part of a name (``5G``, ``A320``)."""
+    near = (text[start - 1] if start else "") + (text[end] if end < len(text) else "")
+    return any(c.isascii() and c.isalpha() for c in near)
