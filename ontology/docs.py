@@ -40,15 +40,16 @@ FACTS: tuple[tuple[str, URIRef, bool], ...] = (
     ("domain", RDFS.domain, False),
     ("range", RDFS.range, False),
     ("in scheme", SKOS.inScheme, False),
-    ("members", RDF.type, True),
+    ("instances", RDF.type, True),
 )
 
 STYLE = """
 body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
 h1{margin-bottom:.2rem}h2{border-bottom:2px solid #ccc;margin-top:2.5rem}
 section.term{border-top:1px solid #ddd;padding:.6rem 0}section.term:target{background:#fff8dc}
-h3{margin:.2rem 0}code{background:#f3f3f3;padding:0 .2rem}dl{display:grid;grid-template-columns:9rem 1fr;margin:.4rem 0}
-dt{color:#555}dd{margin:0}.zh{color:#333}ul.tree{margin:.2rem 0}a{color:#0645ad;text-decoration:none}
+h3{margin:.2rem 0}code{background:#f3f3f3;padding:0 .2rem}
+dl{display:grid;grid-template-columns:9rem 1fr;margin:.4rem 0}dt{color:#555}dd{margin:0}
+.zh{color:#333}ul.tree{margin:.2rem 0}a{color:#0645ad;text-decoration:none}
 """
 
 
@@ -57,7 +58,7 @@ def render_html(source: Graph | str | Path = ONTOLOGY_PATH) -> str:
     graph = source if isinstance(source, Graph) else Graph().parse(str(source), format="turtle")
     onto = next(graph.subjects(RDF.type, OWL.Ontology))
     ns = str(graph.value(onto, VANN.preferredNamespaceUri) or f"{onto}#")
-    doc = _Page(graph, ns)
+    doc = _Page(graph, ns, str(graph.value(onto, VANN.preferredNamespacePrefix) or "hgv"))
     title = _text(graph, onto, DCTERMS.title, "en") or str(onto)
     parts = [
         "<!DOCTYPE html>",
@@ -73,7 +74,7 @@ def render_html(source: Graph | str | Path = ONTOLOGY_PATH) -> str:
 
 
 def _text(graph: Graph, subject: URIRef, predicate: URIRef, lang: str) -> str:
-    """The first ``predicate`` value of ``subject`` in language ``lang`` (sorted, for stable output)."""
+    """The first (sorted, for stable output) ``predicate`` value of ``subject`` in ``lang``."""
     values = sorted(str(o) for o in graph.objects(subject, predicate)
                     if isinstance(o, Literal) and o.language == lang)
     return values[0] if values else ""
@@ -87,12 +88,12 @@ def _para(text: str, lang: str) -> str:
 class _Page:
     """Renders the parts of the page for one graph and namespace."""
 
-    def __init__(self, graph: Graph, ns: str) -> None:
-        self.graph, self.ns = graph, ns
+    def __init__(self, graph: Graph, ns: str, prefix: str) -> None:
+        self.graph, self.ns, self.prefix = graph, ns, escape(prefix)
 
     def terms(self, kind: URIRef | None) -> list[URIRef]:
         """Terms of the namespace of rdf:type ``kind``; ``None`` gives the individuals."""
-        typed = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty}
+        typed = {k for _, _, k in SECTIONS if k is not None}
         found = set()
         for s in set(self.graph.subjects(RDF.type, None)):
             if not (isinstance(s, URIRef) and s.startswith(self.ns)):
@@ -114,10 +115,10 @@ class _Page:
                 or _text(self.graph, term, RDFS.comment, lang))
 
     def link(self, node: object) -> str:
-        """A node as HTML: our terms link to their anchors, others to their IRI, unions spelled out."""
+        """A node as HTML: our terms link to anchors, others to their IRI, unions spelled out."""
         if isinstance(node, URIRef) and node.startswith(self.ns):
             name = escape(self.local(node))
-            return f'<a href="#{name}"><code>hgv:{name}</code></a>'
+            return f'<a href="#{name}"><code>{self.prefix}:{name}</code></a>'
         if isinstance(node, URIRef):
             try:
                 shown = self.graph.namespace_manager.curie(node, generate=False)
@@ -135,7 +136,7 @@ class _Page:
         rows = [
             ("IRI", self.link(onto)),
             ("namespace", f"<code>{escape(self.ns)}</code>"),
-            ("prefix", f"<code>{escape(str(g.value(onto, VANN.preferredNamespacePrefix) or ''))}</code>"),
+            ("prefix", f"<code>{self.prefix}</code>"),
             ("version", escape(str(g.value(onto, OWL.versionInfo) or ""))),
             ("license", self.link(g.value(onto, DCTERMS.license))),
         ]
@@ -164,8 +165,8 @@ class _Page:
                           key=self.local)
 
         def tree(nodes: Iterable[URIRef]) -> str:
-            items = [f"<li>{self.link(n)} {escape(self.label(n, 'zh'))}{tree(children(n))}</li>"
-                     for n in nodes]
+            items = [f"<li>{self.link(n)} {escape(self.label(n, 'en'))} · "
+                     f"{escape(self.label(n, 'zh'))}{tree(children(n))}</li>" for n in nodes]
             return f'<ul class="tree">{"".join(items)}</ul>' if items else ""
 
         roots = [c for c in classes if not ours & set(self.graph.objects(c, RDFS.subClassOf))]
@@ -183,7 +184,8 @@ class _Page:
             nodes = (self.graph.subjects(predicate, term) if inverse
                      else self.graph.objects(term, predicate))
             if predicate == OWL.disjointWith:
-                nodes = [*nodes, *self.graph.subjects(predicate, term), *self.disjoint_members(term)]
+                stated_back = self.graph.subjects(predicate, term)  # disjointness is symmetric
+                nodes = [*nodes, *stated_back, *self.disjoint_members(term)]
             shown = sorted({self.link(n) for n in nodes})
             if shown:
                 rows.append((caption, ", ".join(shown)))
@@ -191,7 +193,7 @@ class _Page:
             f'<section class="term" id="{name}">',
             f"<h3>{escape(self.label(term, 'en'))} · "
             f'<span class="zh" lang="zh">{escape(self.label(term, "zh"))}</span></h3>',
-            f"<p><code>hgv:{name}</code> — <code>{escape(str(term))}</code></p>",
+            f"<p><code>{self.prefix}:{name}</code> — <code>{escape(str(term))}</code></p>",
             _para(self.definition(term, "en"), "en"),
             _para(self.definition(term, "zh"), "zh"),
             self.rows(rows),
