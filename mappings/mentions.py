@@ -1,0 +1,264 @@
+"""Places and named projects mentioned in a stretch of normalised text.
+
+Both documents name the same high-speed lines, water works, parks and forums; one project entity
+per thing (``data/gazetteer/projects.csv``) lets a query put the 2024 wording beside the 2026 one.
+Places come from the region gazetteer by full or short name (two characters or more). One-character
+abbreviations (郑开, 焦济洛平, 南信合) are resolved only inside the compound forms listed in
+``data/gazetteer/place-compounds.csv``: the same character means different places in different
+compounds (济 is Jiyuan in 焦济洛平 but Jinan in 济郑高铁), so no rule guesses them.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from rdflib import RDF, SKOS, Graph, Literal, URIRef
+
+from mappings.document import add_labels, add_span
+from mappings.gazetteer import GAZETTEER_DIR, Gazetteer, split_list
+from mappings.iris import HGV, Iris
+from mappings.source import SourceDocument, SourceError
+
+PROJECTS_CSV = GAZETTEER_DIR / "projects.csv"
+COMPOUNDS_CSV = GAZETTEER_DIR / "place-compounds.csv"
+PROJECT_TYPES = {"RailLine", "Station", "Airport", "WaterWorks", "IndustrialPark", "Forum", "OtherProject"}
+
+CLAUSE_END = "，。；：！？\n"
+LIST_JOINERS = "、和及与或"
+EDITION_RE = re.compile(r"第[一二三四五六七八九十百\d]+届$")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Project:
+    slug: str
+    name_zh: str
+    name_en: str
+    type: str
+    patterns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Compound:
+    """A written compound of place abbreviations and the region keys it stands for."""
+
+    form: str
+    regions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Hit(Generic[T]):
+    start: int
+    end: int
+    item: T
+
+
+def _read_csv(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    try:
+        with path.open(encoding="utf-8", newline="") as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in required if c not in (reader.fieldnames or [])]
+            if missing:
+                raise SourceError(f"{path}:1: missing columns: {', '.join(missing)}")
+            rows = [(reader.line_num, dict(r)) for r in reader]
+    except OSError as e:
+        raise SourceError(f"{path}: cannot read: {e.strerror}") from e
+    for line, row in rows:
+        for c in required:
+            if not (row.get(c) or "").strip():
+                raise SourceError(f"{path}:{line}: empty required cell '{c}'")
+    return rows
+
+
+@lru_cache(maxsize=4)
+def load_projects(path: Path = PROJECTS_CSV) -> tuple[Project, ...]:
+    """The project gazetteer; a bad type, duplicate slug or pattern names file and line."""
+    projects: list[Project] = []
+    seen: dict[str, int] = {}
+    owner: dict[str, str] = {}
+    for line, r in _read_csv(path, ("slug", "name_zh", "type", "patterns")):
+        if r["type"] not in PROJECT_TYPES:
+            raise SourceError(f"{path}:{line}: unknown type '{r['type']}' (one of {', '.join(sorted(PROJECT_TYPES))})")
+        if r["slug"] in seen:
+            raise SourceError(f"{path}:{line}: duplicate slug '{r['slug']}' (first on line {seen[r['slug']]})")
+        seen[r["slug"]] = line
+        patterns = tuple(split_list(r["patterns"]))
+        for p in patterns:
+            if p in owner:
+                raise SourceError(f"{path}:{line}: pattern '{p}' already belongs to '{owner[p]}'")
+            owner[p] = r["slug"]
+        projects.append(Project(r["slug"], r["name_zh"], r.get("name_en", ""), r["type"], patterns))
+    return tuple(projects)
+
+
+@lru_cache(maxsize=4)
+def load_compounds(path: Path = COMPOUNDS_CSV) -> tuple[Compound, ...]:
+    return tuple(Compound(r["form"], tuple(split_list(r["regions"])))
+                 for _, r in _read_csv(path, ("form", "regions")))
+
+
+def check_compounds(gaz: Gazetteer, path: Path = COMPOUNDS_CSV) -> None:
+    """Every compound names known regions, each written by its abbreviation (or name) in the form."""
+    for line, r in _read_csv(path, ("form", "regions")):
+        for key in split_list(r["regions"]):
+            place = gaz.place_by_key.get(key)
+            if place is None:
+                raise SourceError(f"{path}:{line}: '{r['form']}' names unknown region key '{key}'")
+            written = [place.abbrev, place.name, *place.short_names]
+            if not any(w and w in r["form"] for w in written):
+                raise SourceError(f"{path}:{line}: '{r['form']}' does not write region '{place.name}' "
+                                  f"(abbrev '{place.abbrev}' in regions.csv)")
+
+
+def scan(text: str, forms: dict[str, T]) -> list[Hit[T]]:
+    """Non-overlapping occurrences of ``forms`` in ``text``, left to right, longest form first."""
+    by_first: dict[str, list[str]] = {}
+    for form in sorted(forms, key=lambda f: (-len(f), f)):
+        by_first.setdefault(form[0], []).append(form)
+    hits: list[Hit[T]] = []
+    i = 0
+    while i < len(text):
+        match = next((f for f in by_first.get(text[i], ()) if text.startswith(f, i)), None)
+        if match is None:
+            i += 1
+            continue
+        hits.append(Hit(i, i + len(match), forms[match]))
+        i += len(match)
+    return hits
+
+
+def place_forms(gaz: Gazetteer) -> dict[str, tuple[str, ...]]:
+    """Written form → region keys: names of two or more characters, and the listed compounds."""
+    forms: dict[str, tuple[str, ...]] = {name: (p.key,) for name, p in gaz.place_names() if len(name) >= 2}
+    for c in load_compounds():
+        forms[c.form] = c.regions
+    return forms
+
+
+def mentioned_places(gaz: Gazetteer, text: str) -> list[str]:
+    """Region keys named in ``text``, in order of first mention."""
+    keys: list[str] = []
+    for hit in scan(text, place_forms(gaz)):
+        keys.extend(k for k in hit.item if k not in keys)
+    return keys
+
+
+def project_forms() -> dict[str, Project]:
+    return {p: proj for proj in load_projects() for p in proj.patterns}
+
+
+def find_projects(text: str) -> list[Hit[Project]]:
+    return scan(text, project_forms())
+
+
+# --- what the text says of a project ------------------------------------------------------------
+
+ACTIONS_CSV = GAZETTEER_DIR / "actions.csv"
+NUMBERING_RE = re.compile(r"^(?:\d+[.、]|（[一二三四五六七八九十]+）)")
+# ``…等项目建设``: 等 and the class noun close a list; what follows the noun is still the action.
+ETC_RE = re.compile(r"^等[^，。；]*(?:项目|工程|活动|遗址|公园|水库|论坛|设施|基地|产业园)")
+
+
+@lru_cache(maxsize=4)
+def load_actions(path: Path = ACTIONS_CSV) -> tuple[str, ...]:
+    """Action words (加快建设, 开工建设 …), longest first, to find the verb before a list."""
+    words = {r["word"] for _, r in _read_csv(path, ("word",))}
+    return tuple(sorted(words, key=lambda w: (-len(w), w)))
+
+
+def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The clause (between ，。；： …) around ``text[start:end]``."""
+    a = max(text.rfind(c, 0, start) for c in CLAUSE_END) + 1
+    ends = [k for k in (text.find(c, end) for c in CLAUSE_END) if k != -1]
+    return a, min(ends, default=len(text))
+
+
+def _verb(prefix: str) -> str:
+    """The clause text before the first project; when other list items precede it, only the
+    action word that opens the clause (``推动郑州上汽…工厂、`` → 推动)."""
+    prefix = EDITION_RE.sub("", NUMBERING_RE.sub("", prefix))
+    if not any(j in prefix for j in LIST_JOINERS):
+        return prefix
+    return next((w for w in load_actions() if prefix.startswith(w)), prefix)
+
+
+def _tail(rest: str) -> str:
+    """What a clause says after a project: a qualifier (河南段, 三期), or after a list closed by
+    ``等 <class noun>`` what follows the noun (``等项目建设`` → 建设)."""
+    if rest[:1] in LIST_JOINERS:
+        k = rest.find("等")
+        if k == -1:
+            return ""
+        rest = rest[k:]
+    m = ETC_RE.match(rest)
+    if m:
+        return rest[m.end():]
+    if rest.startswith("等"):
+        return ""
+    cut = rest.find("、")
+    return rest[:cut] if cut != -1 and "等" in rest[cut:] else rest
+
+
+def stated_action(text: str, hit: Hit, hits: list[Hit]) -> str:
+    """The verb before a (possibly listed) project and the qualifier after it:
+    ``加快建设雄商高铁、平漯周高铁`` → 加快建设; ``建成雄商高铁河南段`` → 建成河南段."""
+    a, b = clause_bounds(text, hit.start, hit.end)
+    in_clause = [h for h in hits if a <= h.start and h.end <= b]
+    verb = _verb(text[a:in_clause[0].start])
+    edition = EDITION_RE.search(text[a:hit.start])
+    rest = text[hit.end:b]
+    if rest[:1] in LIST_JOINERS and in_clause[-1] is not hit:
+        rest = text[in_clause[-1].end:b]
+    action = verb + (edition.group() if edition else "") + _tail(rest)
+    return action or text[a:b]
+
+
+# --- RDF --------------------------------------------------------------------------------------
+
+def project_iri(iris: Iris, project: Project) -> URIRef:
+    return iris.project(project.slug)
+
+
+def add_mentions(g: Graph, iris: Iris, gaz: Gazetteer, doc: SourceDocument, norm, part: URIRef,
+                 start: int, end: int) -> None:
+    """hgv:mentionsPlace and project mentions of ``part`` for ``norm.text[start:end]``
+    (normalised offsets; spans cite the source)."""
+    text = norm.text
+    for key in mentioned_places(gaz, text[start:end]):
+        g.add((part, HGV.mentionsPlace, iris.region(key)))
+    hits = [Hit(h.start + start, h.end + start, h.item) for h in find_projects(text[start:end])]
+    for hit in hits:
+        project = hit.item
+        mention = URIRef(f"{part}/project/{project.slug}")
+        g.add((part, HGV.mentionsProject, project_iri(iris, project)))
+        g.add((part, HGV.projectMention, mention))
+        g.add((mention, RDF.type, HGV.ProjectMention))
+        g.add((mention, HGV.project, project_iri(iris, project)))
+        g.add((mention, HGV.statedIn, part))
+        g.add((mention, HGV.statedAction, Literal(stated_action(text, hit, hits), lang="zh")))
+        a, b = clause_bounds(text, hit.start, hit.end)
+        a, b = max(a, start), min(b, end)
+        numbering = NUMBERING_RE.match(text[a:b])
+        a += numbering.end() if numbering else 0
+        s, e = norm.source_span(a, b)
+        g.add((mention, HGV.sourceSpan, add_span(g, iris, doc, s, e)))
+
+
+def project_graph(iris: Iris) -> Graph:
+    """The projects of the gazetteer (reference graph); types are the ontology's individuals."""
+    g = Graph()
+    for p in load_projects():
+        s = project_iri(iris, p)
+        g.add((s, RDF.type, HGV.Project))
+        add_labels(g, s, p.name_zh, p.name_en or None)
+        g.add((s, HGV.projectType, HGV[p.type]))
+        for alt in p.patterns:
+            if alt != p.name_zh:
+                g.add((s, SKOS.altLabel, Literal(alt, lang="zh")))
+    return g
