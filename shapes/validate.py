@@ -1,0 +1,299 @@
+"""Validate a graph against the SHACL shapes in ``shapes/*.ttl`` and report in the documents' terms.
+
+The shapes' IRI patterns are written for the default data base; :func:`load_shapes` rewrites them
+for the base in force, so a mirror with its own ``HENAN_KG_BASE`` validates the same way.
+``sh:class`` and ``sh:targetClass`` follow ``rdfs:subClassOf`` in the *data* graph (pyshacl, no
+inference): the build validates the union with the ontology graph, and :func:`validate` mixes the
+ontology in itself when a graph without it (a single document's dump, say) is given.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import io
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyshacl import validate as shacl_validate
+from rdflib import RDF, RDFS, SKOS, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.term import Node
+
+from mappings.iris import DEFAULT_BASE, HGV, PREFIXES, data_base
+
+SHAPES_DIR = Path(__file__).resolve().parent
+ONTOLOGY_TTL = SHAPES_DIR.parent / "ontology" / "henan-gov.ttl"
+SH = Namespace("http://www.w3.org/ns/shacl#")
+HSH = Namespace("https://w3id.org/henan-gov/shapes#")
+
+FORMATS = {".nq": "nquads", ".nt": "nt", ".ttl": "turtle", ".trig": "trig", ".rdf": "xml", ".owl": "xml", ".jsonld": "json-ld"}
+QUAD_FORMATS = {"nquads", "trig"}
+
+
+class RdfFileError(ValueError):
+    """An RDF file that cannot be read or parsed; the message names the file and, where known, the line."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One validation result, with what a reader needs to find the problem in the data."""
+
+    shape: Node
+    shape_label: str
+    severity: str
+    focus: Node
+    focus_label: str
+    path: Node | None
+    value: Node | None
+    messages: dict[str, str]
+
+    def message(self, lang: str) -> str:
+        return self.messages.get(lang) or next(iter(self.messages.values()), "")
+
+
+@dataclass
+class ValidationResult:
+    """The outcome of one validation: conforms means no violations (warnings are allowed)."""
+
+    conforms: bool
+    violations: int
+    warnings: int
+    report: Graph
+    findings: list[Finding] = field(default_factory=list)
+    infos: int = 0
+
+    def summary(self, limit: int = 20) -> str:
+        """A readable report grouped by shape, violations first; ``limit`` findings per shape."""
+        verdict = "conforms" if self.conforms else "does NOT conform"
+        lines = [f"SHACL validation: the graph {verdict} — {self.violations} violation(s), {self.warnings} warning(s)"]
+        groups: dict[tuple[str, str, str], list[Finding]] = defaultdict(list)
+        for f in self.findings:
+            groups[(f.severity, _short(f.shape), f.shape_label)].append(f)
+        order = {"Violation": 0, "Warning": 1, "Info": 2}
+        for (severity, shape, label), items in sorted(groups.items(), key=lambda kv: (order.get(kv[0][0], 3), kv[0][1])):
+            lines.append("")
+            lines.append(f"[{severity}] {shape} ({label}): {len(items)}")
+            for f in sorted(items, key=lambda f: (str(f.focus), str(f.path), str(f.value)))[:limit]:
+                lines.append(f"  - {_short(f.focus)}" + (f" «{f.focus_label}»" if f.focus_label else ""))
+                if f.path is not None:
+                    lines.append(f"    path:  {_short(f.path)}")
+                if f.value is not None and f.value != f.focus:
+                    lines.append(f"    value: {_show_value(f.value)}")
+                for lang in ("zh", "en"):
+                    if lang in f.messages:
+                        lines.append(f"    {lang}: {f.messages[lang]}")
+            if len(items) > limit:
+                lines.append(f"  … and {len(items) - limit} more")
+        return "\n".join(lines)
+
+    def fired(self, severity: str | None = None) -> set[tuple[Node, Node]]:
+        """The (shape, focus node) pairs that produced a result, optionally of one severity."""
+        return {(f.shape, f.focus) for f in self.findings if severity is None or f.severity == severity}
+
+    def save_report(self, path: Path) -> None:
+        """Write the full SHACL validation report as Turtle."""
+        Path(path).write_bytes(self.report.serialize(format="turtle", encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=8)
+def load_shapes(base: str = DEFAULT_BASE) -> Graph:
+    """Every ``shapes/*.ttl`` in one graph, IRI patterns rewritten for the data base ``base``."""
+    g = Graph()
+    for path in sorted(SHAPES_DIR.glob("*.ttl")):
+        g.parse(path, format="turtle")
+    if base != DEFAULT_BASE:
+        default, wanted = _regex_escape(DEFAULT_BASE), _regex_escape(base)
+        for s, pattern in list(g.subject_objects(SH.pattern)):
+            text = str(pattern)
+            if default in text:
+                g.remove((s, SH.pattern, pattern))
+                g.add((s, SH.pattern, Literal(text.replace(default, wanted))))
+    return g
+
+
+@functools.lru_cache(maxsize=1)
+def _ontology() -> Graph:
+    return Graph().parse(ONTOLOGY_TTL, format="turtle")
+
+
+def _has_ontology(data: Graph) -> bool:
+    return (HGV.Task, RDFS.subClassOf, HGV.DocumentPart) in data
+
+
+@functools.lru_cache(maxsize=256)
+def _prepared(text: str):
+    return prepareQuery(text)
+
+
+class _PreparedQueryGraph(Graph):
+    """A view of a graph's store that parses each SPARQL text once.
+
+    pyshacl runs a SPARQL constraint once per focus node with ``$this`` pre-bound, passing the
+    query as text; rdflib would parse it every time, which dominated validation time. Prepared
+    queries are rdflib's supported way to run one query with different initial bindings.
+    """
+
+    def query(self, query_object, *args, **kwargs):  # type: ignore[override]
+        if isinstance(query_object, str):
+            query_object = _prepared(query_object)
+        return super().query(query_object, *args, **kwargs)
+
+
+def validate(data: Graph, base: str | None = None) -> ValidationResult:
+    """Validate ``data`` against the shapes (SHACL core and SPARQL constraints, no inference).
+
+    The caller's graph is never modified; when it lacks the ontology's class hierarchy, a copy with
+    the ontology added is validated instead, so that ``sh:class hgv:Agency`` accepts a
+    ``hgv:ProvincialAgency``.
+    """
+    shapes = load_shapes(base or data_base())
+    if not _has_ontology(data) and ONTOLOGY_TTL.exists():
+        mixed = Graph()
+        mixed += data
+        mixed += _ontology()
+        data = mixed
+    target = _PreparedQueryGraph(store=data.store, identifier=data.identifier)
+    _, report, _ = shacl_validate(
+        target, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
+        abort_on_first=False, meta_shacl=False, inplace=True,
+    )
+    for prefix, ns in {**PREFIXES, "sh": str(SH), "hsh": str(HSH)}.items():
+        report.bind(prefix, ns)
+    _tag_messages(report)
+    findings = [_finding(report, r, target, shapes) for r in report.subjects(RDF.type, SH.ValidationResult)]
+    counts = {name: sum(1 for f in findings if f.severity == name) for name in ("Violation", "Warning", "Info")}
+    return ValidationResult(
+        conforms=counts["Violation"] == 0, violations=counts["Violation"], warnings=counts["Warning"],
+        infos=counts["Info"], report=report, findings=findings,
+    )
+
+
+def validate_file(path: str | Path, base: str | None = None) -> ValidationResult:
+    """Validate an RDF file (N-Quads, N-Triples, Turtle, TriG; optionally ``.gz``), all graphs merged."""
+    return validate(read_rdf(path), base)
+
+
+def read_rdf(path: str | Path) -> Graph:
+    """Parse an RDF file by its extension into one graph (named graphs merged).
+
+    :raises RdfFileError: unknown extension, unreadable file or syntax error (with file and line).
+    """
+    path = Path(path)
+    name = path.name[:-3] if path.name.endswith(".gz") else path.name
+    fmt = FORMATS.get(Path(name).suffix.lower())
+    if fmt is None:
+        raise RdfFileError(f"{path}: unknown RDF file extension (one of {', '.join(sorted(FORMATS))}, optionally .gz)")
+    try:
+        raw = path.read_bytes()
+        if path.name.endswith(".gz"):
+            raw = gzip.decompress(raw)
+    except (OSError, EOFError) as e:
+        raise RdfFileError(f"{path}: cannot read: {getattr(e, 'strerror', None) or e}") from e
+    try:
+        if fmt in QUAD_FORMATS:
+            ds = Dataset()
+            ds.parse(source=io.BytesIO(raw), format=fmt)
+            g = Graph()
+            for s, p, o, _ in ds.quads((None, None, None, None)):
+                g.add((s, p, o))
+            return g
+        return Graph().parse(source=io.BytesIO(raw), format=fmt)
+    except Exception as e:  # rdflib's parsers raise many exception types
+        raise RdfFileError(f"{path}:{_error_line(e, raw)}: not valid {fmt}: {_error_text(e)}") from e
+
+
+def _error_line(e: Exception, raw: bytes) -> str:
+    """The line of a parse error as rdflib reports it, or '?'."""
+    lines = getattr(e, "lines", None)
+    if isinstance(lines, int):
+        return str(lines + 1)
+    m = re.search(r"line (\d+)", str(e))
+    if m:
+        return m.group(1)
+    bad = re.search(r"Invalid line:? '?(.*?)'?$", str(e), re.S)
+    if bad and bad.group(1).strip():
+        needle = bad.group(1).strip().encode("utf-8")[:60]
+        idx = raw.find(needle)
+        if idx >= 0:
+            return str(raw.count(b"\n", 0, idx) + 1)
+    return "?"
+
+
+def _error_text(e: Exception) -> str:
+    text = " ".join(str(e).split())
+    return text[:300] + ("…" if len(text) > 300 else "")
+
+
+def _tag_messages(report: Graph) -> None:
+    """Restore the language tags pyshacl drops when it fills ``{?var}`` into a SPARQL message."""
+    for r, m in list(report.subject_objects(SH.resultMessage)):
+        if isinstance(m, Literal) and not m.language:
+            report.remove((r, SH.resultMessage, m))
+            lang = "zh" if re.search(r"[\u4e00-\u9fff]", str(m)) else "en"
+            report.add((r, SH.resultMessage, Literal(str(m), lang=lang)))
+
+
+def _finding(report: Graph, r: Node, data: Graph, shapes: Graph) -> Finding:
+    shape = report.value(r, SH.sourceShape)
+    severity = _short(report.value(r, SH.resultSeverity) or SH.Violation).split(":")[-1]
+    focus = report.value(r, SH.focusNode)
+    messages: dict[str, str] = {}
+    for m in report.objects(r, SH.resultMessage):
+        lang = m.language if isinstance(m, Literal) and m.language else "en"
+        messages.setdefault(lang, str(m))
+    return Finding(
+        shape=shape, shape_label=_shape_label(shapes, shape), severity=severity, focus=focus,
+        focus_label=_label(data, focus, "zh"), path=report.value(r, SH.resultPath),
+        value=report.value(r, SH.value), messages=messages,
+    )
+
+
+def _shape_label(shapes: Graph, shape: Node | None) -> str:
+    """The shape's English label, or that of the node shape that holds the property shape."""
+    own = _label(shapes, shape, "en")
+    if own or shape is None:
+        return own
+    owner = shapes.value(predicate=SH.property, object=shape)
+    path = shapes.value(shape, SH.path)
+    return f"{_label(shapes, owner, 'en')}: {_short(path)}" if owner is not None else ""
+
+
+def _label(g: Graph, node: Node | None, lang: str) -> str:
+    """The node's label in ``lang`` (else any label), or ''."""
+    if node is None:
+        return ""
+    labels = [*g.objects(node, SKOS.prefLabel), *g.objects(node, RDFS.label)]
+    for label in labels:
+        if isinstance(label, Literal) and label.language == lang:
+            return str(label)
+    return str(labels[0]) if labels else ""
+
+
+def _short(node: Node | None) -> str:
+    """A prefixed name for IRIs in the known namespaces, the data base shortened to ``hgd:``."""
+    if node is None:
+        return ""
+    if not isinstance(node, URIRef):
+        return node.n3()
+    text = str(node)
+    for prefix, ns in (("hsh", str(HSH)), ("sh", str(SH)), ("hgd", data_base()), *PREFIXES.items()):
+        if text.startswith(ns):
+            return f"{prefix}:{text[len(ns):]}"
+    return f"<{text}>"
+
+
+def _show_value(value: Node) -> str:
+    if isinstance(value, Literal):
+        text = str(value)
+        text = text if len(text) <= 80 else text[:80] + "…"
+        suffix = f"@{value.language}" if value.language else (f"^^{_short(value.datatype)}" if value.datatype else "")
+        return f'"{text}"{suffix}'
+    return _short(value)
+
+
+def _regex_escape(text: str) -> str:
+    """Escape the regex metacharacters of an IRI (XPath-compatible: no escaping of '-' or '/')."""
+    return re.sub(r"([.?*+^$()\[\]{}|\\])", r"\\\1", text)
