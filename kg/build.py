@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pyoxigraph import RdfFormat, Store
 from rdflib import Graph, URIRef
+from rdflib.compare import to_canonical_graph
 
 from kg.dataset import DUMP_FILES, dataset_graph
 from mappings.document import document_graph
@@ -72,7 +73,8 @@ def reference_graph(gaz: Gazetteer, iris: Iris) -> Graph:
 
 
 def ontology_graph() -> Graph:
-    return Graph().parse(ONTOLOGY_TTL, format="turtle")
+    """The ontology, its blank nodes (OWL lists, unions) relabelled canonically for stable dumps."""
+    return to_canonical_graph(Graph().parse(ONTOLOGY_TTL, format="turtle"))
 
 
 def assemble(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
-from mappings.iris import DCAT, HGV, ONTOLOGY_IRI, PROV, Iris
+from mappings.iris import DCAT, HGV, ONTOLOGY_IRI, PROV, QB, Iris
 
 DUMP_FILES = {"nquads": "henan-kg.nq", "ntriples": "henan-kg.nt", "turtle": "henan-kg.ttl"}
 MEDIA_TYPES = {"nquads": "application/n-quads", "ntriples": "application/n-triples", "turtle": "text/turtle"}
@@ -67,6 +67,13 @@ def dataset_graph(graphs: dict[URIRef, Graph], iris: Iris, content_checksum: str
             if suffix:
                 g.add((dist, DCAT.compressFormat, URIRef("https://www.iana.org/assignments/media-types/application/gzip")))
                 g.add((dist, DCAT.packageFormat, URIRef("https://www.iana.org/assignments/media-types/" + MEDIA_TYPES[key])))
+    for name, zh, en in (("targets", "量化目标", "Quantitative targets"), ("achieved", "实现数据", "Achieved figures")):
+        cube = iris("dataset/" + name)
+        g.add((cube, RDF.type, QB.DataSet))
+        g.add((cube, QB.structure, HGV.QuantitativeStatementStructure))
+        g.add((cube, RDFS.label, Literal(zh, lang="zh")))
+        g.add((cube, RDFS.label, Literal(en, lang="en")))
+        g.add((cube, DCTERMS.isPartOf, ds))
     cs = iris("dataset/checksum")
     g.add((ds, URIRef(SPDX + "checksum"), cs))
     g.add((cs, RDF.type, URIRef(SPDX + "Checksum")))
