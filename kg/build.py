@@ -28,7 +28,7 @@ from kg.dataset import DUMP_FILES, dataset_graph
 from mappings.document import document_graph
 from mappings.gazetteer import GAZETTEER_DIR, Gazetteer, gazetteer_graph
 from mappings.iris import PREFIXES, Iris, current
-from mappings.source import SOURCES_DIR, SourceDocument, SourceError, load_documents
+from mappings.source import SOURCES_DIR, SourceError, load_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_DIR = ROOT / "kg" / "build"
@@ -63,6 +63,7 @@ def mapper_for(kind: str) -> Mapper:
 def reference_graph(gaz: Gazetteer, iris: Iris) -> Graph:
     """Agencies, places, indicators, units, projects and COFOG: what documents share."""
     from mappings.cofog import cofog_graph
+
     from mappings.indicators import indicator_graph, unit_graph
     from mappings.mentions import project_graph
 

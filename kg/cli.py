@@ -62,7 +62,8 @@ def build(build_dir: Path, sources_dir: Path | None, gazetteer_dir: Path | None,
               help="Where to write the SHACL report (Turtle); default FILE.shacl-report.ttl.")
 def validate(file: Path | None, report_path: Path | None) -> None:
     """Validate FILE (any RDF file), or else the published graph, or else a fresh in-memory build."""
-    from shapes.validate import validate as run, validate_file
+    from shapes.validate import validate as run
+    from shapes.validate import validate_file
 
     try:
         if file is None and (rel := current_release()) is not None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-
-
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
