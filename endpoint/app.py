@@ -1,0 +1,188 @@
+"""The Flask application factory of the SPARQL endpoint.
+
+Settings are declared once in :data:`SETTINGS` (name, default, help). Values come from the
+defaults, then ``HENAN_KG_<NAME>`` environment variables, then the ``config`` mapping given to
+:func:`create_app`; each is converted to its default's type, so a bad value fails at start-up with
+the setting's name. The factory opens the release (:class:`endpoint.graph.KnowledgeGraph`), starts
+the query engines (:class:`endpoint.executor.Executor`), registers the ``/sparql`` blueprint and,
+if the module exists, ``endpoint.pages:bp`` (query page, Linked Data, ontology, VoID).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+
+from endpoint import errors
+from endpoint.cache import ByteLRU
+from endpoint.executor import Executor
+from endpoint.graph import KnowledgeGraph
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV_PREFIX = "HENAN_KG"
+access_log = logging.getLogger("henan_kg.access")
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("RELEASE_DIR", str(ROOT / "kg" / "build" / "current"),
+            "Published release to serve (a symlink is resolved once at start-up)."),
+    Setting("STORE_MODE", "memory",
+            "'memory': load henan-kg.nq into RAM in each worker; 'disk': open the release's store/ read-only."),
+    Setting("QUERY_TIMEOUT_S", 5.0,
+            "Hard time limit of one query in seconds; the query's process is killed and the client gets 503."),
+    Setting("MAX_RESULT_BYTES", 32 * 1024 * 1024,
+            "Largest serialised result; a larger one is refused with a 400 that names this setting."),
+    Setting("MAX_QUERY_BYTES", 64 * 1024, "Longest query text in bytes; longer ones get 413."),
+    Setting("SERVICE_ALLOWLIST", [],
+            "Endpoints a SERVICE clause may call (exact IRIs, comma-separated in the environment); empty: none."),
+    Setting("RESULT_CACHE_BYTES", 64 * 1024 * 1024,
+            "Per-worker cache of serialised answers (the graph never changes under a worker); 0 turns it off."),
+    Setting("WORKERS", min(2 * (os.cpu_count() or 1) + 1, 8), "gunicorn worker processes."),
+    Setting("THREADS", 4, "Threads per gunicorn worker, and query engine processes per worker."),
+    Setting("CORS_ORIGIN", "*", "Value of Access-Control-Allow-Origin; empty: no CORS headers."),
+    Setting("ACCESS_LOG", True, "Log one line per request with status, query time and result size."),
+)
+DEFAULTS: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+
+
+class SettingError(ValueError):
+    """A setting has a value of the wrong kind."""
+
+
+def _coerce(setting: Setting, value: Any) -> Any:
+    default = setting.default
+    try:
+        if isinstance(default, bool):
+            if isinstance(value, str):
+                return value.strip().lower() in ("1", "true", "yes", "on")
+            return bool(value)
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+        if isinstance(default, list):
+            if isinstance(value, str):
+                value = value.replace(",", " ").split()
+            return frozenset(str(v) for v in value)
+        return str(value)
+    except (TypeError, ValueError) as exc:
+        raise SettingError(f"{ENV_PREFIX}_{setting.name}={value!r}: {exc}") from exc
+
+
+def load_settings(config: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Defaults, overridden by ``HENAN_KG_*`` variables, overridden by ``config``; typed."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = dict(DEFAULTS)
+    for setting in SETTINGS:
+        env = environ.get(f"{ENV_PREFIX}_{setting.name}")
+        if env is not None:
+            values[setting.name] = env
+    values.update(config or {})
+    for setting in SETTINGS:
+        values[setting.name] = _coerce(setting, values[setting.name])
+    if values["STORE_MODE"] not in ("memory", "disk"):
+        raise SettingError(f"{ENV_PREFIX}_STORE_MODE must be 'memory' or 'disk', not {values['STORE_MODE']!r}")
+    for name in ("QUERY_TIMEOUT_S", "MAX_RESULT_BYTES", "MAX_QUERY_BYTES", "THREADS", "WORKERS"):
+        if values[name] <= 0:
+            raise SettingError(f"{ENV_PREFIX}_{name} must be positive")
+    return values
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings, graph, engines, blueprints, CORS and the access log."""
+    app = Flask(__name__)
+    settings = load_settings(config)
+    app.config.update(settings)
+    app.config.update({k: v for k, v in (config or {}).items() if k not in DEFAULTS})
+    app.config["MAX_CONTENT_LENGTH"] = 3 * settings["MAX_QUERY_BYTES"] + 64 * 1024
+    app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_CONTENT_LENGTH"]
+
+    kg = KnowledgeGraph.open(settings["RELEASE_DIR"], settings["STORE_MODE"])
+    executor = Executor(kg.open_store, settings["THREADS"], prefixes=_prefixes(kg),
+                        isolate_network=not settings["SERVICE_ALLOWLIST"])
+    executor.start(prefork=settings["THREADS"])
+    app.extensions["henan_kg"] = kg
+    app.extensions["henan_kg.executor"] = executor
+    app.extensions["henan_kg.cache"] = ByteLRU(settings["RESULT_CACHE_BYTES"])
+
+    errors.register(app)
+    from endpoint.sparql import bp as sparql_bp
+
+    app.register_blueprint(sparql_bp)
+    app.add_url_rule("/health", "health", health)
+    if importlib.util.find_spec("endpoint.pages") is not None:
+        app.register_blueprint(importlib.import_module("endpoint.pages").bp)
+    app.before_request(_start_clock)
+    app.after_request(_finish)
+    if settings["ACCESS_LOG"] and not access_log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        access_log.addHandler(handler)
+        access_log.setLevel(logging.INFO)
+        access_log.propagate = False
+    return app
+
+
+def _prefixes(kg: KnowledgeGraph) -> dict[str, str]:
+    try:
+        from mappings.iris import PREFIXES
+    except ImportError:
+        PREFIXES = {}
+    prefixes = dict(PREFIXES)
+    if kg.base:
+        prefixes["hgd"] = kg.base
+    return prefixes
+
+
+def health() -> Response:
+    """For orchestrators: the graph this worker serves."""
+    kg: KnowledgeGraph = current_app.extensions["henan_kg"]
+    body = {"status": "ok", "checksum": kg.checksum, "triples": kg.triples,
+            "release": kg.release_dir.name, "store": kg.mode, "pid": os.getpid()}
+    return Response(json.dumps(body), content_type="application/json; charset=utf-8",
+                    headers={"Cache-Control": "no-store"})
+
+
+def _start_clock() -> None:
+    g.started = time.perf_counter()
+
+
+def _finish(response: Response) -> Response:
+    origin = current_app.config["CORS_ORIGIN"]
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
+            response.headers["Access-Control-Max-Age"] = "86400"
+    if request.path == "/sparql":
+        response.vary.add("Accept")
+    if current_app.config["ACCESS_LOG"]:
+        total_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        query_ms = g.get("query_ms")
+        access_log.info(
+            '%s "%s %s" %s %sB query=%s total=%.1fms form=%s cache=%s pid=%s',
+            request.remote_addr or "-", request.method, request.path, response.status_code,
+            g.get("result_bytes", response.calculate_content_length() or 0),
+            f"{query_ms:.1f}ms" if query_ms is not None else "-", total_ms,
+            g.get("query_form") or "-", g.get("cache", "-"), os.getpid(),
+        )
+    return response

@@ -1,0 +1,142 @@
+"""The published graph as the endpoint sees it: one release, its manifest, and a pyoxigraph store.
+
+The app keeps one :class:`KnowledgeGraph` in ``app.extensions["henan_kg"]``. Interface for other
+blueprints (pages, ontology and VoID serving):
+
+``kg.release_dir`` (:class:`~pathlib.Path`)
+    The release directory, symlinks resolved at start-up: a worker keeps serving the release it
+    opened even when ``kg/build/current`` is swapped (restart or ``kill -HUP`` gunicorn to move on).
+    Files such as ``ontology.ttl``, ``void.ttl`` and the dumps are read from here.
+``kg.manifest`` (dict), ``kg.checksum`` (str), ``kg.triples`` (int), ``kg.base`` (str), ``kg.graphs`` (dict)
+    The release's ``manifest.json`` and its main fields; ``graphs`` maps each named graph IRI to its size.
+``kg.query(sparql, bindings=None)``
+    For *trusted* queries written in this code base: runs in-process on the worker's store, with no
+    time limit, size cap or SERVICE check, so never pass user text. The default graph is the union
+    of the named graphs, as on ``/sparql``. ``bindings`` maps variable names to values that are
+    substituted before evaluation (an IRI string becomes a NamedNode, any pyoxigraph term is used
+    as is), which is the safe way to ask about one resource. Returns pyoxigraph's result object:
+    ``QuerySolutions`` (iterate rows, ``row["var"]``), ``QueryBoolean`` (``bool(...)``) or
+    ``QueryTriples`` (iterate triples). Raises ``SyntaxError`` for a bad query.
+
+Stores: ``memory`` (default) loads ``henan-kg.nq`` into an in-memory store and materialises the
+union of the named graphs as the store's default graph, so that FROM, ``default-graph-uri`` and the
+union default graph all behave as SPARQL says (each triple once). ``disk`` opens the release's
+``store/`` read-only and asks pyoxigraph for the union default graph instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+MEMORY = "memory"
+DISK = "disk"
+
+QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+class ReleaseError(Exception):
+    """The release directory is missing, incomplete or does not match its manifest."""
+
+
+@dataclass
+class KnowledgeGraph:
+    """One opened release. Build it with :meth:`open`."""
+
+    release_dir: Path
+    manifest: dict[str, Any]
+    store: ox.Store
+    mode: str
+    _extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, release_dir: str | Path, mode: str = MEMORY) -> KnowledgeGraph:
+        """Open the release at ``release_dir`` (a symlink is resolved once, here)."""
+        path = Path(release_dir).resolve()
+        manifest = read_manifest(path)
+        if mode == MEMORY:
+            store = load_in_memory(path / "henan-kg.nq", manifest["checksum"])
+        elif mode == DISK:
+            if not (path / "store").is_dir():
+                raise ReleaseError(f"{path}: no store/ directory for STORE_MODE=disk")
+            store = ox.Store.read_only(str(path / "store"))
+        else:
+            raise ReleaseError(f"STORE_MODE must be {MEMORY!r} or {DISK!r}, not {mode!r}")
+        return cls(path, manifest, store, mode)
+
+    @property
+    def checksum(self) -> str:
+        return str(self.manifest["checksum"])
+
+    @property
+    def triples(self) -> int:
+        return int(self.manifest.get("triples", 0))
+
+    @property
+    def base(self) -> str:
+        return str(self.manifest.get("base", ""))
+
+    @property
+    def graphs(self) -> dict[str, int]:
+        return dict(self.manifest.get("graphs", {}))
+
+    @property
+    def union_flag(self) -> bool:
+        """Whether queries must ask pyoxigraph for the union default graph (disk mode only)."""
+        return self.mode == DISK
+
+    def open_store(self) -> ox.Store:
+        """The store for an engine process: the inherited in-memory one, or a fresh read-only handle."""
+        if self.mode == MEMORY:
+            return self.store
+        return ox.Store.read_only(str(self.release_dir / "store"))
+
+    def query(self, sparql: str, bindings: Mapping[str, object] | None = None) -> QueryResult:
+        """Run a trusted query in-process (see the module docstring)."""
+        substitutions = None
+        if bindings:
+            substitutions = {ox.Variable(name): _term(value) for name, value in bindings.items()}
+        return self.store.query(sparql, use_default_graph_as_union=self.union_flag, substitutions=substitutions)
+
+
+def _term(value: object) -> Any:
+    if isinstance(value, (ox.NamedNode, ox.BlankNode, ox.Literal, ox.Triple)):
+        return value
+    if isinstance(value, str):
+        return ox.NamedNode(value)
+    raise TypeError(f"cannot bind {value!r}: give an IRI string or a pyoxigraph term")
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """The release's ``manifest.json``, checked for the fields the endpoint relies on."""
+    file = path / "manifest.json"
+    try:
+        manifest = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ReleaseError(f"{file}: missing; is RELEASE_DIR a published release?") from exc
+    except (OSError, ValueError) as exc:
+        raise ReleaseError(f"{file}: unreadable: {exc}") from exc
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("checksum"), str):
+        raise ReleaseError(f"{file}: no 'checksum' field")
+    return manifest
+
+
+def load_in_memory(nquads: Path, checksum: str) -> ox.Store:
+    """Load the N-Quads dump after checking it is the one the manifest describes."""
+    try:
+        data = nquads.read_bytes()
+    except OSError as exc:
+        raise ReleaseError(f"{nquads}: unreadable: {exc}") from exc
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != checksum:
+        raise ReleaseError(f"{nquads}: sha256 {actual} does not match the manifest's {checksum}")
+    store = ox.Store()
+    store.bulk_load(data, ox.RdfFormat.N_QUADS)
+    store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    return store

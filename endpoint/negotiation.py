@@ -1,0 +1,169 @@
+"""Content negotiation: pick a result format from ``Accept`` (q-values) or a ``format`` parameter.
+
+SELECT and ASK give *results* (SPARQL JSON, XML, CSV, TSV); CONSTRUCT and DESCRIBE give a *graph*
+(Turtle, N-Triples, RDF/XML, JSON-LD). The query kind is only known once the engine has parsed the
+query, so :func:`negotiate` answers for both kinds at once and the engine uses the one that fits.
+The serialisers themselves are pyoxigraph's; this module only names them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from endpoint.errors import EndpointError
+
+RESULTS = "results"
+GRAPH = "graph"
+
+
+@dataclass(frozen=True)
+class Format:
+    """A serialisation the endpoint offers: ``media_types[0]`` is what the response says."""
+
+    name: str
+    kind: str
+    media_types: tuple[str, ...]
+
+    @property
+    def content_type(self) -> str:
+        return f"{self.media_types[0]}; charset=utf-8"
+
+    def oxigraph(self) -> ox.QueryResultsFormat | ox.RdfFormat:
+        """The pyoxigraph serialiser for this format."""
+        return _OXIGRAPH[self.name]
+
+
+# Order matters: on equal preference the earlier format wins (the first is the default).
+FORMATS: tuple[Format, ...] = (
+    Format("json", RESULTS, ("application/sparql-results+json", "application/json")),
+    Format("xml", RESULTS, ("application/sparql-results+xml", "application/xml", "text/xml")),
+    Format("csv", RESULTS, ("text/csv",)),
+    Format("tsv", RESULTS, ("text/tab-separated-values",)),
+    Format("turtle", GRAPH, ("text/turtle", "application/x-turtle")),
+    Format("ntriples", GRAPH, ("application/n-triples",)),
+    Format("rdfxml", GRAPH, ("application/rdf+xml", "application/xml", "text/xml")),
+    Format("jsonld", GRAPH, ("application/ld+json", "application/json")),
+)
+BY_NAME: dict[str, Format] = {f.name: f for f in FORMATS}
+
+_OXIGRAPH: dict[str, ox.QueryResultsFormat | ox.RdfFormat] = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+_FORMAT_ALIASES = {"nt": "ntriples", "n-triples": "ntriples", "ttl": "turtle", "rdf": "rdfxml",
+                   "rdf+xml": "rdfxml", "json-ld": "jsonld", "srj": "json", "srx": "xml"}
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    """One entry of an ``Accept`` header."""
+
+    type: str
+    subtype: str
+    q: float
+
+    def specificity(self, media_type: str) -> int:
+        """-1 if this range does not cover ``media_type``; else 0 (``*/*``), 1 (``type/*``), 2 (exact)."""
+        main, _, sub = media_type.partition("/")
+        if self.type == "*":
+            return 0
+        if self.type != main:
+            return -1
+        if self.subtype == "*":
+            return 1
+        return 2 if self.subtype == sub else -1
+
+
+def parse_accept(header: str | None) -> list[MediaRange]:
+    """Parse ``Accept``; malformed entries are skipped, a bad q-value counts as 1 (lenient, like browsers)."""
+    ranges: list[MediaRange] = []
+    for part in (header or "").split(","):
+        fields = [f.strip() for f in part.split(";")]
+        main, slash, sub = fields[0].lower().partition("/")
+        if not main or not slash or not sub:
+            continue
+        q = 1.0
+        for param in fields[1:]:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    q = 1.0
+        ranges.append(MediaRange(main, sub, q))
+    return ranges
+
+
+def quality(fmt: Format, ranges: list[MediaRange]) -> float:
+    """The q the client gives ``fmt``: per media type, the most specific matching range decides."""
+    best = 0.0
+    for media_type in fmt.media_types:
+        matches = [(r.specificity(media_type), r.q) for r in ranges if r.specificity(media_type) >= 0]
+        if matches:
+            best = max(best, max(matches)[1])
+    return best
+
+
+def best_format(kind: str, ranges: list[MediaRange]) -> Format | None:
+    """The client's preferred format of ``kind``; ``None`` if it accepts none (→ 406)."""
+    candidates = [f for f in FORMATS if f.kind == kind]
+    if not ranges:
+        return candidates[0]
+    scored = [(quality(f, ranges), -i, f) for i, f in enumerate(candidates)]
+    q, _, fmt = max(scored, key=lambda t: (t[0], t[1]))
+    return fmt if q > 0 else None
+
+
+def format_from_parameter(value: str) -> list[Format]:
+    """Formats named by ``format=`` (a short name such as ``turtle`` or a media type)."""
+    key = value.strip().lower()
+    key = _FORMAT_ALIASES.get(key, key)
+    if key in BY_NAME:
+        return [BY_NAME[key]]
+    media_type = key.split(";")[0].strip()
+    found = [f for f in FORMATS if media_type in f.media_types]
+    if not found:
+        names = ", ".join(BY_NAME)
+        raise EndpointError.bad_request(f"unknown format {value!r}; use one of {names} or a media type")
+    return found
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The negotiated format for each result kind (``None``: not acceptable for that kind)."""
+
+    results: Format | None
+    graph: Format | None
+
+    def for_kind(self, kind: str) -> Format | None:
+        return self.results if kind == RESULTS else self.graph
+
+
+def negotiate(accept: str | None, format_param: str | None) -> Choice:
+    """Pick formats for both kinds; ``format`` overrides ``Accept``. Raises 406 if neither kind fits."""
+    if format_param:
+        named = format_from_parameter(format_param)
+        results = next((f for f in named if f.kind == RESULTS), None)
+        graph = next((f for f in named if f.kind == GRAPH), None)
+    else:
+        ranges = parse_accept(accept)
+        results, graph = best_format(RESULTS, ranges), best_format(GRAPH, ranges)
+    if results is None and graph is None:
+        raise not_acceptable(None, accept, format_param)
+    return Choice(results, graph)
+
+
+def not_acceptable(kind: str | None, accept: str | None, format_param: str | None) -> EndpointError:
+    """406 naming what was asked and what this kind of result (or any, if ``None``) can be."""
+    offered = ", ".join(f.media_types[0] for f in FORMATS if kind in (None, f.kind))
+    asked = f"format={format_param!r}" if format_param else f"Accept: {accept!r}"
+    what = {RESULTS: "SELECT/ASK results", GRAPH: "CONSTRUCT/DESCRIBE graphs", None: "results"}[kind]
+    return EndpointError.not_acceptable(f"cannot answer {asked}; {what} are offered as {offered}")
