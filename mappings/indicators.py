@@ -17,7 +17,7 @@ from mappings.document import add_labels
 from mappings.gazetteer import GAZETTEER_DIR, _scheme, split_list
 from mappings.iris import HGV, Iris
 from mappings.source import SourceError
-from mappings.targets import read_csv, load_vocabulary
+from mappings.targets import load_vocabulary, read_csv
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,10 @@ def load_indicators(directory: Path = GAZETTEER_DIR) -> tuple[Indicator, ...]:
     """Rows of indicators.csv; a duplicate slug names the file and line."""
     seen: dict[str, int] = {}
     out = []
-    for line, r in read_csv(directory / "indicators.csv", ("slug", "label_zh", "patterns")):
+    path = directory / "indicators.csv"
+    for line, r in read_csv(path, ("slug", "label_zh", "patterns")):
         if r["slug"] in seen:
-            raise SourceError(f"{directory / 'indicators.csv'}:{line}: duplicate slug '{r['slug']}' (first on line {seen[r['slug']]})")
+            raise SourceError(f"{path}:{line}: duplicate slug '{r['slug']}' (first on line {seen[r['slug']]})")
         seen[r["slug"]] = line
         out.append(Indicator(r["slug"], r["label_zh"], r.get("label_en", ""), tuple(split_list(r["patterns"]))))
     return tuple(out)

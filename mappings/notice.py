@@ -34,10 +34,18 @@ from mappings.document import add_labels, add_span
 from mappings.gazetteer import Agency, Gazetteer, place_iri
 from mappings.indicators import resolve_indicator
 from mappings.iris import HGV, PROV, QB, Iris
+from mappings.mentions import add_mentions
 from mappings.source import SourceDocument, SourceError
 from mappings.targets import TargetMatch, extract_targets
 from mappings.text import (
-    CHAPTER_RE, CN_NUM, DATE_RE, DOC_NUMBER_RE, ITEM_RE, SECTION_RE, SIGNATURE_RE, Normalized, normalize,
+    CHAPTER_RE,
+    DATE_RE,
+    DOC_NUMBER_RE,
+    ITEM_RE,
+    SECTION_RE,
+    SIGNATURE_RE,
+    Normalized,
+    normalize,
 )
 
 # Clause words of the genre, simplified and traditional.
@@ -453,7 +461,7 @@ def _add_task(ctx: _Context, task: Task, section: URIRef) -> None:
     g.add((t, HGV.text, Literal(body, lang="zh")))
     g.add((t, HGV.responsibilityClause, Literal(text[task.clause_start:task.clause_end], lang="zh")))
     _add_units(ctx, task, t)
-    _add_places(ctx, task, t)
+    add_mentions(ctx.g, iris, ctx.gaz, ctx.doc, ctx.norm, t, task.text_start, task.text_end)
     for k, m in enumerate(extract_targets(body), 1):
         _add_target(ctx, task, t, k, m)
 
@@ -482,27 +490,6 @@ def _add_units(ctx: _Context, task: Task, t: URIRef) -> None:
             if p is not None:
                 g.add((a, HGV.mentionsPlace, place_iri(ctx.iris, p)))
                 g.add((t, HGV.mentionsPlace, place_iri(ctx.iris, p)))
-
-
-def _add_places(ctx: _Context, task: Task, t: URIRef) -> None:
-    """Places named in the task text: the shared mention mapping when it exists, else a scan of
-    gazetteer names (two characters or more, longest first, no overlaps)."""
-    try:
-        from mappings.mentions import add_mentions
-    except ImportError:
-        add_mentions = None
-    if add_mentions is not None:
-        add_mentions(ctx.g, ctx.iris, ctx.gaz, ctx.doc, ctx.norm, t, task.text_start, task.text_end)
-        return
-    text = ctx.norm.text[task.text_start:task.text_end]
-    taken = [False] * len(text)
-    for name, place in ctx.gaz.place_names():
-        if len(name) < 2:
-            continue
-        for m in re.finditer(re.escape(name), text):
-            if not any(taken[m.start():m.end()]):
-                taken[m.start():m.end()] = [True] * len(name)
-                ctx.g.add((t, HGV.mentionsPlace, place_iri(ctx.iris, place)))
 
 
 def _add_target(ctx: _Context, task: Task, t: URIRef, k: int, m: TargetMatch) -> None:
@@ -539,5 +526,6 @@ def _add_reporting(ctx: _Context, d: URIRef, k: int, rep: Reporting) -> None:
     g.add((r, HGV.dueDate, Literal(rep.due.isoformat(), datatype=XSD.date)))
     g.add((r, HGV.requiredReport, Literal(rep.description, lang="zh")))
     g.add((r, HGV.requiredReport, Literal(f"{rep.kind_en}, due {rep.due.isoformat()}", lang="en")))
-    add_labels(g, r, f"报送要求{k}：{rep.due.isoformat()}", f"Reporting requirement {k}: {rep.kind_en} due {rep.due.isoformat()}")
+    due = rep.due.isoformat()
+    add_labels(g, r, f"报送要求{k}：{due}", f"Reporting requirement {k}: {rep.kind_en} due {due}")
     g.add((r, HGV.sourceSpan, ctx.span(rep.start, rep.end)))
