@@ -1,7 +1,7 @@
-"""Shared fixtures: releases to serve, real HTTP servers on free ports, a canary HTTP server.
+"""Shared fixtures: the real build, small releases to serve, real HTTP servers, a canary server.
 
-Sections: release directories · endpoint servers · canary. Add new fixtures under a heading of
-their own. Servers are real: gunicorn in a subprocess (``endpoint_server``) or Werkzeug's server
+Sections: the real build · release directories · endpoint servers · canary. Add new fixtures
+under a heading of their own. Servers are real: gunicorn in a subprocess (``endpoint_server``) or Werkzeug's server
 in a thread (:func:`thread_server`), both on a free port of 127.0.0.1.
 """
 
@@ -26,9 +26,28 @@ import pyoxigraph as ox
 import pytest
 import requests
 
+from kg import build as b
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 MINI_NQ = DATA / "endpoint-mini.nq"
+
+# --- the real build -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def release(tmp_path_factory: pytest.TempPathFactory) -> b.Release:
+    """One real build of the real sources (validated, dumped, loaded), shared read-only."""
+    return b.build(tmp_path_factory.mktemp("kg-build"))
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build directory with a published release that the test module may rebuild or break."""
+    build_dir = tmp_path_factory.mktemp("kg-published")
+    b.build(build_dir)
+    return build_dir
+
 
 # --- release directories ------------------------------------------------------------------
 
@@ -63,19 +82,6 @@ def make_release(nquads: Path, out: Path, base: str = "https://w3id.org/henan-go
 def mini_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The hand-written fixture graph (``tests/data/endpoint-mini.nq``) as a published release."""
     return make_release(MINI_NQ, tmp_path_factory.mktemp("mini-release"))
-
-
-@pytest.fixture(scope="session")
-def real_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real graph built from ``data/sources`` (skips until ``kg.build.build_release`` exists)."""
-    try:
-        from kg.build import build_release
-    except ImportError as exc:
-        pytest.skip(f"the real build is not available yet: {exc}")
-    out = tmp_path_factory.mktemp("real-release")
-    result = build_release(out)
-    current = out / "current"
-    return current if current.exists() else Path(result)
 
 
 # --- endpoint servers ---------------------------------------------------------------------
