@@ -1,8 +1,8 @@
 """Describing one data resource for Linked Data: its triples for RDF clients, a view for people.
 
-Every query here pattern-matches both the default graph and the named graphs, so the pages do
-not depend on whether the store treats its default graph as the union of the named ones. The
-IRI is checked against a strict character set before it is put into a query (``local_iri``).
+Queries go through ``KnowledgeGraph.query`` (endpoint/graph.py), whose default graph is the union
+of the named graphs; the resource is passed as the binding ``?this``, never spliced into the text,
+and its path is checked against a strict character set first (``local_iri``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,12 @@ SPAN_CONTEXT = 80  # characters of source text shown on each side of a span
 INCOMING_LIMIT = 500
 _SEGMENT = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@-]+$")
 
-Query = Callable[[str], Any]
+def site_prefixes(base: str) -> dict[str, str]:
+    """The prefixes pages and the editor use: the project's, ``hgd:`` for ``base``, and ``rdf:``."""
+    return {"hgd": base, "rdf": RDF_TYPE[: -len("type")], **PREFIXES}
+
+
+Query = Callable[..., Any]  # KnowledgeGraph.query: (sparql, bindings) -> pyoxigraph results
 
 
 def local_iri(base: str, path: str) -> str | None:
@@ -39,22 +44,15 @@ def local_iri(base: str, path: str) -> str | None:
     return base + path
 
 
-def _any_graph(pattern: str, g: str) -> str:
-    """``pattern`` matched in the default graph or in any named graph."""
-    return f"{{ {pattern} }} UNION {{ GRAPH ?{g} {{ {pattern} }} }}"
-
-
 def _label_of(var: str, out: str) -> str:
-    return "OPTIONAL { " + _any_graph(f"{var} <{RDFS_LABEL}>|<{SKOS_PREF}> {out}", out[1:] + "g") + " }"
+    """An OPTIONAL pattern binding ``out`` to the labels of ``var``."""
+    return f"OPTIONAL {{ {var} <{RDFS_LABEL}>|<{SKOS_PREF}> {out} }}"
 
 
 def exists(query: Query, iri: str) -> bool:
     """Whether the IRI occurs in the store as subject, object or graph name."""
-    sparql = (
-        "ASK { " + _any_graph(f"<{iri}> ?p ?o", "g1") + " UNION "
-        + _any_graph(f"?s ?p <{iri}>", "g2") + f" UNION {{ GRAPH <{iri}> {{ ?a ?b ?c }} }} }}"
-    )
-    return bool(query(sparql))
+    sparql = ("ASK { { ?this ?p ?o } UNION { ?s ?p ?this } UNION { GRAPH ?this { ?a ?b ?c } } }")
+    return bool(query(sparql, {"this": iri}))
 
 
 def description(query: Query, iri: str) -> list[ox.Triple]:
@@ -62,12 +60,9 @@ def description(query: Query, iri: str) -> list[ox.Triple]:
 
     The data has no blank nodes, so outgoing triples are the whole concise bounded description.
     """
-    sparql = (
-        f"CONSTRUCT {{ <{iri}> ?p ?o . ?o <{RDFS_LABEL}> ?l }} WHERE {{ "
-        + _any_graph(f"<{iri}> ?p ?o", "g")
-        + " OPTIONAL { " + _any_graph(f"?o <{RDFS_LABEL}> ?l", "lg") + " } }"
-    )
-    return sorted(set(query(sparql)), key=str)
+    sparql = (f"CONSTRUCT {{ ?this ?p ?o . ?o <{RDFS_LABEL}> ?l }} "
+              f"WHERE {{ ?this ?p ?o OPTIONAL {{ ?o <{RDFS_LABEL}> ?l }} }}")
+    return sorted(set(query(sparql, {"this": iri})), key=str)
 
 
 @dataclass(frozen=True)
@@ -102,7 +97,7 @@ class Linker:
         self.base = base
         self.resource_href = resource_href
         self.ontology_href = ontology_href
-        self.prefixes = {"hgd": base, **PREFIXES}
+        self.prefixes = site_prefixes(base)
 
     def curie(self, iri: str) -> str:
         """``hgv:Task`` for a known namespace, else the IRI itself."""
@@ -150,14 +145,12 @@ def _pick_labels(rows: Iterable[tuple[str, ox.Literal | None]]) -> dict[str, str
 
 def view(query: Query, iri: str, linker: Linker) -> View:
     """Collect labels, properties, incoming links and source spans of one resource."""
-    out = list(query(
-        "SELECT DISTINCT ?p ?o ?ol WHERE { " + _any_graph(f"<{iri}> ?p ?o", "g")
-        + " " + _label_of("?o", "?ol") + " }"
-    ))
-    inc = list(query(
-        "SELECT DISTINCT ?s ?p ?sl WHERE { " + _any_graph(f"?s ?p <{iri}>", "g")
-        + " " + _label_of("?s", "?sl") + f" }} ORDER BY ?p ?s LIMIT {INCOMING_LIMIT * 3}"
-    ))
+    this = {"this": iri}
+    out = list(query("SELECT DISTINCT ?this ?p ?o ?ol WHERE { ?this ?p ?o "
+                     + _label_of("?o", "?ol") + " }", this))
+    inc = list(query("SELECT DISTINCT ?this ?s ?p ?sl WHERE { ?s ?p ?this "
+                     + _label_of("?s", "?sl")
+                     + f" }} ORDER BY ?p ?s LIMIT {INCOMING_LIMIT * 3}", this))
     labels = _pick_labels(
         [(r["o"].value, r["ol"]) for r in out if isinstance(r["o"], ox.NamedNode)]
         + [(r["s"].value, r["sl"]) for r in inc]
@@ -191,14 +184,13 @@ def spans(query: Query, iri: str, linker: Linker) -> list[dict[str, Any]]:
     little of the text before and after it.
     """
     rows = list(query(
-        "SELECT DISTINCT ?span ?text ?start ?end ?doc WHERE { "
-        + "{ " + _any_graph(f"<{iri}> <{HGV_NS}sourceSpan> ?span", "g0") + " } UNION "
-        + f"{{ BIND(<{iri}> AS ?span) }} "
-        + _any_graph(f"?span <{HGV_NS}exactText> ?text", "g1")
-        + " OPTIONAL { " + _any_graph(f"?span <{HGV_NS}startOffset> ?start", "g2") + " }"
-        + " OPTIONAL { " + _any_graph(f"?span <{HGV_NS}endOffset> ?end", "g3") + " }"
-        + " OPTIONAL { " + _any_graph(f"?span <{HGV_NS}inDocument> ?doc", "g4") + " }"
-        + " } ORDER BY ?start ?span LIMIT 50"
+        f"SELECT DISTINCT ?this ?span ?text ?start ?end ?doc WHERE {{ "
+        f"{{ ?this <{HGV_NS}sourceSpan> ?span }} UNION {{ BIND(?this AS ?span) }} "
+        f"?span <{HGV_NS}exactText> ?text . "
+        f"OPTIONAL {{ ?span <{HGV_NS}startOffset> ?start }} "
+        f"OPTIONAL {{ ?span <{HGV_NS}endOffset> ?end }} "
+        f"OPTIONAL {{ ?span <{HGV_NS}inDocument> ?doc }} "
+        f"}} ORDER BY ?start ?span LIMIT 50", {"this": iri}
     ))
     texts: dict[str, str] = {}
     result = []
@@ -220,9 +212,7 @@ def spans(query: Query, iri: str, linker: Linker) -> list[dict[str, Any]]:
 
 def _full_text(query: Query, doc: str) -> str:
     """The ``hgv:fullText`` of a document, or an empty string."""
-    rows = list(query(
-        "SELECT ?t WHERE { " + _any_graph(f"<{doc}> <{HGV_NS}fullText> ?t", "g") + " } LIMIT 1"
-    ))
+    rows = list(query(f"SELECT ?this ?t WHERE {{ ?this <{HGV_NS}fullText> ?t }} LIMIT 1", {"this": doc}))
     return rows[0]["t"].value if rows else ""
 
 

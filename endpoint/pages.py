@@ -17,7 +17,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from endpoint import describe
 from endpoint.gallery import load_gallery
 from endpoint.negotiation import Format, parse_accept, quality
-from mappings.iris import ONTOLOGY_IRI, PREFIXES, data_base
+from mappings.iris import ONTOLOGY_IRI, data_base
 
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                static_url_path="/assets")
@@ -95,7 +95,7 @@ def _finish(resp: Response, fmt: Format | None = None) -> Response:
 
 def _rdf_response(triples: list[ox.Triple], fmt: Format) -> Response:
     """Serialise triples with the project prefixes (Turtle, JSON-LD) or none (N-Triples)."""
-    prefixes = {"hgd": _base(), **PREFIXES} if fmt is not NTRIPLES else None
+    prefixes = describe.site_prefixes(_base()) if fmt is not NTRIPLES else None
     body = ox.serialize(triples, format=_OX[fmt], prefixes=prefixes) if triples else b""
     return Response(body, content_type=fmt.content_type)
 
@@ -119,7 +119,7 @@ def query_page() -> Response:
     examples = load_gallery(base=base)
     chosen = request.args.get("example", "")
     initial = next((e for e in examples if chosen and e.name.startswith(chosen)), None)
-    prefixes = {"hgd": base, **PREFIXES}
+    prefixes = describe.site_prefixes(base)
     start_query = request.args.get("query") or (initial or (examples[0] if examples else None))
     if not isinstance(start_query, str):
         start_query = start_query.sparql if start_query else _default_query(prefixes)
@@ -150,7 +150,7 @@ def _default_query(prefixes: dict[str, str]) -> str:
 @bp.get("/prefixes.json")
 def prefixes_json() -> Response:
     """The editor's prefix completion list: the project's prefixes (no call to prefix.cc)."""
-    body = json.dumps({"hgd": _base(), **PREFIXES}, ensure_ascii=False, sort_keys=True)
+    body = json.dumps(describe.site_prefixes(_base()), ensure_ascii=False, sort_keys=True)
     return Response(body, mimetype="application/json")
 
 

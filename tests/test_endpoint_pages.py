@@ -1,0 +1,312 @@
+"""The pages for people and Linked Data clients, on a small hand-written release.
+
+The release is written here (not built) so that every expected value is visible in this file: a
+notice with one task whose label holds markup, its source span, one agency, one region, the
+ontology, VoID and the dumps. Most tests use Flask's client; the negotiation tests also run the
+app on a real port and talk to it with requests and rdflib.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import requests
+from flask import Flask
+from flask.testing import FlaskClient
+from rdflib import Graph, Literal, URIRef
+from werkzeug.serving import make_server
+
+from endpoint.app import create_app
+from endpoint.gallery import load_gallery
+
+BASE = "https://w3id.org/henan-gov/id/"
+HGV = "https://w3id.org/henan-gov/def#"
+RDFS_LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+FULL_TEXT = "河南省人民政府\n\n17. 实施 1000 个以上省重点项目，年度完成投资 1 万亿元。（省发展改革委牵头负责）\n"
+SPAN = (FULL_TEXT.index("实施"), FULL_TEXT.index("（"))  # 实施 … 1 万亿元。
+NOTICE = """
+@prefix hgv: <https://w3id.org/henan-gov/def#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+<{b}notice/2026-4> a hgv:TaskAssignmentNotice ; rdfs:label "重点工作通知"@zh ;
+    hgv:fullText {full} .
+<{b}notice/2026-4/task/17> a hgv:Task ; hgv:orderNumber 17 ;
+    rdfs:label "任务 17 <script>alert('x')</script>"@zh ;
+    hgv:inDocument <{b}notice/2026-4> ; dcterms:isPartOf <{b}notice/2026-4> ;
+    hgv:leadUnit <{b}agency/development-reform-commission> ;
+    hgv:sourceSpan <{b}notice/2026-4/span/{s}-{e}> ;
+    rdfs:seeAlso <javascript:alert(1)> .
+<{b}notice/2026-4/span/{s}-{e}> a hgv:SourceSpan ; hgv:inDocument <{b}notice/2026-4> ;
+    hgv:startOffset {s} ; hgv:endOffset {e} ; hgv:exactText "{exact}" .
+"""
+REFERENCE = """
+@prefix hgv: <https://w3id.org/henan-gov/def#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<{b}agency/development-reform-commission> a hgv:ProvincialAgency ;
+    rdfs:label "河南省发展和改革委员会"@zh, "Development and Reform Commission of Henan Province"@en ;
+    hgv:shortName "省发展改革委"@zh .
+<{b}region/410100> a hgv:PrefectureLevelCity ; rdfs:label "郑州市"@zh ;
+    skos:exactMatch <http://www.wikidata.org/entity/Q30340> .
+"""
+ONTOLOGY = """
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://w3id.org/henan-gov/def> a owl:Ontology ; rdfs:label "Henan government documents ontology"@en .
+<https://w3id.org/henan-gov/def#Task> a owl:Class ; rdfs:label "task"@en .
+"""
+VOID = """
+@prefix void: <http://rdfs.org/ns/void#> .
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<{b}dataset> a void:Dataset, dcat:Dataset ; rdfs:label "Henan KG (test release)"@en ;
+    void:dataDump <https://w3id.org/henan-gov/dumps/henan-kg.nt> ;
+    void:sparqlEndpoint <https://w3id.org/henan-gov/sparql> .
+"""
+ONTOLOGY_HTML = "<!doctype html><title>Ontology docs</title><h1 id='Task'>Task (test docs)</h1>"
+
+
+def _quads(turtle: str, graph: str) -> list[ox.Quad]:
+    return [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph))
+            for t in ox.parse(turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE)]
+
+
+def write_release(directory: Path, base: str = BASE) -> Path:
+    """A complete release directory (dumps, manifest, ontology, VoID) for ``base``."""
+    directory.mkdir(parents=True)
+    exact = FULL_TEXT[SPAN[0]:SPAN[1]]
+    notice = NOTICE.format(b=base, full=json.dumps(FULL_TEXT, ensure_ascii=False), s=SPAN[0], e=SPAN[1], exact=exact)
+    quads = _quads(notice, base + "graph/notice-2026-4") + _quads(REFERENCE.format(b=base), base + "graph/reference")
+    nq = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    (directory / "henan-kg.nq").write_bytes(nq)
+    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+    (directory / "henan-kg.nt").write_bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+    (directory / "henan-kg.ttl").write_bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE))
+    for name in ("henan-kg.nq", "henan-kg.nt", "henan-kg.ttl"):
+        (directory / (name + ".gz")).write_bytes(gzip.compress((directory / name).read_bytes(), mtime=0))
+    (directory / "ontology.ttl").write_text(ONTOLOGY, encoding="utf-8")
+    (directory / "ontology.html").write_text(ONTOLOGY_HTML, encoding="utf-8")
+    (directory / "void.ttl").write_text(VOID.format(b=base), encoding="utf-8")
+    (directory / "secret.txt").write_text("not a dump", encoding="utf-8")
+    manifest = {"checksum": hashlib.sha256(nq).hexdigest(), "base": base, "quads": len(quads),
+                "triples": len(triples), "graphs": {base + "graph/notice-2026-4": 0},
+                "dumps": sorted(["henan-kg.nq", "henan-kg.nt", "henan-kg.ttl",
+                                 "henan-kg.nq.gz", "henan-kg.nt.gz", "henan-kg.ttl.gz"])}
+    (directory / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return directory
+
+
+def make_app(release_dir: Path) -> Flask:
+    return create_app({"RELEASE_DIR": str(release_dir), "THREADS": 1, "ACCESS_LOG": False})
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    application = make_app(write_release(tmp_path_factory.mktemp("pages") / "release"))
+    yield application
+    application.extensions["henan_kg.executor"].close()
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def server(app: Flask) -> Iterator[str]:
+    """The same app on a real port, for real HTTP clients."""
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(5)
+
+
+def _graph(body: bytes, fmt: str) -> Graph:
+    return Graph().parse(data=body, format=fmt)
+
+
+# The query page ---------------------------------------------------------------------------
+
+
+def test_query_page_has_editor_gallery_and_downloads(client: FlaskClient) -> None:
+    page = client.get("/").get_data(as_text=True)
+    examples = load_gallery()
+    assert len(examples) >= 10
+    for example in examples:
+        assert example.title.replace("'", "&#39;") in page
+        assert f'data-example="{example.name}"' in page
+    config = json.loads(re.search(r'<script type="application/json" id="kg-config">(.*?)</script>', page, re.S).group(1))
+    assert config["endpoint"] == "/sparql"
+    assert config["prefixes"]["hgv"] == HGV and config["prefixes"]["hgd"] == BASE
+    assert [e["name"] for e in config["examples"]] == [e.name for e in examples]
+    for fmt in ("json", "xml", "csv", "tsv", "turtle", "ntriples", "jsonld"):
+        assert f'data-format="{fmt}" href="/sparql?query=' in page
+
+
+def test_query_page_loads_nothing_from_elsewhere(client: FlaskClient) -> None:
+    page = client.get("/").get_data(as_text=True)
+    assets = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', page)
+    assert any(a.endswith("yasgui.min.js") for a in assets) and any(a.endswith("yasgui.min.css") for a in assets)
+    for asset in assets:
+        assert asset.startswith("/"), asset
+        assert client.get(asset).status_code == 200, asset
+    vendor = Path(__file__).resolve().parents[1] / "endpoint" / "static" / "vendor" / "yasgui"
+    assert "MIT" in (vendor / "LICENSE").read_text(encoding="utf-8")
+
+
+def test_prefix_completion_list_is_local(client: FlaskClient) -> None:
+    prefixes = client.get("/prefixes.json").get_json()
+    assert prefixes["hgv"] == HGV and prefixes["hgd"] == BASE and prefixes["skos"].endswith("/skos/core#")
+
+
+def test_example_file_and_unknown_example(client: FlaskClient) -> None:
+    first = load_gallery()[0]
+    response = client.get(f"/examples/{first.name}.rq")
+    assert response.status_code == 200 and response.get_data(as_text=True) == first.sparql
+    assert client.get("/examples/99-none.rq").status_code == 404
+
+
+# Linked Data ------------------------------------------------------------------------------
+
+
+def test_resource_page_shows_labels_links_incoming_and_source_text(client: FlaskClient) -> None:
+    task = client.get("/id/notice/2026-4/task/17", headers={"Accept": "text/html"})
+    assert task.status_code == 200 and task.mimetype == "text/html"
+    html = task.get_data(as_text=True)
+    assert 'href="/id/agency/development-reform-commission"' in html
+    assert "河南省发展和改革委员会 · Development and Reform Commission of Henan Province" in html
+    assert 'href="/def#leadUnit"' in html
+    assert "17. </span><mark>实施 1000 个以上省重点项目，年度完成投资 1 万亿元。</mark>" in html
+    assert "<span class=\"ctx\">（省发展改革委牵头负责）" in html  # the text after the span
+    agency = client.get("/id/agency/development-reform-commission").get_data(as_text=True)
+    incoming = agency.split("Incoming links")[1]
+    assert 'href="/id/notice/2026-4/task/17"' in incoming
+
+
+def test_literals_are_escaped_and_only_http_links_are_links(client: FlaskClient) -> None:
+    html = client.get("/id/notice/2026-4/task/17").get_data(as_text=True)
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert 'href="javascript:' not in html
+
+
+@pytest.mark.parametrize("accept, fmt, media", [
+    ("text/turtle", "turtle", "text/turtle"),
+    ("application/n-triples", "nt", "application/n-triples"),
+    ("application/ld+json", "json-ld", "application/ld+json"),
+    ("text/turtle;q=0.5, application/ld+json", "json-ld", "application/ld+json"),
+    ("text/html;q=0.1, application/n-triples;q=0.9", "nt", "application/n-triples"),
+])
+def test_resource_description_by_negotiation(client: FlaskClient, accept: str, fmt: str, media: str) -> None:
+    response = client.get("/id/notice/2026-4/task/17", headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.mimetype == media and "Accept" in response.headers["Vary"]
+    g = _graph(response.data, fmt)
+    task = URIRef(BASE + "notice/2026-4/task/17")
+    agency = URIRef(BASE + "agency/development-reform-commission")
+    assert (task, URIRef(HGV + "leadUnit"), agency) in g
+    assert (agency, RDFS_LABEL, Literal("河南省发展和改革委员会", lang="zh")) in g  # label of a linked node
+    assert not list(g.triples((agency, URIRef(HGV + "shortName"), None)))  # not the neighbour's other facts
+
+
+def test_format_parameter_overrides_accept(client: FlaskClient) -> None:
+    response = client.get("/id/region/410100?format=ttl", headers={"Accept": "text/html"})
+    assert response.mimetype == "text/turtle"
+    g = _graph(response.data, "turtle")
+    assert (URIRef(BASE + "region/410100"), URIRef("http://www.w3.org/2004/02/skos/core#exactMatch"),
+            URIRef("http://www.wikidata.org/entity/Q30340")) in g
+
+
+def test_resource_without_accept_is_html_and_unacceptable_is_406(client: FlaskClient) -> None:
+    assert client.get("/id/region/410100").mimetype == "text/html"
+    assert client.get("/id/region/410100", headers={"Accept": "image/png"}).status_code == 406
+    assert client.get("/id/region/410100?format=pdf").status_code == 406
+
+
+@pytest.mark.parametrize("path", [
+    "/id/notice/2026-4/task/999", "/id/agency", "/id/", "/id/agency/", "/id/notice//2026-4",
+    "/id/notice/2026-4/../2026-4", "/id/notice/%2e%2e/manifest.json", "/id/..%2fmanifest.json",
+    "/id/notice/2026-4%3E%20%3Fp%20%3Fo", "/id/notice\\2026-4", "/id/a%00b", "/id/%E6%B2%B3%E5%8D%97",
+])
+def test_unknown_or_unclean_paths_are_404(client: FlaskClient, path: str) -> None:
+    assert client.get(path, headers={"Accept": "text/turtle"}).status_code == 404
+
+
+def test_conditional_get(client: FlaskClient) -> None:
+    first = client.get("/id/region/410100", headers={"Accept": "text/turtle"})
+    again = client.get("/id/region/410100", headers={"Accept": "text/turtle", "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_real_clients_dereference(server: str) -> None:
+    iri_path = f"{server}/id/notice/2026-4/task/17"
+    html = requests.get(iri_path, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}, timeout=10)
+    assert html.status_code == 200 and html.headers["Content-Type"].startswith("text/html")
+    assert not html.history  # answered directly, no 303
+    g = Graph().parse(iri_path)  # rdflib asks for RDF itself
+    assert (URIRef(BASE + "notice/2026-4/task/17"), URIRef(HGV + "orderNumber"), None) in g
+    assert requests.get(f"{server}/id/no/such/thing", timeout=10).status_code == 404
+
+
+# Ontology, VoID, dumps ----------------------------------------------------------------------
+
+
+def test_ontology_by_negotiation(client: FlaskClient) -> None:
+    html = client.get("/def", headers={"Accept": "text/html"})
+    assert html.mimetype == "text/html" and "Task (test docs)" in html.get_data(as_text=True)
+    ttl = client.get("/def", headers={"Accept": "text/turtle"})
+    assert ttl.mimetype == "text/turtle" and ttl.get_data(as_text=True) == ONTOLOGY
+    nt = _graph(client.get("/def", headers={"Accept": "application/n-triples"}).data, "nt")
+    assert (URIRef(HGV + "Task"), RDFS_LABEL, Literal("task", lang="en")) in nt
+
+
+def test_void_by_negotiation_lists_dumps(client: FlaskClient) -> None:
+    ttl = client.get("/.well-known/void")
+    assert ttl.mimetype == "text/turtle"
+    dataset = URIRef(BASE + "dataset")
+    assert (dataset, URIRef("http://rdfs.org/ns/void#dataDump"), None) in _graph(ttl.data, "turtle")
+    for accept, fmt in (("application/n-triples", "nt"), ("application/ld+json", "json-ld")):
+        assert len(_graph(client.get("/.well-known/void", headers={"Accept": accept}).data, fmt)) == len(_graph(ttl.data, "turtle"))
+    html = client.get("/.well-known/void", headers={"Accept": "text/html"}).get_data(as_text=True)
+    for name in ("henan-kg.nq", "henan-kg.nt.gz", "henan-kg.ttl"):
+        assert f'href="/dumps/{name}"' in html
+    assert "Henan KG (test release)" in html
+
+
+def test_dumps_listed_in_manifest_only(app: Flask, client: FlaskClient) -> None:
+    release = Path(app.extensions["henan_kg"].release_dir)
+    nq = client.get("/dumps/henan-kg.nq")
+    assert nq.status_code == 200 and nq.data == (release / "henan-kg.nq").read_bytes()
+    assert nq.mimetype == "application/n-quads"
+    gz = client.get("/dumps/henan-kg.ttl.gz")
+    assert gz.mimetype == "application/gzip" and gzip.decompress(gz.data) == (release / "henan-kg.ttl").read_bytes()
+    for name in ("manifest.json", "secret.txt", "ontology.ttl", "..%2Fmanifest.json", "%2e%2e", "henan-kg.nq%00"):
+        assert client.get(f"/dumps/{name}").status_code == 404, name
+    assert client.get("/dumps/../manifest.json").status_code == 404
+
+
+def test_other_base_is_served_under_id(tmp_path: Path) -> None:
+    other = "http://example.org/kg/id/"
+    application = make_app(write_release(tmp_path / "release", base=other))
+    try:
+        client = application.test_client()
+        ttl = client.get("/id/region/410100", headers={"Accept": "text/turtle"})
+        assert ttl.status_code == 200
+        assert (URIRef(other + "region/410100"), RDFS_LABEL, Literal("郑州市", lang="zh")) in _graph(ttl.data, "turtle")
+        assert client.get("/prefixes.json").get_json()["hgd"] == other
+        page = client.get("/").get_data(as_text=True)
+        config = json.loads(re.search(r'id="kg-config">(.*?)</script>', page, re.S).group(1))
+        assert all("PREFIX hgd: <http://example.org/kg/id/>" in e["sparql"] for e in config["examples"])
+        assert not any("w3id.org/henan-gov/id/" in e["sparql"] for e in config["examples"])
+    finally:
+        application.extensions["henan_kg.executor"].close()
