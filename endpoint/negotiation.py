@@ -38,12 +38,12 @@ class Format:
 # Order matters: on equal preference the earlier format wins (the first is the default).
 FORMATS: tuple[Format, ...] = (
     Format("json", RESULTS, ("application/sparql-results+json", "application/json")),
-    Format("xml", RESULTS, ("application/sparql-results+xml", "application/xml", "text/xml")),
+    Format("xml", RESULTS, ("application/sparql-results+xml", "application/xml")),
     Format("csv", RESULTS, ("text/csv",)),
     Format("tsv", RESULTS, ("text/tab-separated-values",)),
     Format("turtle", GRAPH, ("text/turtle", "application/x-turtle")),
     Format("ntriples", GRAPH, ("application/n-triples",)),
-    Format("rdfxml", GRAPH, ("application/rdf+xml", "application/xml", "text/xml")),
+    Format("rdfxml", GRAPH, ("application/rdf+xml", "application/xml")),
     Format("jsonld", GRAPH, ("application/ld+json", "application/json")),
 )
 BY_NAME: dict[str, Format] = {f.name: f for f in FORMATS}

@@ -101,7 +101,7 @@ def read_request(max_query_bytes: int) -> ProtocolRequest:
         query=query,
         default_graphs=default_graphs if dataset_given else None,
         named_graphs=named_graphs if dataset_given else None,
-        format=_single(params, "format"),
+        format=params.get("format"),  # some clients (SPARQLWrapper) send it twice; the first counts
     )
 
 
@@ -204,6 +204,8 @@ def sparql() -> Response:
     """The protocol endpoint: a query, or the service description when there is none."""
     preq = read_request(int(current_app.config["MAX_QUERY_BYTES"]))
     if preq.query is None:
+        if request.method == "POST":
+            raise EndpointError.bad_request("no 'query' in the request; POST a query (form field or body)")
         return service_description()
     return answer(preq, preq.query)
 

@@ -1,0 +1,296 @@
+"""The SPARQL 1.1 Protocol over real HTTP: every query form and result format, real clients.
+
+The server is gunicorn over ``tests/data/endpoint-mini.nq``; expected values are read from that
+file: three tasks of notice 2026-4 (tasks 1 and 2 led by henan-drc, task 3 by henan-dof), 69 quads
+in five named graphs, one of them (the notice's type) repeated in the dataset graph, so the union
+default graph holds 68 distinct triples.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+import rdflib
+import requests
+from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from SPARQLWrapper import CSV, JSON, JSONLD, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, URLENCODED, XML, SPARQLWrapper
+
+ID = "https://w3id.org/henan-gov/id/"
+HGV = "https://w3id.org/henan-gov/def#"
+PREFIXES = f"PREFIX hgv: <{HGV}> PREFIX hgd: <{ID}> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+LEAD_COUNT = PREFIXES + """
+SELECT ?agency (COUNT(?task) AS ?tasks) WHERE { ?task hgv:leadUnit ?agency }
+GROUP BY ?agency ORDER BY DESC(?tasks) ?agency"""
+EXPECTED_LEADS = [(ID + "agency/henan-drc", "2"), (ID + "agency/henan-dof", "1")]
+SRX = "{http://www.w3.org/2005/sparql-results#}"
+
+
+def wrapper(server, query: str, fmt: str, method: str = "GET", request_method: str = URLENCODED) -> SPARQLWrapper:
+    sparql = SPARQLWrapper(server.sparql)
+    sparql.setQuery(query)
+    sparql.setReturnFormat(fmt)
+    if method == POST:
+        sparql.setMethod(POST)
+        sparql.setRequestMethod(request_method)
+    return sparql
+
+
+# --- SELECT in every results format, every way of sending the query ---------------------------
+
+
+@pytest.mark.parametrize("method,request_method", [("GET", URLENCODED), (POST, URLENCODED), (POST, POSTDIRECTLY)])
+def test_select_json_by_get_form_and_direct_post(endpoint_server, method, request_method):
+    result = wrapper(endpoint_server, LEAD_COUNT, JSON, method, request_method).query()
+    assert result.response.headers["Content-Type"] == "application/sparql-results+json; charset=utf-8"
+    rows = result.convert()["results"]["bindings"]
+    assert [(r["agency"]["value"], r["tasks"]["value"]) for r in rows] == EXPECTED_LEADS
+
+
+def test_select_xml(endpoint_server):
+    result = wrapper(endpoint_server, LEAD_COUNT, XML).query()
+    assert result.response.headers["Content-Type"] == "application/sparql-results+xml; charset=utf-8"
+    doc = result.convert()  # a DOM document
+    uris = [n.firstChild.data for n in doc.getElementsByTagName("uri")]
+    assert uris == [iri for iri, _ in EXPECTED_LEADS]
+
+
+@pytest.mark.parametrize("fmt,media,delimiter", [(CSV, "text/csv", ","), (TSV, "text/tab-separated-values", "\t")])
+def test_select_csv_and_tsv(endpoint_server, fmt, media, delimiter):
+    result = wrapper(endpoint_server, LEAD_COUNT, fmt).query()
+    assert result.response.headers["Content-Type"] == f"{media}; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(result.convert().decode("utf-8")), delimiter=delimiter))
+    if fmt == CSV:
+        assert rows == [["agency", "tasks"], *[[iri, n] for iri, n in EXPECTED_LEADS]]
+    else:  # TSV writes RDF terms: IRIs in brackets, typed numbers bare
+        assert rows[0] == ["?agency", "?tasks"]
+        assert rows[1:] == [[f"<{iri}>", n] for iri, n in EXPECTED_LEADS]
+
+
+def test_select_chinese_literals_survive(endpoint_server):
+    query = PREFIXES + "SELECT ?label WHERE { hgd:agency\\/henan-dof skos:prefLabel ?label }"
+    rows = wrapper(endpoint_server, query, JSON).query().convert()["results"]["bindings"]
+    assert rows == [{"label": {"type": "literal", "value": "河南省财政厅", "xml:lang": "zh"}}]
+
+
+# --- ASK --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", [JSON, XML])
+def test_ask_true_and_false(endpoint_server, fmt):
+    yes = PREFIXES + "ASK { hgd:notice\\/2026-4\\/task\\/3 hgv:leadUnit hgd:agency\\/henan-dof }"
+    no = PREFIXES + "ASK { hgd:notice\\/2026-4\\/task\\/3 hgv:leadUnit hgd:agency\\/henan-drc }"
+    for query, expected in ((yes, True), (no, False)):
+        converted = wrapper(endpoint_server, query, fmt).query().convert()
+        if fmt == JSON:
+            assert converted["boolean"] is expected
+        else:
+            assert converted.getElementsByTagName("boolean")[0].firstChild.data == str(expected).lower()
+
+
+# --- CONSTRUCT and DESCRIBE in every graph format --------------------------------------------
+
+CONSTRUCT = PREFIXES + "CONSTRUCT { ?a skos:prefLabel ?l } WHERE { ?a a hgv:ProvincialAgency ; skos:prefLabel ?l }"
+EXPECTED_LABELS = {
+    (ID + "agency/henan-drc", "河南省发展和改革委员会", "zh"),
+    (ID + "agency/henan-drc", "Henan Provincial Development and Reform Commission", "en"),
+    (ID + "agency/henan-dof", "河南省财政厅", "zh"),
+}
+
+
+def labels(graph: rdflib.Graph) -> set[tuple[str, str, str]]:
+    return {(str(s), str(o), o.language) for s, _, o in graph}
+
+
+@pytest.mark.parametrize("fmt,media,parse_as", [
+    (TURTLE, "text/turtle", "turtle"),
+    (RDFXML, "application/rdf+xml", "xml"),
+    (JSONLD, "application/ld+json", "json-ld"),
+])
+def test_construct_in_graph_formats(endpoint_server, fmt, media, parse_as):
+    result = wrapper(endpoint_server, CONSTRUCT, fmt).query()
+    assert result.response.headers["Content-Type"] == f"{media}; charset=utf-8"
+    graph = rdflib.Graph().parse(data=result.response.read(), format=parse_as)
+    assert labels(graph) == EXPECTED_LABELS
+
+
+def test_construct_ntriples_by_accept(endpoint_server):
+    response = requests.get(endpoint_server.sparql, params={"query": CONSTRUCT},
+                            headers={"Accept": "application/n-triples"})
+    assert response.headers["Content-Type"] == "application/n-triples; charset=utf-8"
+    assert labels(rdflib.Graph().parse(data=response.text, format="nt")) == EXPECTED_LABELS
+
+
+def test_describe(endpoint_server):
+    query = PREFIXES + "DESCRIBE hgd:region\\/410300"
+    graph = rdflib.Graph().parse(data=wrapper(endpoint_server, query, TURTLE).query().response.read(), format="turtle")
+    city = rdflib.URIRef(ID + "region/410300")
+    assert set(graph.predicate_objects(city)) == {
+        (rdflib.RDF.type, rdflib.URIRef(HGV + "PrefectureLevelCity")),
+        (rdflib.SKOS.prefLabel, rdflib.Literal("洛阳市", lang="zh")),
+        (rdflib.URIRef(HGV + "adminCode"), rdflib.Literal("410300")),
+    }
+
+
+# --- rdflib's SPARQLStore -----------------------------------------------------------------------
+
+
+def test_rdflib_sparqlstore(endpoint_server):
+    graph = rdflib.Graph(SPARQLStore(query_endpoint=endpoint_server.sparql))
+    rows = graph.query(LEAD_COUNT)
+    assert [(str(a), int(n)) for a, n in rows] == [(iri, int(n)) for iri, n in EXPECTED_LEADS]
+    assert graph.query(PREFIXES + "ASK { ?t hgv:leadUnit hgd:agency\\/henan-dof }").askAnswer is True
+    assert labels(graph.query(CONSTRUCT).graph) == EXPECTED_LABELS
+
+
+# --- the dataset: union default graph, FROM, default-graph-uri, named-graph-uri -----------------
+
+
+def select_values(server, query: str, **params) -> list[dict[str, str]]:
+    response = requests.get(server.sparql, params={"query": query, **params},
+                            headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200, response.text
+    return [{k: v["value"] for k, v in row.items()} for row in response.json()["results"]["bindings"]]
+
+
+def test_default_graph_is_the_union_with_each_triple_once(endpoint_server):
+    assert select_values(endpoint_server, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == [{"n": "68"}]
+    notices = PREFIXES + "SELECT (COUNT(*) AS ?n) WHERE { ?d a hgv:TaskAssignmentNotice }"
+    assert select_values(endpoint_server, notices) == [{"n": "1"}]
+
+
+def test_named_graphs_are_there_for_graph_patterns(endpoint_server):
+    query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+    assert select_values(endpoint_server, query) == [
+        {"g": ID + "graph/dataset", "n": "3"},
+        {"g": ID + "graph/notice-2026-4", "n": "29"},
+        {"g": ID + "graph/ontology", "n": "3"},
+        {"g": ID + "graph/reference", "n": "20"},
+        {"g": ID + "graph/report-2024", "n": "14"},
+    ]
+
+
+def test_from_clause_in_the_query(endpoint_server):
+    query = f"SELECT (COUNT(*) AS ?n) FROM <{ID}graph/ontology> WHERE {{ ?s ?p ?o }}"
+    assert select_values(endpoint_server, query) == [{"n": "3"}]
+
+
+def test_default_graph_uri_parameter(endpoint_server):
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert select_values(endpoint_server, count, **{"default-graph-uri": ID + "graph/reference"}) == [{"n": "20"}]
+    both = [ID + "graph/reference", ID + "graph/ontology"]
+    assert select_values(endpoint_server, count, **{"default-graph-uri": both}) == [{"n": "23"}]
+
+
+def test_named_graph_uri_parameter_limits_graph_patterns(endpoint_server):
+    query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    only = select_values(endpoint_server, query, **{"named-graph-uri": ID + "graph/report-2024"})
+    assert only == [{"g": ID + "graph/report-2024"}]
+    # with only named graphs given, the default graph is empty (SPARQL 1.1 Protocol 2.1.4)
+    empty = select_values(endpoint_server, "SELECT * WHERE { ?s ?p ?o }", **{"named-graph-uri": ID + "graph/report-2024"})
+    assert empty == []
+
+
+# --- content negotiation ----------------------------------------------------------------------
+
+SIMPLE = "SELECT ?n WHERE { VALUES ?n { 1 } }"
+
+
+@pytest.mark.parametrize("accept,expected", [
+    (None, "application/sparql-results+json"),
+    ("*/*", "application/sparql-results+json"),
+    ("application/sparql-results+xml;q=0.5, text/csv", "text/csv"),
+    ("text/tab-separated-values;q=0.9, */*;q=0.1", "text/tab-separated-values"),
+    ("text/*", "text/csv"),
+    ("application/json", "application/sparql-results+json"),
+    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "application/sparql-results+xml"),
+])
+def test_accept_with_q_values(endpoint_server, accept, expected):
+    headers = {"Accept": accept} if accept else {}
+    response = requests.get(endpoint_server.sparql, params={"query": SIMPLE}, headers=headers)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == f"{expected}; charset=utf-8"
+
+
+@pytest.mark.parametrize("fmt,expected", [
+    ("json", "application/sparql-results+json"), ("xml", "application/sparql-results+xml"),
+    ("csv", "text/csv"), ("tsv", "text/tab-separated-values"),
+])
+def test_format_parameter_overrides_accept_for_results(endpoint_server, fmt, expected):
+    response = requests.get(endpoint_server.sparql, params={"query": SIMPLE, "format": fmt},
+                            headers={"Accept": "application/sparql-results+json;q=1, text/csv;q=0.1"})
+    assert response.headers["Content-Type"] == f"{expected}; charset=utf-8"
+
+
+@pytest.mark.parametrize("fmt,expected", [
+    ("turtle", "text/turtle"), ("ntriples", "application/n-triples"),
+    ("rdfxml", "application/rdf+xml"), ("jsonld", "application/ld+json"),
+])
+def test_format_parameter_for_graphs(endpoint_server, fmt, expected):
+    response = requests.post(endpoint_server.sparql, data={"query": CONSTRUCT, "format": fmt})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == f"{expected}; charset=utf-8"
+
+
+def test_graph_accept_prefers_by_q(endpoint_server):
+    response = requests.get(endpoint_server.sparql, params={"query": CONSTRUCT},
+                            headers={"Accept": "text/turtle;q=0.2, application/ld+json;q=0.8"})
+    assert response.headers["Content-Type"] == "application/ld+json; charset=utf-8"
+    assert labels(rdflib.Graph().parse(data=response.text, format="json-ld")) == EXPECTED_LABELS
+
+
+# --- service description, health, CORS, access log ----------------------------------------------
+
+SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+
+
+@pytest.mark.parametrize("accept,parse_as", [("text/turtle", "turtle"), ("application/rdf+xml", "xml"), (None, "turtle")])
+def test_service_description(endpoint_server, mini_release, accept, parse_as):
+    response = requests.get(endpoint_server.sparql, headers={"Accept": accept} if accept else {})
+    assert response.status_code == 200
+    graph = rdflib.Graph().parse(data=response.content, format=parse_as)
+    service = rdflib.URIRef(endpoint_server.sparql)
+    assert (service, rdflib.RDF.type, SD.Service) in graph
+    assert (service, SD.endpoint, service) in graph
+    assert (service, SD.supportedLanguage, SD.SPARQL11Query) in graph
+    assert (service, SD.resultFormat, rdflib.URIRef("http://www.w3.org/ns/formats/SPARQL_Results_CSV")) in graph
+    names = set(graph.objects(None, SD.name))
+    manifest = json.loads((mini_release / "manifest.json").read_text())
+    assert {str(n) for n in names} == set(manifest["graphs"]) and len(names) == 5
+
+
+def test_health(endpoint_server, mini_release):
+    manifest = json.loads((mini_release / "manifest.json").read_text())
+    body = requests.get(endpoint_server.url + "/health").json()
+    assert body["status"] == "ok"
+    assert body["checksum"] == manifest["checksum"]
+    assert body["triples"] == 68
+
+
+def test_cors_headers(endpoint_server):
+    response = requests.get(endpoint_server.sparql, params={"query": SIMPLE}, headers={"Origin": "https://example.org"})
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    preflight = requests.options(endpoint_server.sparql, headers={
+        "Origin": "https://example.org", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "Content-Type"})
+    assert preflight.status_code == 200
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    assert "Content-Type" in preflight.headers["Access-Control-Allow-Headers"]
+
+
+def test_access_log_has_query_time_and_size(endpoint_server):
+    marker = "SELECT ?logged WHERE { VALUES ?logged { 42 } }"
+    body = requests.get(endpoint_server.sparql, params={"query": marker}).content
+    log = endpoint_server.log.read_text()
+    lines = [line for line in log.splitlines() if '"GET /sparql" 200 ' + f"{len(body)}B" in line]
+    assert lines, log[-2000:]
+    assert " query=" in lines[-1] and "ms" in lines[-1] and "form=select" in lines[-1]
+
+
+def test_xml_results_are_well_formed(endpoint_server):
+    response = requests.get(endpoint_server.sparql, params={"query": LEAD_COUNT, "format": "xml"})
+    root = ET.fromstring(response.content)
+    assert [v.get("name") for v in root.iter(SRX + "variable")] == ["agency", "tasks"]
