@@ -12,17 +12,16 @@ import gzip
 import hashlib
 import json
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 import requests
+from conftest import thread_server
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
-from werkzeug.serving import make_server
 
 from endpoint.app import create_app
 from endpoint.gallery import load_gallery
@@ -109,8 +108,13 @@ def make_app(release_dir: Path) -> Flask:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    application = make_app(write_release(tmp_path_factory.mktemp("pages") / "release"))
+def release_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_release(tmp_path_factory.mktemp("pages") / "release")
+
+
+@pytest.fixture(scope="module")
+def app(release_dir: Path) -> Iterator[Flask]:
+    application = make_app(release_dir)
     yield application
     application.extensions["henan_kg.executor"].close()
 
@@ -121,14 +125,15 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture(scope="module")
-def server(app: Flask) -> Iterator[str]:
-    """The same app on a real port, for real HTTP clients."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(5)
+def server(release_dir: Path) -> Iterator[str]:
+    """The endpoint over the same release on a real port, for real HTTP clients."""
+    with thread_server(RELEASE_DIR=str(release_dir), THREADS=1, ACCESS_LOG=False) as running:
+        yield running.url
+
+
+def page_config(page: str) -> dict:
+    """The JSON configuration the query page hands to its script."""
+    return json.loads(re.search(r'id="kg-config">(.*?)</script>', page, re.S).group(1))
 
 
 def _graph(body: bytes, fmt: str) -> Graph:
@@ -145,7 +150,7 @@ def test_query_page_has_editor_gallery_and_downloads(client: FlaskClient) -> Non
     for example in examples:
         assert example.title.replace("'", "&#39;") in page
         assert f'data-example="{example.name}"' in page
-    config = json.loads(re.search(r'<script type="application/json" id="kg-config">(.*?)</script>', page, re.S).group(1))
+    config = page_config(page)
     assert config["endpoint"] == "/sparql"
     assert config["prefixes"]["hgv"] == HGV and config["prefixes"]["hgd"] == BASE
     assert [e["name"] for e in config["examples"]] == [e.name for e in examples]
@@ -276,7 +281,8 @@ def test_void_by_negotiation_lists_dumps(client: FlaskClient) -> None:
     dataset = URIRef(BASE + "dataset")
     assert (dataset, URIRef("http://rdfs.org/ns/void#dataDump"), None) in _graph(ttl.data, "turtle")
     for accept, fmt in (("application/n-triples", "nt"), ("application/ld+json", "json-ld")):
-        assert len(_graph(client.get("/.well-known/void", headers={"Accept": accept}).data, fmt)) == len(_graph(ttl.data, "turtle"))
+        other = _graph(client.get("/.well-known/void", headers={"Accept": accept}).data, fmt)
+        assert len(other) == len(_graph(ttl.data, "turtle"))
     html = client.get("/.well-known/void", headers={"Accept": "text/html"}).get_data(as_text=True)
     for name in ("henan-kg.nq", "henan-kg.nt.gz", "henan-kg.ttl"):
         assert f'href="/dumps/{name}"' in html
@@ -305,7 +311,7 @@ def test_other_base_is_served_under_id(tmp_path: Path) -> None:
         assert (URIRef(other + "region/410100"), RDFS_LABEL, Literal("郑州市", lang="zh")) in _graph(ttl.data, "turtle")
         assert client.get("/prefixes.json").get_json()["hgd"] == other
         page = client.get("/").get_data(as_text=True)
-        config = json.loads(re.search(r'id="kg-config">(.*?)</script>', page, re.S).group(1))
+        config = page_config(page)
         assert all("PREFIX hgd: <http://example.org/kg/id/>" in e["sparql"] for e in config["examples"])
         assert not any("w3id.org/henan-gov/id/" in e["sparql"] for e in config["examples"])
     finally:
