@@ -1,0 +1,313 @@
+"""The endpoint on the open web: protocol errors, read-only, SERVICE refusal, time and size limits.
+
+Every test talks HTTP to a real server (gunicorn from ``endpoint_server``: QUERY_TIMEOUT_S = 2,
+MAX_RESULT_BYTES = 200 000, MAX_QUERY_BYTES = 20 000; or Werkzeug in a thread where a test needs
+its own settings).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from conftest import thread_server
+
+ID = "https://w3id.org/henan-gov/id/"
+COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+# 68 triples to the fifth power: far beyond any time limit, and no index can shortcut it
+PATHOLOGICAL = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n0 ?o }"
+
+
+def count_all(server) -> str:
+    response = requests.get(server.sparql, params={"query": COUNT_ALL}, headers={"Accept": "application/json"})
+    assert response.status_code == 200, response.text
+    return response.json()["results"]["bindings"][0]["n"]["value"]
+
+
+# --- protocol errors ----------------------------------------------------------------------
+
+
+def test_malformed_query_is_400_with_line_and_column(endpoint_server):
+    response = requests.get(endpoint_server.sparql, params={"query": "SELECT * WHERE {\n  ?s ?p\n}"})
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert "malformed query" in response.text and "error at 3:" in response.text  # line 3, with column
+
+
+def test_missing_query_in_a_post_is_400(endpoint_server):
+    response = requests.post(endpoint_server.sparql, data={"default-graph-uri": ID + "graph/reference"})
+    assert response.status_code == 400 and "no 'query'" in response.text
+
+
+def test_duplicated_query_is_400(endpoint_server):
+    twice = requests.get(endpoint_server.sparql, params=[("query", "ASK {}"), ("query", "ASK {}")])
+    assert twice.status_code == 400 and "2 times" in twice.text
+    url_and_form = requests.post(endpoint_server.sparql + "?query=ASK%20%7B%7D", data={"query": "ASK {}"})
+    assert url_and_form.status_code == 400 and "both in the URL and in the form" in url_and_form.text
+    direct_and_url = requests.post(endpoint_server.sparql + "?query=ASK%20%7B%7D", data="ASK {}",
+                                   headers={"Content-Type": "application/sparql-query"})
+    assert direct_and_url.status_code == 400
+
+
+@pytest.mark.parametrize("accept", ["image/png", "text/turtle", "application/sparql-results+json;q=0"])
+def test_unserialisable_accept_for_select_is_406(endpoint_server, accept):
+    response = requests.get(endpoint_server.sparql, params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1"},
+                            headers={"Accept": accept})
+    assert response.status_code == 406
+    assert "application/sparql-results+json" in response.text  # says what is offered
+
+
+def test_graph_format_for_a_select_is_406_and_unknown_format_400(endpoint_server):
+    query = "SELECT * WHERE { ?s ?p ?o } LIMIT 1"
+    assert requests.get(endpoint_server.sparql, params={"query": query, "format": "turtle"}).status_code == 406
+    unknown = requests.get(endpoint_server.sparql, params={"query": query, "format": "excel"})
+    assert unknown.status_code == 400 and "unknown format" in unknown.text
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/json", "multipart/form-data; boundary=x", None])
+def test_wrong_post_body_type_is_415(endpoint_server, content_type):
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = requests.post(endpoint_server.sparql, data=b"ASK {}", headers=headers)
+    if content_type is None:  # requests adds no type for raw bytes
+        assert "Content-Type" not in response.request.headers
+    assert response.status_code == 415
+
+
+def test_non_utf8_charset_is_415_and_invalid_utf8_is_400(endpoint_server):
+    latin = requests.post(endpoint_server.sparql, data="ASK {}".encode("latin-1"),
+                          headers={"Content-Type": "application/sparql-query; charset=latin-1"})
+    assert latin.status_code == 415
+    broken = requests.post(endpoint_server.sparql, data=b"ASK { ?s ?p \"\xff\xfe\" }",
+                           headers={"Content-Type": "application/sparql-query"})
+    assert broken.status_code == 400 and "UTF-8" in broken.text
+
+
+def test_over_long_query_is_413(endpoint_server):
+    long_query = "ASK {} #" + "x" * 20_000
+    assert requests.get(endpoint_server.sparql, params={"query": long_query}).status_code == 413
+    assert requests.post(endpoint_server.sparql, data={"query": long_query}).status_code == 413
+    direct = requests.post(endpoint_server.sparql, data=long_query.encode(),
+                           headers={"Content-Type": "application/sparql-query"})
+    assert direct.status_code == 413 and "MAX_QUERY_BYTES" in direct.text
+    huge = requests.post(endpoint_server.sparql, data={"query": "x" * 2_000_000})
+    assert huge.status_code == 413
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_other_methods_are_405(endpoint_server, method):
+    response = requests.request(method, endpoint_server.sparql, data="ASK {}")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+
+
+def test_bad_graph_iri_is_400(endpoint_server):
+    response = requests.get(endpoint_server.sparql, params={"query": "ASK {}", "default-graph-uri": "not an iri"})
+    assert response.status_code == 400 and "default-graph-uri" in response.text
+
+
+ODD_INPUTS = [
+    {"params": {"query": "\x00"}},
+    {"params": {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT -1"}},
+    {"params": {"query": "SELECT * WHERE { ?s ?p ?o FILTER(1/0) }"}},
+    {"params": {"query": "SELECT (<http://x>(1) AS ?x) WHERE {}"}},
+    {"params": {"query": "SELECT * WHERE { BIND(REGEX(\"a\", \"(\") AS ?x) }"}},
+    {"params": {"query": "ASK {}", "named-graph-uri": ""}},
+    {"params": {"query": "ASK {}"}, "headers": {"Accept": ";;;,q=x,/,*/*;q=abc"}},
+    {"params": {"query": "DESCRIBE <" + ID + "nothing>"}, "headers": {"Accept": "application/ld+json"}},
+    {"params": {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "format": ""}},
+    {"params": {"query": "SELECT ?x WHERE { BIND(\"\U0001F600\" AS ?x) }", "format": "csv"}},
+    {"params": {"query": "{" * 3000 + "}" * 3000}},
+    {"params": {"query": "SELECT * WHERE " + "{ " * 300 + "?s ?p ?o" + " }" * 300 + " LIMIT 1"}},
+]
+
+
+@pytest.mark.parametrize("case", ODD_INPUTS, ids=range(len(ODD_INPUTS)))
+def test_odd_input_never_gives_a_5xx(endpoint_server, case):
+    response = requests.get(endpoint_server.sparql, timeout=10, **case)
+    assert response.status_code < 500, response.text
+
+
+# --- read-only ----------------------------------------------------------------------------
+
+INSERT = f"INSERT DATA {{ GRAPH <{ID}graph/evil> {{ <{ID}x> <{ID}y> <{ID}z> }} }}"
+
+
+@pytest.mark.parametrize("how", ["form", "direct", "as-query", "get", "update-path", "delete-as-query"])
+def test_update_is_refused_and_nothing_changes(endpoint_server, how):
+    before = count_all(endpoint_server)
+    url = endpoint_server.sparql
+    if how == "form":
+        response = requests.post(url, data={"update": INSERT})
+    elif how == "direct":
+        response = requests.post(url, data=INSERT.encode(), headers={"Content-Type": "application/sparql-update"})
+    elif how == "as-query":
+        response = requests.post(url, data={"query": "PREFIX x: <http://x/>\n# note\n" + INSERT})
+    elif how == "get":
+        response = requests.get(url, params={"update": INSERT})
+    elif how == "update-path":
+        response = requests.post(endpoint_server.url + "/update", data={"update": INSERT})
+    else:
+        response = requests.get(url, params={"query": "DELETE WHERE { ?s ?p ?o }"})
+    assert response.status_code == 403
+    assert "read-only" in response.text
+    assert count_all(endpoint_server) == before == "68"
+
+
+# --- SERVICE ------------------------------------------------------------------------------
+
+SERVICE_VARIANTS = [
+    "SELECT * WHERE { SERVICE <{url}> { ?s ?p ?o } }",
+    "select * where { service silent <{url}> { ?s ?p ?o } }",
+    "SELECT * WHERE { SeRvIcE <{url}> { ?s ?p ?o } }",
+    "PREFIX c: <{base}> SELECT * WHERE { SERVICE c:sparql { ?s ?p ?o } }",
+    "BASE <{base}> SELECT * WHERE { SERVICE <sparql> { ?s ?p ?o } }",
+    "SELECT * WHERE { ?s ?p ?o # a comment\n OPTIONAL { SERVICE <{url}> { ?s ?q ?r } } }",
+    "SELECT * WHERE { { SELECT ?s WHERE { SERVICE <{url}> { ?s ?p ?o } } } }",
+    "SELECT * WHERE { ?s ?p ?o FILTER EXISTS { SERVICE <{url}> { ?s ?p ?o } } }",
+    "SELECT * WHERE { { ?s ?p ?o } UNION { SERVICE <{url}> { SERVICE <{url}> { ?s ?p ?o } } } }",
+    "SELECT * WHERE { VALUES ?e { <{url}> } SERVICE ?e { ?s ?p ?o } }",
+    "SELECT * WHERE {SERVICE<{url}>{?s ?p ?o}}",
+    "ASK { SERVICE <{url}> { ?s ?p ?o } }",
+    "CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <{url}> { ?s ?p ?o } }",
+    "DESCRIBE ?s WHERE { SERVICE <{url}> { ?s ?p ?o } }",
+    "SELECT * WHERE { \\u0053ERVICE <{url}> { ?s ?p ?o } }",
+    "SELECT * WHERE { MINUS { SERVICE <{url}> { ?s ?p ?o } } ?s ?p ?o }",
+]
+
+
+def test_service_is_refused_before_anything_runs(endpoint_server, canary):
+    base = canary.url.rsplit("/", 1)[0] + "/"
+    for template in SERVICE_VARIANTS:
+        query = template.replace("{url}", canary.url).replace("{base}", base)
+        for send in (lambda: requests.get(endpoint_server.sparql, params={"query": query}),
+                     lambda: requests.post(endpoint_server.sparql, data=query.encode(),
+                                           headers={"Content-Type": "application/sparql-query"})):
+            response = send()
+            assert response.status_code == 400, (query, response.text)
+            assert "SERVICE" in response.text and "SERVICE_ALLOWLIST" in response.text
+    time.sleep(0.3)
+    assert canary.hits == []
+
+
+def test_the_word_service_elsewhere_is_not_refused(endpoint_server):
+    for query in ('SELECT ?x WHERE { BIND("SERVICE <http://127.0.0.1:1/>" AS ?x) }',
+                  "SELECT * WHERE { ?s <http://example.org/SERVICE> ?o } # SERVICE <http://127.0.0.1:1/>",
+                  "PREFIX service: <http://example.org/> SELECT * WHERE { ?s service:x ?o }"):
+        response = requests.get(endpoint_server.sparql, params={"query": query})
+        assert response.status_code == 200, (query, response.text)
+
+
+def test_allow_listed_service_is_called_so_the_canary_can_hear(mini_release, canary):
+    """The positive control: with the canary allow-listed the same query does reach it."""
+    with thread_server(RELEASE_DIR=str(mini_release), SERVICE_ALLOWLIST=[canary.url], ACCESS_LOG=False) as server:
+        query = f"SELECT ?canary WHERE {{ SERVICE <{canary.url}> {{ ?x ?y ?canary }} }}"
+        response = requests.get(server.sparql, params={"query": query}, headers={"Accept": "application/json"})
+        assert response.status_code == 200, response.text
+        assert response.json()["results"]["bindings"] == [{"canary": {"type": "literal", "value": "reached"}}]
+        other = requests.get(server.sparql, params={"query": query.replace(canary.url, canary.url + "/other")})
+        assert other.status_code == 400
+    assert len(canary.hits) == 1
+
+
+# --- time limit ---------------------------------------------------------------------------
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below ``pid`` (from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z":
+                parents[int(entry.name)] = int(fields[1])
+    found, frontier = [], [pid]
+    while frontier:
+        current = frontier.pop()
+        children = [p for p, parent in parents.items() if parent == current]
+        found += children
+        frontier += children
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def test_pathological_query_gets_503_in_time_while_others_are_answered(endpoint_server):
+    limit = float(endpoint_server.settings["QUERY_TIMEOUT_S"])
+    processes_before = len(descendants(endpoint_server.pid))
+    slow: dict[str, object] = {}
+
+    def run_slow() -> None:
+        started = time.monotonic()
+        response = requests.get(endpoint_server.sparql, params={"query": PATHOLOGICAL}, timeout=30)
+        slow.update(status=response.status_code, text=response.text, elapsed=time.monotonic() - started)
+
+    thread = threading.Thread(target=run_slow)
+    thread.start()
+    time.sleep(0.5)
+    fast_times = []
+    for i in range(5):  # normal queries while the slow one burns CPU
+        started = time.monotonic()
+        response = requests.get(endpoint_server.sparql, params={"query": f"ASK {{ ?s ?p {i} }}"})
+        fast_times.append(time.monotonic() - started)
+        assert response.status_code == 200
+    thread.join()
+    assert max(fast_times) < 0.5, fast_times
+    assert slow["status"] == 503
+    assert "QUERY_TIMEOUT_S" in str(slow["text"]) and f"{limit:g} s" in str(slow["text"])
+    assert limit - 0.1 <= float(slow["elapsed"]) < limit + 1.0  # type: ignore[arg-type]
+    # within a second the killed engine's CPU is free: the server's processes are (nearly) idle
+    time.sleep(1.0)
+    pids = descendants(endpoint_server.pid) + [endpoint_server.pid]
+    before = cpu_seconds(pids)
+    time.sleep(1.0)
+    assert cpu_seconds(pids) - before < 0.2
+    # and the engine was replaced, not leaked: same number of processes as before (or fewer)
+    assert len(descendants(endpoint_server.pid)) <= processes_before
+
+
+def test_many_timeouts_at_once_leave_the_server_whole(endpoint_server):
+    processes_before = len(descendants(endpoint_server.pid))
+    results: list[int] = []
+
+    def run_slow(i: int) -> None:
+        query = PATHOLOGICAL.replace("?o }", f"?o FILTER(?o != {i}) }}")
+        results.append(requests.get(endpoint_server.sparql, params={"query": query}, timeout=30).status_code)
+
+    threads = [threading.Thread(target=run_slow, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [503] * 8
+    assert count_all(endpoint_server) == "68"
+    time.sleep(0.5)
+    assert len(descendants(endpoint_server.pid)) <= processes_before
+
+
+# --- result size --------------------------------------------------------------------------
+
+
+def test_too_large_result_is_refused_clearly(endpoint_server):
+    query = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } LIMIT 4000"
+    response = requests.get(endpoint_server.sparql, params={"query": query})
+    assert response.status_code == 400
+    assert "MAX_RESULT_BYTES = 200000" in response.text
+    small = requests.get(endpoint_server.sparql, params={"query": query.replace("4000", "10")})
+    assert small.status_code == 200 and len(small.json()["results"]["bindings"]) == 10
