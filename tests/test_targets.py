@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
 from rdflib import RDF, SKOS
 
 from mappings.indicators import indicator_graph, resolve_indicator, unit_graph

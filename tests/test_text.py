@@ -67,7 +67,8 @@ def test_punctuation_unified(norm) -> None:
     for half in "(),:;":
         assert half not in norm.text
     assert "（四）充分激发消费潜能。" in norm.text  # written "(四) 充分激发消费潜能。"
-    assert paragraph(norm, "63.").endswith("（省发展改革委牵头，省交通运输厅、商务厅，安阳、三门峡、商丘、信阳市政府按职责分工负责）")
+    assert paragraph(norm, "63.").endswith(
+        "（省发展改革委牵头，省交通运输厅、商务厅，安阳、三门峡、商丘、信阳市政府按职责分工负责）")
     assert "1.5万家" in norm.text and "5G—A" in norm.text  # decimal point and Latin letters untouched
 
 
@@ -138,9 +139,11 @@ def test_line_rule_is_a_parameter() -> None:
 def test_halfwidth_fixture_normalises_like_the_full_width_genre() -> None:
     n = normalize((FIXTURES / "halfwidth.txt").read_text(encoding="utf-8"))
     lines = n.text.split("\n")
-    assert lines[3].startswith("现将《政府工作报告》提出的2025年重点工作任务予以分解。各责任单位要制定落实方案，于2025年3月15日前")
+    assert lines[3].startswith(
+        "现将《政府工作报告》提出的2025年重点工作任务予以分解。各责任单位要制定落实方案，于2025年3月15日前")
     assert "（一）扩大有效投资。" in lines
-    assert "1.实施500个以上省重点项目，年度完成投资8000亿元。（省发展改革委牵头，省财政厅，各省辖市政府按职责分工负责）" in lines
+    assert ("1.实施500个以上省重点项目，年度完成投资8000亿元。"
+            "（省发展改革委牵头，省财政厅，各省辖市政府按职责分工负责）") in lines
 
 
 def test_pagebreak_fixture_rejoins_split_clauses() -> None:
