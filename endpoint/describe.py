@@ -185,7 +185,7 @@ def spans(query: Query, iri: str, linker: Linker) -> list[dict[str, Any]]:
     """
     rows = list(query(
         f"SELECT DISTINCT ?this ?span ?text ?start ?end ?doc WHERE {{ "
-        f"{{ ?this <{HGV_NS}sourceSpan> ?span }} UNION {{ BIND(?this AS ?span) }} "
+        f"{{ ?this <{HGV_NS}sourceSpan> ?span }} UNION {{ ?this <{HGV_NS}exactText> ?own BIND(?this AS ?span) }} "
         f"?span <{HGV_NS}exactText> ?text . "
         f"OPTIONAL {{ ?span <{HGV_NS}startOffset> ?start }} "
         f"OPTIONAL {{ ?span <{HGV_NS}endOffset> ?end }} "
@@ -226,11 +226,13 @@ def views_from_triples(triples: list[ox.Triple], linker: Linker) -> list[View]:
         if t.predicate.value in (RDFS_LABEL, SKOS_PREF) and isinstance(t.subject, ox.NamedNode)
     )
     by_subject: dict[str, dict[str, list[Any]]] = {}
+    terms: dict[str, Any] = {}
     for t in triples:
+        terms.setdefault(str(t.subject), t.subject)
         by_subject.setdefault(str(t.subject), {}).setdefault(t.predicate.value, []).append(t.object)
     views = []
     for subject in sorted(by_subject):
-        term = next(t.subject for t in triples if str(t.subject) == subject)
+        term = terms[subject]
         page = View(term.value if isinstance(term, ox.NamedNode) else subject)
         page.labels = [linker.node(term, labels)]
         for p in sorted(by_subject[subject], key=lambda x: (x != RDF_TYPE, linker.curie(x))):

@@ -45,6 +45,9 @@ NOTICE = """
     rdfs:seeAlso <javascript:alert(1)> .
 <{b}notice/2026-4/span/{s}-{e}> a hgv:SourceSpan ; hgv:inDocument <{b}notice/2026-4> ;
     hgv:startOffset {s} ; hgv:endOffset {e} ; hgv:exactText "{exact}" .
+<{b}notice/2026-4/span/0-7> a hgv:SourceSpan ; hgv:inDocument <{b}notice/2026-4> ;
+    hgv:startOffset 0 ; hgv:endOffset 7 ; hgv:exactText "河南省人民政府" .
+<{b}notice/2026-4> hgv:sourceSpan <{b}notice/2026-4/span/0-7> .
 """
 REFERENCE = """
 @prefix hgv: <https://w3id.org/henan-gov/def#> .
@@ -162,7 +165,7 @@ def test_query_page_loads_nothing_from_elsewhere(client: FlaskClient) -> None:
     page = client.get("/").get_data(as_text=True)
     assets = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', page)
     assert any(a.endswith("yasgui.min.js") for a in assets) and any(a.endswith("yasgui.min.css") for a in assets)
-    for asset in assets:
+    for asset in (a for a in assets if not a.startswith("data:")):
         assert asset.startswith("/"), asset
         assert client.get(asset).status_code == 200, asset
     vendor = Path(__file__).resolve().parents[1] / "endpoint" / "static" / "vendor" / "yasgui"
@@ -193,6 +196,9 @@ def test_resource_page_shows_labels_links_incoming_and_source_text(client: Flask
     assert 'href="/def#leadUnit"' in html
     assert "17. </span><mark>实施 1000 个以上省重点项目，年度完成投资 1 万亿元。</mark>" in html
     assert "<span class=\"ctx\">（省发展改革委牵头负责）" in html  # the text after the span
+    assert html.count("<mark>") == 1  # only the task's own span, not the document's
+    span = client.get("/id/notice/2026-4/span/0-7").get_data(as_text=True)
+    assert "<mark>河南省人民政府</mark>" in span and span.count("<mark>") == 1
     agency = client.get("/id/agency/development-reform-commission").get_data(as_text=True)
     incoming = agency.split("Incoming links")[1]
     assert 'href="/id/notice/2026-4/task/17"' in incoming
