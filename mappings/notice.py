@@ -57,8 +57,11 @@ GROUP_SEP, ITEM_SEP = "，", "、"
 # What each reporting deadline asks for, by a word of its clause (first match wins).
 REPORT_KINDS = (
     ("季度", "quarterly progress report"),
+    ("半年", "half-year progress report"),
     ("全年", "annual implementation report"),
     ("方案", "implementation plan"),
+    ("进展", "progress report"),
+    ("進展", "progress report"),
 )
 REPORT_DATE_RE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(?:(\d{1,2})日前|底)")
 
