@@ -1,0 +1,378 @@
+"""The government work report: parts, sections, paragraphs, achieved figures, targets, mentions.
+
+The report is prose printed at a fixed width: every printed line is broken, and a page break
+leaves only a stray space at the start of the next page's first line. Paragraph breaks are found
+from the layout (:class:`ReportBreaks`): a line that ends a paragraph is short or ends a sentence,
+and the first line of a paragraph is indented by two characters (so a full first line is
+narrower than a full continuation line), opens with a heading number, the salutation 各位代表, or a
+lead sentence that works as a sub-heading (``加快建设“三足鼎立”创新大格局。``).
+
+Structure: parts ``一、`` … ``三、``; in part one the review's areas ``（一）经济运行整体向好。…``
+open a paragraph in-line; in part three the key-work sections ``（一）提升创新能级，…`` are heading
+lines of their own. Quantities come from :mod:`mappings.targets`, indicators from
+:mod:`mappings.indicators`, places and projects from :mod:`mappings.mentions`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, XSD
+
+from mappings.cofog import area_label_en
+from mappings.document import add_labels, add_span
+from mappings.gazetteer import Gazetteer
+from mappings.indicators import resolve_indicator
+from mappings.iris import HGV, QB, Iris
+from mappings.mentions import add_mentions
+from mappings.source import SourceDocument, SourceError
+from mappings.targets import TargetMatch, extract_quantities
+from mappings.text import CHAPTER_RE, SECTION_RE, Normalized, normalize
+
+TERMINAL = "。！？：；"
+ADDRESS = "各位代表"
+LEAD_RE = re.compile(r"^[^，、；：！？。\d%]{2,15}。")
+SHORT = 30.0  # a full printed line measures about 35 character widths
+INDENT_MAX = 33.5  # a full first line, indented by two, about 33
+
+
+def display_width(line: str) -> float:
+    """Printed width in full-width character units: CJK and full-width marks count 1, digits,
+    Latin letters and half-width marks 1/2, spaces (extraction gaps around numbers) 1/2."""
+    return sum(1 if unicodedata.east_asian_width(c) in "WFA" else 0.5 for c in line.strip())
+
+
+class ReportBreaks:
+    """Line rule for :func:`mappings.text.normalize`: does this printed line start a paragraph?
+
+    The layout test needs the printed widths, which normalisation has removed (spaces around
+    numbers), so the rule measures the source's non-blank lines itself and is called once per
+    line, in order (as :func:`~mappings.text.normalize` does)."""
+
+    def __init__(self, source: str) -> None:
+        self.widths = [display_width(line) for line in source.splitlines() if line.strip()]
+        self.calls = 0
+        self.salutation = False
+
+    def __call__(self, paragraphs: Sequence[str], line: str) -> bool:
+        k, self.calls = self.calls, self.calls + 1
+        if not paragraphs or k >= len(self.widths) or not self.salutation:
+            self.salutation = self.salutation or line.startswith(ADDRESS)
+            return True  # the title block before the salutation: one line each
+        if self.widths[k - 1] < SHORT:
+            return True  # a short line ends its paragraph (titles and headings included)
+        if not paragraphs[-1].endswith(tuple(TERMINAL)):
+            return False
+        if CHAPTER_RE.match(line) or SECTION_RE.match(line) or line.startswith(ADDRESS):
+            return True
+        lead = LEAD_RE.match(line)
+        if lead and lead.end() < len(line):
+            return True
+        return self.widths[k] <= INDENT_MAX and not line.endswith(tuple(TERMINAL))
+
+
+def normalize_report(text: str) -> Normalized:
+    """The report as one paragraph per line, offsets back to the source."""
+    return normalize(text, ReportBreaks(text))
+
+
+# --- structure --------------------------------------------------------------------------------
+
+@dataclass
+class Paragraph:
+    number: int
+    start: int
+    end: int
+    lead: str  # the lead sentence working as a sub-heading, "" if none
+
+
+@dataclass
+class ReportSection:
+    number: int
+    heading: str
+    start: int
+    end: int
+    inline: bool  # the review's areas open a paragraph; key-work sections are heading lines
+    paragraphs: list[Paragraph] = field(default_factory=list)
+
+
+@dataclass
+class ReportPart:
+    number: int
+    heading: str
+    start: int
+    end: int
+    sections: list[ReportSection] = field(default_factory=list)
+    paragraphs: list[Paragraph] = field(default_factory=list)  # those outside any section
+
+
+@dataclass
+class Report:
+    norm: Normalized
+    opening: list[Paragraph]  # salutation and opening, before part one
+    parts: list[ReportPart]
+
+    @property
+    def sections(self) -> list[ReportSection]:
+        return [s for p in self.parts for s in p.sections]
+
+    @property
+    def paragraphs(self) -> list[Paragraph]:
+        out = list(self.opening)
+        for p in self.parts:
+            out += p.paragraphs + [q for s in p.sections for q in s.paragraphs]
+        return sorted(out, key=lambda q: q.number)
+
+
+def lead_sentence(text: str) -> str:
+    """The sub-heading that opens a paragraph (``加快建设“三足鼎立”创新大格局。``), or ""."""
+    m = LEAD_RE.match(SECTION_RE.sub("", text))
+    body = SECTION_RE.sub("", text)
+    return m.group() if m and m.end() < len(body) else ""
+
+
+def parse_report(doc: SourceDocument, norm: Normalized | None = None) -> Report:
+    """Parts, sections and paragraphs; numbering out of sequence fails naming file and line."""
+    from mappings.notice import cn_number  # the one Chinese-numeral reader
+
+    norm = norm or normalize_report(doc.text)
+    spans = norm.paragraphs()
+    texts = [norm.text[a:b] for a, b in spans]
+    first = next((k for k, t in enumerate(texts) if t.startswith(ADDRESS)), None)
+    if first is None:
+        raise SourceError(f"{doc.path}: no salutation '{ADDRESS}' found: is this a work report?")
+    report = Report(norm, [], [])
+    part: ReportPart | None = None
+    section: ReportSection | None = None
+    count = 0
+    for (a, b), text in zip(spans[first:], texts[first:]):
+        where = doc.where(norm.offsets[a])
+        if m := CHAPTER_RE.match(text):
+            number = cn_number(m.group(1))
+            _expect(number, len(report.parts) + 1, "part", where)
+            part, section = ReportPart(number, text[m.end():], a, b), None
+            report.parts.append(part)
+            continue
+        if part is not None and (m := SECTION_RE.match(text)):
+            number = cn_number(m.group(1))
+            _expect(number, len(part.sections) + 1, f"section of part {part.number}", where)
+            inline = text.endswith(tuple(TERMINAL))
+            heading = lead_sentence(text).rstrip("。") if inline else text[m.end():]
+            section = ReportSection(number, heading, a, b, inline)
+            part.sections.append(section)
+            if not inline:
+                part.end = b
+                continue
+        elif text.startswith(ADDRESS) or (section is not None and section.inline):
+            section = None  # the salutation closes a section; an in-line area is one paragraph
+        count += 1
+        para = Paragraph(count, a, b, lead_sentence(text))
+        if part is None:
+            report.opening.append(para)
+            continue
+        if section is not None:
+            section.paragraphs.append(para)
+            section.end = b
+        else:
+            part.paragraphs.append(para)
+        part.end = b
+    return report
+
+
+def _expect(number: int, expected: int, what: str, where: str) -> None:
+    if number != expected:
+        raise SourceError(f"{where}: {what} numbered {number}, expected {expected}")
+
+
+# --- quantitative statements ------------------------------------------------------------------
+
+MAIN_TARGETS = "主要预期目标"
+YEAR_RE = re.compile(r"(\d{4})年")
+ACHIEVED_EXCLUSIONS = {None, "no-commitment"}  # a review reports results: no commitment verb needed
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One achieved figure or target: the quantity, where it is, what it measures, its year."""
+
+    cls: str  # "AchievedFigure" or "Target"
+    paragraph: Paragraph
+    match: TargetMatch
+    indicator: str | None
+    period: int
+
+
+def _single(text: str) -> bool:
+    return len(extract_quantities(text)) == 1
+
+
+def resolve(text: str, m: TargetMatch) -> str | None:
+    """The indicator slug of a quantity in paragraph ``text``: from its phrase, its ``、`` item,
+    else its clause or sentence when that holds no other quantity."""
+    item = text[_around(text, m.number_start, "，。；：、")]
+    clause = text[_around(text, m.number_start, "，。；：")]
+    sentence = text[_around(text, m.number_start, "。；！？")]
+    phrases = [m.indicator_phrase, m.verb + m.indicator_phrase, item]
+    phrases += [t for t in (clause, sentence) if _single(t)]
+    ind = resolve_indicator(*[p for p in phrases if p])
+    return ind.slug if ind else None
+
+
+def _around(text: str, pos: int, ends: str) -> slice:
+    a = max(text.rfind(c, 0, pos) for c in ends) + 1
+    stops = [k for k in (text.find(c, pos) for c in ends) if k != -1]
+    return slice(a, min(stops, default=len(text)))
+
+
+def target_period(text: str, m: TargetMatch, plan_year: int) -> int:
+    """``到2025年`` (the extractor's rule), else a later year written earlier in the clause
+    (``力争2025年新能源装机达到…``), else the plan year."""
+    if m.period:
+        return m.period
+    clause = _around(text, m.number_start, "，。；：")
+    years = [int(y) for y in YEAR_RE.findall(text, clause.start, m.number_start) if int(y) > plan_year]
+    return years[-1] if years else plan_year
+
+
+def statements(doc: SourceDocument, report: Report) -> list[Statement]:
+    """Achieved figures of the review (part one), the main targets (part two) and the targets of
+    the key work (part three), in text order; quantities no indicator matches are left out
+    (see :func:`unresolved`)."""
+    return [s for s in _candidates(doc, report) if s.indicator]
+
+
+def unresolved(doc: SourceDocument, report: Report) -> list[Statement]:
+    """Quantities that would be statements but match no indicator (for curators and tests)."""
+    return [s for s in _candidates(doc, report) if not s.indicator]
+
+
+def _candidates(doc: SourceDocument, report: Report) -> list[Statement]:
+    text = report.norm.text
+    review, plan = int(doc.meta.get("review_year", doc.meta["plan_year"] - 1)), int(doc.meta["plan_year"])
+    out: list[Statement] = []
+    for part in report.parts:
+        paragraphs = sorted(part.paragraphs + [q for s in part.sections for q in s.paragraphs],
+                            key=lambda q: q.number)
+        for para in paragraphs:
+            body = text[para.start:para.end]
+            main = part.number == 2 and body.startswith(MAIN_TARGETS)
+            if part.number == 2 and not main:
+                continue  # the other paragraphs explain the targets, restating them
+            for m in extract_quantities(body):
+                if part.number == 1 and m.excluded in ACHIEVED_EXCLUSIONS:
+                    out.append(Statement("AchievedFigure", para, m, resolve(body, m), review))
+                elif (main and m.excluded in ACHIEVED_EXCLUSIONS) or (part.number == 3 and m.is_target):
+                    out.append(Statement("Target", para, m, resolve(body, m), target_period(body, m, plan)))
+    return out
+
+
+# --- RDF --------------------------------------------------------------------------------------
+
+@dataclass
+class _Builder:
+    g: Graph
+    iris: Iris
+    doc: SourceDocument
+    norm: Normalized
+
+    @property
+    def d(self) -> URIRef:
+        return self.iris.doc(self.doc.slug)
+
+    def span(self, start: int, end: int) -> URIRef:
+        s, e = self.norm.source_span(start, end)
+        return add_span(self.g, self.iris, self.doc, s, e)
+
+    def part(self, node: URIRef, cls: URIRef, number: int, heading: str, container: URIRef,
+             start: int, end: int) -> None:
+        g = self.g
+        g.add((node, RDF.type, cls))
+        g.add((node, HGV.orderNumber, Literal(number, datatype=XSD.integer)))
+        if heading:
+            g.add((node, HGV.heading, Literal(heading, lang="zh")))
+        g.add((node, DCTERMS.isPartOf, container))
+        g.add((node, HGV.inDocument, self.d))
+        g.add((node, HGV.sourceSpan, self.span(start, end)))
+
+
+def map_report(doc: SourceDocument, gaz: Gazetteer, iris: Iris) -> Graph:
+    """Parts, sections (with policy areas), paragraphs (with lead sentences, places and project
+    mentions), achieved figures and targets of a government work report. The document node
+    itself (title, meeting, speaker) comes from :func:`mappings.document.document_graph`."""
+    norm = normalize_report(doc.text)
+    report = parse_report(doc, norm)
+    b = _Builder(Graph(), iris, doc, norm)
+    containers: dict[int, URIRef] = {q.number: b.d for q in report.opening}
+    for part in report.parts:
+        p = iris(f"{doc.slug}/part/{part.number}")
+        b.part(p, HGV.Part, part.number, part.heading, b.d, part.start, part.end)
+        add_labels(b.g, p, f"{_CN[part.number]}、{part.heading}", PART_EN.get(part.number))
+        containers.update({q.number: p for q in part.paragraphs})
+        for sec in part.sections:
+            s = iris(f"{doc.slug}/part/{part.number}/section/{sec.number}")
+            b.part(s, HGV.Section, sec.number, sec.heading, p, sec.start, sec.end)
+            add_labels(b.g, s, f"（{_CN[sec.number]}）{sec.heading}")
+            containers.update({q.number: s for q in sec.paragraphs})
+            if not sec.inline:
+                _policy_area(b, s, sec)
+    paragraph_iris = {}
+    for para in report.paragraphs:
+        node = iris(f"{doc.slug}/paragraph/{para.number}")
+        paragraph_iris[para.number] = node
+        b.part(node, HGV.Paragraph, para.number, para.lead, containers[para.number], para.start, para.end)
+        b.g.add((node, HGV.text, Literal(norm.text[para.start:para.end], lang="zh")))
+        add_labels(b.g, node, f"第{para.number}段" + (f"：{para.lead}" if para.lead else ""),
+                   f"Paragraph {para.number}")
+        add_mentions(b.g, iris, gaz, doc, norm, node, para.start, para.end)
+    counts = {"AchievedFigure": 0, "Target": 0}
+    for st in statements(doc, report):
+        counts[st.cls] += 1
+        _statement(b, st, paragraph_iris[st.paragraph.number], counts[st.cls])
+    return b.g
+
+
+_CN = dict(enumerate("零一二三四五六七八九十", 0))
+PART_EN = {1: "Review of the work in 2023", 2: "Overall requirements and main targets for 2024",
+           3: "Key work for 2024"}
+
+
+def _policy_area(b: _Builder, section: URIRef, sec: ReportSection) -> None:
+    """A key-work section's theme as a concept in ``scheme/policy-areas`` (COFOG links come from
+    :mod:`mappings.cofog`)."""
+    g = b.g
+    area = b.iris(f"{b.doc.slug}/policy-area/{sec.number}")
+    g.add((section, HGV.policyArea, area))
+    g.add((area, RDF.type, HGV.PolicyArea))
+    g.add((area, RDF.type, SKOS.Concept))
+    g.add((area, SKOS.inScheme, b.iris.scheme("policy-areas")))
+    g.add((area, SKOS.notation, Literal(f"{b.doc.slug}/{sec.number}")))
+    add_labels(g, area, sec.heading, area_label_en(b.doc.slug, sec.number))
+    scheme = b.iris.scheme("policy-areas")
+    g.add((scheme, RDF.type, SKOS.ConceptScheme))
+    add_labels(g, scheme, "政策领域", "Policy areas")
+
+
+def _statement(b: _Builder, st: Statement, paragraph: URIRef, k: int) -> None:
+    """An achieved figure (``{doc}/figure/{k}``, data set ``dataset/achieved``) or a target
+    (``{doc}/target/{k}``, ``dataset/targets``): the same model as the notice's task targets."""
+    g, iris, m = b.g, b.iris, st.match
+    figure = st.cls == "AchievedFigure"
+    node = iris(f"{b.doc.slug}/{'figure' if figure else 'target'}/{k}")
+    g.add((paragraph, HGV.hasAchievedFigure if figure else HGV.hasTarget, node))
+    g.add((node, RDF.type, HGV[st.cls]))
+    g.add((node, HGV.indicator, iris.indicator(st.indicator)))
+    g.add((node, HGV.value, Literal(m.value, datatype=XSD.decimal)))
+    g.add((node, HGV.unit, iris.unit(m.unit)))
+    g.add((node, HGV.unitText, Literal(m.unit_text, lang="zh")))
+    g.add((node, HGV.comparator, HGV[m.comparator]))
+    g.add((node, HGV.quantityKind, HGV[m.kind]))
+    g.add((node, HGV.refPeriod, Literal(str(st.period), datatype=XSD.gYear)))
+    g.add((node, HGV.statedIn, paragraph))
+    g.add((node, QB.dataSet, iris("dataset/achieved" if figure else "dataset/targets")))
+    start, end = st.paragraph.start + m.start, st.paragraph.start + m.end
+    g.add((node, HGV.sourceSpan, b.span(start, end)))
+    g.add((node, RDFS.label, Literal(b.norm.text[start:end], lang="zh")))
