@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file, url_for
 
 from endpoint import describe
-from endpoint.gallery import load_gallery
+from endpoint.gallery import Example, load_gallery
 from endpoint.negotiation import Format, parse_accept, quality
 from mappings.iris import ONTOLOGY_IRI, data_base
 
@@ -56,7 +56,7 @@ def negotiate(offers: tuple[Format, ...]) -> Format | None:
     return fmt if q > 0 else None
 
 
-def _not_acceptable(offers: tuple[Format, ...]) -> Response:
+def _not_acceptable(offers: tuple[Format, ...]) -> NoReturn:
     abort(406, description="acceptable here: " + ", ".join(f.media_types[0] for f in offers)
           + " (or ?format=" + "|".join(f.name for f in offers) + ")")
 
@@ -88,7 +88,7 @@ def _finish(resp: Response, fmt: Format | None = None) -> Response:
     kg = current_app.extensions.get("henan_kg")
     checksum = getattr(kg, "checksum", None)
     if fmt is not None and checksum and resp.status_code == 200:
-        resp.set_etag(f"{checksum[:32]}-{fmt.name if fmt else 'x'}")
+        resp.set_etag(f"{checksum[:32]}-{fmt.name}")
         resp.make_conditional(request)
     return resp
 
@@ -117,12 +117,8 @@ def query_page() -> Response:
     """The query page: YASGUI editor, result downloads and the example gallery."""
     base = _base()
     examples = load_gallery(base=base)
-    chosen = request.args.get("example", "")
-    initial = next((e for e in examples if chosen and e.name.startswith(chosen)), None)
     prefixes = describe.site_prefixes(base)
-    start_query = request.args.get("query") or (initial or (examples[0] if examples else None))
-    if not isinstance(start_query, str):
-        start_query = start_query.sparql if start_query else _default_query(prefixes)
+    start_query = _start_query(examples, prefixes)
     config = {
         "endpoint": url_for("sparql.sparql") if "sparql.sparql" in current_app.view_functions
         else "/sparql",
@@ -142,7 +138,16 @@ def query_page() -> Response:
     return _finish(Response(html, mimetype="text/html"))
 
 
-def _default_query(prefixes: dict[str, str]) -> str:
+def _start_query(examples: list[Example], prefixes: dict[str, str]) -> str:
+    """The editor's first query: ``?query=``, else ``?example=NN`` (or a name), else example one."""
+    if request.args.get("query"):
+        return request.args["query"]
+    chosen = request.args.get("example")
+    for example in examples:
+        if chosen in (example.number, example.name):
+            return example.sparql
+    if examples:
+        return examples[0].sparql
     head = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes.items() if p in ("hgd", "hgv", "rdfs"))
     return head + "SELECT ?s ?p ?o WHERE {\n  ?s ?p ?o .\n} LIMIT 10\n"
 
@@ -174,7 +179,7 @@ def resource(path: str) -> Response:
         abort(404, description=f"No resource <{base}{path}> in this graph.")
     fmt = negotiate(RDF_FORMATS)
     if fmt is None:
-        return _not_acceptable(RDF_FORMATS)
+        _not_acceptable(RDF_FORMATS)
     if fmt is HTML:
         linker = _linker()
         page = describe.view(kg.query, iri, linker)
@@ -208,7 +213,7 @@ def ontology() -> Response:
     offers = RDF_FORMATS
     fmt = negotiate(offers)
     if fmt is None:
-        return _not_acceptable(offers)
+        _not_acceptable(offers)
     if fmt is HTML:
         docs = Path(_kg().release_dir) / "ontology.html"
         if docs.is_file():
@@ -229,7 +234,7 @@ def void() -> Response:
     offers = (TURTLE, HTML, NTRIPLES, JSONLD)
     fmt = negotiate(offers)
     if fmt is None:
-        return _not_acceptable(offers)
+        _not_acceptable(offers)
     if fmt is HTML:
         resp = _triples_page("void.ttl", "Dataset description (VoID / DCAT)", offers)
     elif fmt is TURTLE:
