@@ -28,11 +28,13 @@ HTML = Format("html", PAGE, ("text/html", "application/xhtml+xml"))
 TURTLE = Format("ttl", PAGE, ("text/turtle", "application/x-turtle"))
 NTRIPLES = Format("nt", PAGE, ("application/n-triples",))
 JSONLD = Format("jsonld", PAGE, ("application/ld+json",))
-RDF_FORMATS = (HTML, TURTLE, NTRIPLES, JSONLD)  # server preference: the first wins a tie
-_OX = {TURTLE: ox.RdfFormat.TURTLE, NTRIPLES: ox.RdfFormat.N_TRIPLES, JSONLD: ox.RdfFormat.JSON_LD}
-_LABELS = {HTML: "HTML", TURTLE: "Turtle", NTRIPLES: "N-Triples", JSONLD: "JSON-LD"}
+RDFXML = Format("rdfxml", PAGE, ("application/rdf+xml",))
+RDF_FORMATS = (HTML, TURTLE, NTRIPLES, JSONLD, RDFXML)  # server preference: the first wins a tie
+_OX = {TURTLE: ox.RdfFormat.TURTLE, NTRIPLES: ox.RdfFormat.N_TRIPLES, JSONLD: ox.RdfFormat.JSON_LD,
+       RDFXML: ox.RdfFormat.RDF_XML}
+_LABELS = {HTML: "HTML", TURTLE: "Turtle", NTRIPLES: "N-Triples", JSONLD: "JSON-LD", RDFXML: "RDF/XML"}
 _ALIASES = {"html": HTML, "ttl": TURTLE, "turtle": TURTLE, "nt": NTRIPLES, "ntriples": NTRIPLES,
-            "jsonld": JSONLD, "json-ld": JSONLD}
+            "jsonld": JSONLD, "json-ld": JSONLD, "rdf": RDFXML, "rdfxml": RDFXML, "xml": RDFXML}
 # The /sparql ``format`` values offered as download links, by query form.
 RESULT_DOWNLOADS = {"select": ("json", "xml", "csv", "tsv"), "graph": ("turtle", "ntriples", "jsonld")}
 DUMP_TYPES = {".nq": "application/n-quads", ".nt": "application/n-triples", ".ttl": "text/turtle",
@@ -95,7 +97,7 @@ def _finish(resp: Response, fmt: Format | None = None) -> Response:
 
 def _rdf_response(triples: list[ox.Triple], fmt: Format) -> Response:
     """Serialise triples with the project prefixes (Turtle, JSON-LD) or none (N-Triples)."""
-    prefixes = describe.site_prefixes(_base()) if fmt is not NTRIPLES else None
+    prefixes = describe.site_prefixes(_base()) if fmt in (TURTLE, JSONLD, RDFXML) else None
     body = ox.serialize(triples, format=_OX[fmt], prefixes=prefixes) if triples else b""
     return Response(body, content_type=fmt.content_type)
 
@@ -231,7 +233,7 @@ def ontology() -> Response:
 @bp.get("/.well-known/void")
 def void() -> Response:
     """The dataset's VoID/DCAT description, with the dump downloads."""
-    offers = (TURTLE, HTML, NTRIPLES, JSONLD)
+    offers = (TURTLE, HTML, NTRIPLES, JSONLD, RDFXML)
     fmt = negotiate(offers)
     if fmt is None:
         _not_acceptable(offers)

@@ -217,6 +217,7 @@ def test_literals_are_escaped_and_only_http_links_are_links(client: FlaskClient)
     ("application/ld+json", "json-ld", "application/ld+json"),
     ("text/turtle;q=0.5, application/ld+json", "json-ld", "application/ld+json"),
     ("text/html;q=0.1, application/n-triples;q=0.9", "nt", "application/n-triples"),
+    ("application/rdf+xml", "xml", "application/rdf+xml"),
 ])
 def test_resource_description_by_negotiation(client: FlaskClient, accept: str, fmt: str, media: str) -> None:
     response = client.get("/id/notice/2026-4/task/17", headers={"Accept": accept})
@@ -277,8 +278,9 @@ def test_ontology_by_negotiation(client: FlaskClient) -> None:
     assert html.mimetype == "text/html" and "Task (test docs)" in html.get_data(as_text=True)
     ttl = client.get("/def", headers={"Accept": "text/turtle"})
     assert ttl.mimetype == "text/turtle" and ttl.get_data(as_text=True) == ONTOLOGY
-    nt = _graph(client.get("/def", headers={"Accept": "application/n-triples"}).data, "nt")
-    assert (URIRef(HGV + "Task"), RDFS_LABEL, Literal("task", lang="en")) in nt
+    for accept, fmt in (("application/n-triples", "nt"), ("application/rdf+xml", "xml")):
+        g = _graph(client.get("/def", headers={"Accept": accept}).data, fmt)
+        assert (URIRef(HGV + "Task"), RDFS_LABEL, Literal("task", lang="en")) in g
 
 
 def test_void_by_negotiation_lists_dumps(client: FlaskClient) -> None:
