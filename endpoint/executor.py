@@ -191,6 +191,17 @@ def _close_inherited_fds(keep: set[int]) -> None:
                 pass
 
 
+def _die_with_parent(expected_parent: int) -> None:
+    """Ask the kernel to SIGKILL this process when its parent dies (Linux), so no engine outlives
+    its worker even when the worker is killed; exit at once if the parent is already gone."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != expected_parent:
+        os._exit(0)
+
+
 def _drop_network() -> bool:
     """Move this (single-threaded) process into an empty network namespace; False if not allowed."""
     clone_newnet, clone_newuser = 0x40000000, 0x10000000
@@ -229,10 +240,12 @@ def _zygote_loop(ctrl: socket.socket, open_store: Callable[[], ox.Store], prefix
         if not request:
             return
         ours, theirs = socket.socketpair()
+        zygote = os.getpid()
         pid = os.fork()
         if pid == 0:
             code = 0
             try:
+                _die_with_parent(zygote)
                 ctrl.close()
                 ours.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -280,6 +293,7 @@ class Executor:
         self._lock = threading.Lock()
         self._cond = threading.Condition(threading.Lock())
         self._idle: list[Engine] = []
+        self._engines: dict[int, Engine] = {}
         self._count = 0
         self._zygote: tuple[int, socket.socket] | None = None
 
@@ -287,10 +301,15 @@ class Executor:
 
     def _start_zygote(self) -> None:
         ours, theirs = socket.socketpair()
+        worker = os.getpid()
+        # PR_SET_PDEATHSIG follows the forking *thread*; only the main thread lives as long as the worker
+        bind_to_worker = threading.current_thread() is threading.main_thread()
         pid = os.fork()
         if pid == 0:
             code = 0
             try:
+                if bind_to_worker:
+                    _die_with_parent(worker)
                 gc.freeze()  # objects inherited from the worker must never be collected here
                 _close_inherited_fds({theirs.fileno()})
                 for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1):
@@ -312,7 +331,7 @@ class Executor:
         with self._lock:
             if self._owner == os.getpid():
                 return
-            self._idle, self._count, self._zygote = [], 0, None
+            self._idle, self._count, self._zygote, self._engines = [], 0, None, {}
             self._start_zygote()
             self._owner = os.getpid()
 
@@ -326,7 +345,9 @@ class Executor:
                     msg, fds, _, _ = socket.recv_fds(ctrl, 16, 1)
                     if len(msg) != 4 or len(fds) != 1:
                         raise EOFError("zygote closed")
-                    return Engine(struct.unpack("!i", msg)[0], socket.socket(fileno=fds[0]))
+                    engine = Engine(struct.unpack("!i", msg)[0], socket.socket(fileno=fds[0]))
+                    self._engines[engine.pid] = engine
+                    return engine
                 except (OSError, EOFError):
                     if attempt == 2:
                         raise
@@ -370,6 +391,7 @@ class Executor:
     def _discard(self, engine: Engine | None) -> None:
         if engine is not None:
             engine.kill()
+            self._engines.pop(engine.pid, None)
         with self._cond:
             self._count -= 1
             self._cond.notify()
@@ -407,9 +429,9 @@ class Executor:
         if self._owner != os.getpid():
             return
         with self._cond:
-            for engine in self._idle:
+            for engine in list(self._engines.values()):  # busy ones too: nothing may outlive us
                 engine.kill()
-            self._idle, self._count = [], 0
+            self._idle, self._count, self._engines = [], 0, {}
         if self._zygote is not None:
             pid, ctrl = self._zygote
             ctrl.close()

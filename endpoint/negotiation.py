@@ -9,6 +9,7 @@ The serialisers themselves are pyoxigraph's; this module only names them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -147,6 +148,7 @@ class Choice:
         return self.results if kind == RESULTS else self.graph
 
 
+@lru_cache(maxsize=512)
 def negotiate(accept: str | None, format_param: str | None) -> Choice:
     """Pick formats for both kinds; ``format`` overrides ``Accept``. Raises 406 if neither kind fits."""
     if format_param:

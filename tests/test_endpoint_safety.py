@@ -311,3 +311,35 @@ def test_too_large_result_is_refused_clearly(endpoint_server):
     assert "MAX_RESULT_BYTES = 200000" in response.text
     small = requests.get(endpoint_server.sparql, params={"query": query.replace("4000", "10")})
     assert small.status_code == 200 and len(small.json()["results"]["bindings"]) == 10
+
+
+def test_stopping_the_server_leaves_no_engine_behind(mini_release, tmp_path):
+    """Even an engine busy with a long query dies with its server (no orphan burning CPU)."""
+    from conftest import gunicorn_server
+
+    with gunicorn_server(mini_release, tmp_path / "log", workers=1, QUERY_TIMEOUT_S=30, THREADS=2) as server:
+        thread = threading.Thread(target=lambda: _ignore_errors(
+            lambda: requests.get(server.sparql, params={"query": PATHOLOGICAL}, timeout=60)), daemon=True)
+        thread.start()
+        time.sleep(1.0)
+        pids = descendants(server.pid)
+        assert len(pids) >= 3  # worker, zygote, engines
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() and _alive(pid) for pid in pids):
+        time.sleep(0.1)
+    assert [pid for pid in pids if _alive(pid)] == []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _ignore_errors(call) -> None:
+    try:
+        call()
+    except requests.RequestException:
+        pass
