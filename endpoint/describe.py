@@ -22,6 +22,7 @@ SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
 HGV_NS = str(HGV)
 SPAN_CONTEXT = 80  # characters of source text shown on each side of a span
 INCOMING_LIMIT = 500
+LOCAL_SITE_PATHS = ("dumps", "sparql", ".well-known")
 _SEGMENT = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@-]+$")
 
 def site_prefixes(base: str) -> dict[str, str]:
@@ -114,6 +115,9 @@ class Linker:
             return f"{self.ontology_href}#{iri[len(HGV_NS):]}"
         if iri == str(ONTOLOGY_IRI):
             return self.ontology_href
+        site = self.base[: -len("id/")] if self.base.endswith("/id/") else None
+        if site and iri.startswith(site) and iri[len(site):].split("/")[0] in LOCAL_SITE_PATHS:
+            return "/" + iri[len(site):]  # dumps and the endpoint of this site, served here too
         return iri if iri.startswith(("http://", "https://")) else None
 
     def node(self, term: Any, labels: dict[str, str] | None = None) -> Node:
@@ -219,7 +223,8 @@ def _full_text(query: Query, doc: str) -> str:
 def views_from_triples(triples: list[ox.Triple], linker: Linker) -> list[View]:
     """One view per subject of a small graph read from a file (VoID, ontology fallback).
 
-    Labels come from the same triples; subjects are ordered by IRI.
+    Labels come from the same triples; subjects are ordered by IRI length, then IRI, so that a
+    dataset comes before its distributions.
     """
     labels = _pick_labels(
         (t.subject.value, t.object) for t in triples
@@ -231,7 +236,7 @@ def views_from_triples(triples: list[ox.Triple], linker: Linker) -> list[View]:
         terms.setdefault(str(t.subject), t.subject)
         by_subject.setdefault(str(t.subject), {}).setdefault(t.predicate.value, []).append(t.object)
     views = []
-    for subject in sorted(by_subject):
+    for subject in sorted(by_subject, key=lambda x: (len(x), x)):
         term = terms[subject]
         page = View(term.value if isinstance(term, ox.NamedNode) else subject)
         page.labels = [linker.node(term, labels)]

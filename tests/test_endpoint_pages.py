@@ -295,6 +295,7 @@ def test_void_by_negotiation_lists_dumps(client: FlaskClient) -> None:
     for name in ("henan-kg.nq", "henan-kg.nt.gz", "henan-kg.ttl"):
         assert f'href="/dumps/{name}"' in html
     assert "Henan KG (test release)" in html
+    assert 'href="/dumps/henan-kg.nt" title="https://w3id.org/henan-gov/dumps/henan-kg.nt"' in html  # void:dataDump
 
 
 def test_dumps_listed_in_manifest_only(app: Flask, client: FlaskClient) -> None:
