@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import pytest
 import requests
 from conftest import Server, thread_server
@@ -99,6 +100,12 @@ def test_gallery_has_ten_documented_examples_with_answers() -> None:
         assert example.description.endswith(".") and example.description.count(". ") == 0, example.name
         expected = expected_for(example)
         assert expected["match"] in ("exact", "ordered", "contains") and expected["source"], example.name
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
+def test_example_is_valid_sparql_with_project_prefixes(example: Example) -> None:
+    assert "PREFIX hgv: <https://w3id.org/henan-gov/def#>" in example.sparql
+    list(ox.Store().query(example.sparql))  # parses and runs on an empty store
 
 
 def test_header_errors_name_the_file(tmp_path: Path) -> None:
