@@ -294,3 +294,15 @@ def test_xml_results_are_well_formed(endpoint_server):
     response = requests.get(endpoint_server.sparql, params={"query": LEAD_COUNT, "format": "xml"})
     root = ET.fromstring(response.content)
     assert [v.get("name") for v in root.iter(SRX + "variable")] == ["agency", "tasks"]
+
+
+def test_disk_store_mode_answers_the_same(mini_release):
+    """STORE_MODE=disk opens the release's store/ read-only; FROM still narrows the default graph."""
+    from conftest import thread_server
+
+    with thread_server(RELEASE_DIR=str(mini_release), STORE_MODE="disk", ACCESS_LOG=False) as server:
+        rows = select_values(server, LEAD_COUNT)
+        assert [(r["agency"], r["tasks"]) for r in rows] == EXPECTED_LEADS
+        query = f"SELECT (COUNT(*) AS ?n) FROM <{ID}graph/ontology> WHERE {{ ?s ?p ?o }}"
+        assert select_values(server, query) == [{"n": "3"}]
+        assert requests.get(server.url + "/health").json()["store"] == "disk"
