@@ -33,7 +33,9 @@ bp = Blueprint("sparql", __name__)
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
-READ_ONLY = "this endpoint is read-only: SPARQL Update is not accepted (use the published dumps to build a writable copy)"
+READ_ONLY = (
+    "this endpoint is read-only: SPARQL Update is not accepted (use the published dumps to build a writable copy)"
+)
 
 
 @dataclass(frozen=True)

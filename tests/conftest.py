@@ -198,7 +198,8 @@ def canary() -> Iterator[Canary]:
     class Handler(http.server.BaseHTTPRequestHandler):
         def _answer(self) -> None:
             hits.append(f"{self.command} {self.path}")
-            body = b'{"head":{"vars":["canary"]},"results":{"bindings":[{"canary":{"type":"literal","value":"reached"}}]}}'
+            row = b'{"canary":{"type":"literal","value":"reached"}}'
+            body = b'{"head":{"vars":["canary"]},"results":{"bindings":[' + row + b"]}}"
             self.send_response(200)
             self.send_header("Content-Type", "application/sparql-results+json")
             self.send_header("Content-Length", str(len(body)))

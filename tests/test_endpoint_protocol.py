@@ -190,7 +190,8 @@ def test_named_graph_uri_parameter_limits_graph_patterns(endpoint_server):
     only = select_values(endpoint_server, query, **{"named-graph-uri": ID + "graph/report-2024"})
     assert only == [{"g": ID + "graph/report-2024"}]
     # with only named graphs given, the default graph is empty (SPARQL 1.1 Protocol 2.1.4)
-    empty = select_values(endpoint_server, "SELECT * WHERE { ?s ?p ?o }", **{"named-graph-uri": ID + "graph/report-2024"})
+    named = {"named-graph-uri": ID + "graph/report-2024"}
+    empty = select_values(endpoint_server, "SELECT * WHERE { ?s ?p ?o }", **named)
     assert empty == []
 
 
@@ -247,7 +248,9 @@ def test_graph_accept_prefers_by_q(endpoint_server):
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
 
 
-@pytest.mark.parametrize("accept,parse_as", [("text/turtle", "turtle"), ("application/rdf+xml", "xml"), (None, "turtle")])
+@pytest.mark.parametrize("accept,parse_as", [
+    ("text/turtle", "turtle"), ("application/rdf+xml", "xml"), (None, "turtle"),
+])
 def test_service_description(endpoint_server, mini_release, accept, parse_as):
     response = requests.get(endpoint_server.sparql, headers={"Accept": accept} if accept else {})
     assert response.status_code == 200
