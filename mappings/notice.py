@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
+from mappings.cofog import area_label_en
 from mappings.document import add_labels, add_span
 from mappings.gazetteer import Agency, Gazetteer, place_iri
 from mappings.indicators import resolve_indicator
@@ -401,7 +402,7 @@ def map_notice(doc: SourceDocument, gaz: Gazetteer, iris: Iris, allow_unresolved
         g.add((area, RDF.type, SKOS.Concept))
         g.add((area, SKOS.inScheme, iris.scheme("policy-areas")))
         g.add((area, SKOS.notation, Literal(f"{doc.slug}/{ch.number}")))
-        add_labels(g, area, ch.heading)
+        add_labels(g, area, ch.heading, area_label_en(doc.slug, ch.number))
         for sec in ch.sections:
             s = iris(f"{doc.slug}/section/{sec.number}")
             _add_part(ctx, s, HGV.Section, sec.number, sec.heading, c, sec.start, sec.end)
