@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from pyoxigraph import RdfFormat, Store
 from rdflib import RDF, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, XSD
+from rdflib import namespace as ns
+from rdflib.namespace import DCTERMS
 
 from mappings.document import document_graph
 from mappings.gazetteer import GAZETTEER_DIR, Gazetteer, gazetteer_graph
@@ -97,7 +98,7 @@ def test_hierarchy_and_headings(g: Graph) -> None:
     assert g.value(s34, DCTERMS.isPartOf) == IRIS(f"{DOC}/chapter/10")
     assert g.value(task(13), DCTERMS.isPartOf) == s4
     assert g.value(task(148), DCTERMS.isPartOf) == s34
-    assert g.value(task(17), HGV.orderNumber) == Literal(17, datatype=XSD.integer)
+    assert g.value(task(17), HGV.orderNumber) == Literal(17, datatype=ns.XSD.integer)
     assert g.value(task(17), HGV.inDocument) == IRIS(DOC)
     area = g.value(IRIS(f"{DOC}/chapter/8"), HGV.policyArea)
     assert area == IRIS(f"{DOC}/policy-area/8")
@@ -285,7 +286,7 @@ def test_reporting_requirements(g: Graph) -> None:
     due = sorted(str(g.value(r, HGV.dueDate)) for r in reqs)
     assert due == ["2026-03-10", "2026-03-31", "2026-06-30", "2026-09-30", "2026-12-31"]
     first = IRIS(f"{DOC}/reporting/1")
-    assert g.value(first, HGV.dueDate) == Literal("2026-03-10", datatype=XSD.date)
+    assert g.value(first, HGV.dueDate) == Literal("2026-03-10", datatype=ns.XSD.date)
     assert "2026 年 3 月 10 日前上报省政府" in span_text(g, first)
     assert "具体落实方案" in span_text(g, first)
     last = IRIS(f"{DOC}/reporting/5")
@@ -343,9 +344,9 @@ def test_all_targets(g: Graph) -> None:
 
 def test_target_node(g: Graph) -> None:
     t = IRIS(f"{DOC}/task/17/target/2")
-    assert g.value(t, HGV.value) == Literal(Decimal("1000000000000"), datatype=XSD.decimal)
+    assert g.value(t, HGV.value) == Literal(Decimal("1000000000000"), datatype=ns.XSD.decimal)
     assert g.value(t, HGV.unitText) == Literal("万亿元", lang="zh")
-    assert g.value(t, HGV.refPeriod) == Literal("2026", datatype=XSD.gYear)
+    assert g.value(t, HGV.refPeriod) == Literal("2026", datatype=ns.XSD.gYear)
     assert g.value(t, HGV.statedIn) == task(17)
     assert g.value(t, URIRef("http://purl.org/linked-data/cube#dataSet")) == IRIS("dataset/targets")
     assert span_text(g, t) == "完成投资 1 万亿元"
@@ -493,7 +494,7 @@ def test_pagebreak_notice() -> None:
     assert g.value(IRIS(f"{slug}/task/3"), HGV.responsibilityClause) == Literal(
         "省发展改革委牵头，省电力公司按职责分工负责", lang="zh")
     target = IRIS(f"{slug}/task/1/target/1")
-    assert g.value(target, HGV.value) == Literal(Decimal(3000), datatype=XSD.decimal)
+    assert g.value(target, HGV.value) == Literal(Decimal(3000), datatype=ns.XSD.decimal)
     assert span_text(g, target) == "新、改建农村公路\n\n3000公里"
     assert (IRIS(f"{slug}/task/2"), HGV.hasTarget, None) not in g  # 10个物流园区: no commitment verb
     due = sorted(str(g.value(r, HGV.dueDate)) for r in g.objects(IRIS(slug), HGV.reportingRequirement))
