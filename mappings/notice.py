@@ -50,9 +50,15 @@ from mappings.text import (
 )
 
 # Clause words of the genre, simplified and traditional.
-ENDINGS = ("按职责分工负责", "按職責分工負責", "牵头负责", "牽頭負責", "负责", "負責")
+ENDINGS = (
+    "按职责分工负责", "按職責分工負責", "按职责分工落实", "按職責分工落實", "分别负责", "分別負責",
+    "牵头负责", "牽頭負責", "负责", "負責", "配合", "参与", "參與",
+)
 LEAD_WORDS = ("牵头", "牽頭")
-FILLERS = ("等部门", "等单位", "等部門", "等單位")
+FILLERS = (
+    "等部门", "等单位", "等部門", "等單位",
+    "等有关部门", "等相关部门", "等有关单位", "等相关单位", "等有關部門", "等相關部門", "等有關單位", "等相關單位",
+)
 PROVINCE_PREFIX = "省"
 GROUP_SEP, ITEM_SEP = "，", "、"
 # What each reporting deadline asks for, by a word of its clause (first match wins).
@@ -111,6 +117,7 @@ class Chapter:
     start: int
     end: int
     sections: list[Section] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)  # a chapter without sections holds its tasks
 
 
 @dataclass
@@ -126,7 +133,7 @@ class Notice:
 
     @property
     def tasks(self) -> list[Task]:
-        return [t for s in self.sections for t in s.tasks]
+        return [t for c in self.chapters for t in c.tasks + [t for s in c.sections for t in s.tasks]]
 
 
 def cn_number(text: str) -> int:
@@ -162,13 +169,17 @@ def parse_notice(doc: SourceDocument, norm: Normalized | None = None) -> Notice:
                 raise SourceError(f"{where}: section before the first chapter")
             number = cn_number(m.group(1))
             _expect(number, sum(len(c.sections) for c in chapters) + 1, "section", where)
+            if chapters[-1].tasks:
+                raise SourceError(f"{where}: section {number}: chapter {chapters[-1].number} mixes tasks and sections")
             chapters[-1].sections.append(Section(number, _heading(para[m.end():]), start, end))
         elif (m := ITEM_RE.match(para)) and chapters:
-            if not chapters[-1].sections:
-                raise SourceError(f"{where}: task {m.group(1)} outside a section")
             _expect(int(m.group(1)), last_task + 1, "task", where)
             last_task = int(m.group(1))
-            chapters[-1].sections[-1].tasks.append(_task(norm, doc, last_task, start + m.end(), start, end))
+            ch = chapters[-1]
+            if ch.tasks and ch.sections:
+                raise SourceError(f"{where}: task {last_task}: chapter {ch.number} mixes tasks and sections")
+            container = ch.sections[-1].tasks if ch.sections else ch.tasks
+            container.append(_task(norm, doc, last_task, start + m.end(), start, end))
         elif not chapters:
             head.append((start, end))
         elif not (SIGNATURE_RE.match(para) or DATE_RE.match(para) or para.startswith("（此件")):
@@ -190,7 +201,7 @@ def _heading(text: str) -> str:
 def _task(norm: Normalized, doc: SourceDocument, number: int, body: int, start: int, end: int) -> Task:
     """A task paragraph split into its text and its bracketed responsibility clause (the last one)."""
     text = norm.text
-    if not text[start:end].rstrip().endswith("）"):
+    if not text[start:end].rstrip("。 ").endswith("）"):
         raise SourceError(f"{doc.where(norm.offsets[start])}: task {number} has no responsibility clause in brackets")
     close = text.rindex("）", start, end)
     depth, k = 0, close
@@ -409,6 +420,8 @@ def map_notice(doc: SourceDocument, gaz: Gazetteer, iris: Iris, allow_unresolved
             add_labels(g, s, f"（{sec.number}）{sec.heading}")
             for task in sec.tasks:
                 _add_task(ctx, task, s)
+        for task in ch.tasks:
+            _add_task(ctx, task, c)
     return g
 
 

@@ -497,6 +497,9 @@ def test_pagebreak_notice() -> None:
     assert g.value(target, HGV.value) == Literal(Decimal(3000), datatype=ns.XSD.decimal)
     assert span_text(g, target) == "新、改建农村公路\n\n3000公里"
     assert (IRIS(f"{slug}/task/2"), HGV.hasTarget, None) not in g  # 10个物流园区: no commitment verb
+    # a chapter without sections holds its tasks; 配合 marks co-responsible units
+    assert g.value(IRIS(f"{slug}/task/4"), DCTERMS.isPartOf) == IRIS(f"{slug}/chapter/2")
+    assert units(g, 4, slug) == (S("教育厅"), S("民政厅", "财政厅"))
     due = sorted(str(g.value(r, HGV.dueDate)) for r in g.objects(IRIS(slug), HGV.reportingRequirement))
     assert due == ["2027-03-10", "2027-09-30", "2027-12-31"]
 
