@@ -87,9 +87,10 @@ def last_item_number(paragraphs: Sequence[str]) -> int:
 
 
 def notice_breaks(paragraphs: Sequence[str], line: str) -> bool:
-    """Notice genre: a paragraph starts with a chapter ``一、``, a section ``（一）``, the next
-    numbered item ``17.``, the document number, the line after the addressees (ending ``：``),
-    or the signature block (issuer, date, publication note) after a finished paragraph.
+    """Notice genre: a paragraph starts with a chapter ``一、``, a section ``（一）``, a numbered
+    item ``17.`` (numbered above the last item, or following a closed clause or a heading), the
+    document number, the line after the addressees (ending ``：``), or the signature block
+    (issuer, date, publication note) after a finished paragraph.
     Anything else continues the paragraph a page break (or a stray line break) split."""
     if not paragraphs:
         return True
@@ -99,7 +100,8 @@ def notice_breaks(paragraphs: Sequence[str], line: str) -> bool:
     if CHAPTER_RE.match(line) or SECTION_RE.match(line):
         return True
     m = ITEM_RE.match(line)
-    if m and int(m.group(1)) > last_item_number(paragraphs):
+    if m and (int(m.group(1)) > last_item_number(paragraphs) or prev.endswith("）")
+              or CHAPTER_RE.match(prev) or SECTION_RE.match(prev)):
         return True
     signature = SIGNATURE_RE.match(line) or DATE_RE.match(line) or PUBLICATION_NOTE_RE.match(line)
     closes = prev.endswith(_TERMINAL) or SIGNATURE_RE.match(prev) or DATE_RE.match(prev)

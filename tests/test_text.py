@@ -114,6 +114,9 @@ def test_item_numbers_follow_the_sequence() -> None:
     assert notice_breaks(["5.甲，推动"], "3.5万家企业上云") is False
     assert notice_breaks(["5.甲，推动"], "2.乙") is False
     assert notice_breaks(["5.甲，推动"], "10个省级数据产业园") is False
+    # numbering that restarts is still a new item after a finished task or a heading
+    assert notice_breaks(["5.甲。（省财政厅负责）"], "1.乙") is True
+    assert notice_breaks(["5.甲。（省财政厅负责）", "（二）标题"], "1.乙") is True
 
 
 def test_genre_rules_for_the_head_and_signature() -> None:
