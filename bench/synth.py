@@ -126,9 +126,12 @@ def gazetteer_units(directory: Path = GAZETTEER) -> Units:
     leaders: list[str] = []
     others: list[str] = []
     typos: list[str] = []
+    cities: list[str] = []
     with (directory / "agencies.csv").open(encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
             kind = row["kind"]
+            if row["class"] == "MunicipalGovernment" and row["short_name_zh"].endswith("市政府"):
+                cities.append(row["short_name_zh"].removesuffix("市政府"))
             if row["class"] not in {"ProvincialAgency", "CentralGovernmentBranch", "StateOwnedEnterprise", "MassOrganisation"}:
                 continue
             if any(w in kind for w in ("not a task unit", "preamble only", "collective", "outside")):
@@ -141,11 +144,6 @@ def gazetteer_units(directory: Path = GAZETTEER) -> Units:
             elif "省" + short in aliases:
                 leaders.append("省" + short)
             typos += [t.strip() for t in row["typos"].split(";") if t.strip()]
-    cities: list[str] = []
-    with (directory / "regions.csv").open(encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            if row["class"] == "PrefectureLevelCity":
-                cities.append(row["short_names"].split(";")[0].strip())
     return Units(leaders, others, cities, typos)
 
 

@@ -1,0 +1,312 @@
+"""How the cost of a build and of serving grows with the corpus: 1×, 10×, 100×, 1000× the real documents.
+
+For each size a synthetic corpus is generated (:mod:`bench.synth`) and built in a child process of
+its own (pinned to ``--cores`` CPUs, address space capped at ``--mem-gib``, killed after
+``--timeout`` seconds), which times the build's stages as ``kg.build.build`` runs them:
+
+- map: ``assemble`` (every document through its mapping, plus reference and ontology graphs);
+- validate: ``union`` of the named graphs and the SHACL validation of it;
+- write: ``write_release`` (sorted dumps, gzip, VoID, the on-disk store) and ``publish``;
+- load: a fresh ``bulk_load`` of the N-Quads dump into an on-disk Oxigraph store, on its own.
+
+Peak memory is the child's ``ru_maxrss`` from ``wait4``. Then the endpoint (gunicorn, on-disk
+store from ``--disk-from`` times up) serves the release and the research query mix (the gallery
+queries) is fired by ``--clients`` clients for ``--seconds``. Each stage's seconds per million
+triples is compared between consecutive sizes; a ratio above ``--flag`` marks the stage as
+growing faster than linearly.
+
+Short form (CI)::
+
+    python -m bench.scale --short
+
+Full form (documented command; 1000× takes hours and far more memory than rdflib can hold)::
+
+    python -m bench.scale --sizes 1,10,100,1000 --cores 1 --timeout 3600 --save
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+STAGES = ("map", "validate", "write", "load")
+
+
+# --- the child: one build, timed stage by stage ----------------------------------------------------
+
+
+def child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> None:
+    """Build ``corpus`` into ``build_dir`` as ``kg.build.build`` does, timing each stage; write JSON to ``out``."""
+    from pyoxigraph import RdfFormat, Store
+
+    from kg import build as b
+    from mappings.iris import current
+
+    def rss_mib() -> float:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    rec: dict = {"stages": {}, "rss_after_mib": {}}
+
+    def done(stage: str, t0: float) -> None:
+        rec["stages"][stage] = round(time.perf_counter() - t0, 3)
+        rec["rss_after_mib"][stage] = round(rss_mib(), 1)
+        out.write_text(json.dumps(rec))
+
+    iris = current()
+    build_dir.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    graphs = b.assemble(corpus, iris=iris)
+    done("map", t0)
+    rec["documents"] = len(graphs) - 2
+    t0 = time.perf_counter()
+    if validate:
+        from shapes.validate import validate as shacl
+
+        u = b.union(graphs)
+        result = shacl(u)
+        rec["conforms"] = bool(getattr(result, "conforms", False))
+        rec["violations"] = int(getattr(result, "violations", 0))
+        del u, result
+        done("validate", t0)
+    t0 = time.perf_counter()
+    staging = build_dir / f".staging-{os.getpid()}"
+    staging.mkdir()
+    release = b.write_release(graphs, staging, iris)
+    release.path = b.publish(staging, build_dir)
+    done("write", t0)
+    rec.update(triples=release.triples, quads=release.quads, checksum=release.checksum,
+               release=str(release.path), nq_bytes=(release.path / "henan-kg.nq").stat().st_size)
+    del graphs
+    t0 = time.perf_counter()
+    scratch = build_dir / "load-scratch"
+    shutil.rmtree(scratch, ignore_errors=True)
+    store = Store(str(scratch))
+    store.bulk_load(path=str(release.path / "henan-kg.nq"), format=RdfFormat.N_QUADS)
+    store.flush()
+    rec["loaded_quads"] = len(store)
+    del store
+    done("load", t0)
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+# --- the parent --------------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    """The machine the figures were measured on."""
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f"{kib / 1024 / 1024:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    from importlib.metadata import version
+
+    return {"nproc": os.cpu_count(), "cpu": cpu, "memory": mem, "python": platform.python_version(),
+            "kernel": platform.release(),
+            "versions": {p: version(p) for p in ("rdflib", "pyshacl", "pyoxigraph", "gunicorn", "flask")}}
+
+
+def run_child(corpus: Path, build_dir: Path, out: Path, *, cores: int, mem_gib: float, timeout: float,
+              validate: bool) -> dict:
+    """Run :func:`child` in a limited process; return its record with peak RSS, wall time and fate."""
+    cpus = sorted(os.sched_getaffinity(0))[:cores]
+
+    def limits() -> None:
+        os.sched_setaffinity(0, cpus)
+        cap = int(mem_gib * 1024 ** 3)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+    cmd = [sys.executable, "-m", "bench.scale", "--child", str(corpus), str(build_dir), str(out)]
+    if not validate:
+        cmd.append("--no-validate")
+    log = out.with_suffix(".log")
+    t0 = time.monotonic()
+    with log.open("wb") as err:
+        proc = subprocess.Popen(cmd, cwd=ROOT, preexec_fn=limits, stdout=err, stderr=subprocess.STDOUT)
+        fate = "ok"
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() - t0 > timeout:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                fate = f"killed after the {timeout:.0f} s timeout"
+                break
+            time.sleep(0.2)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    rec = json.loads(out.read_text()) if out.exists() else {"stages": {}}
+    rec["wall_s"] = round(time.monotonic() - t0, 2)
+    rec["peak_rss_mib"] = round(usage.ru_maxrss / 1024, 1)
+    rec["cpu_s"] = round(usage.ru_utime + usage.ru_stime, 2)
+    if fate == "ok" and proc.returncode != 0:
+        tail = log.read_text(errors="replace").strip().splitlines()[-3:]
+        fate = f"failed (exit {proc.returncode}): {' | '.join(tail)}"
+    rec["fate"] = fate
+    return rec
+
+
+def serve_and_fire(release: Path, *, store_mode: str, clients: int, seconds: float, workers: int) -> dict:
+    """Throughput of the research mix on ``release``; ``{"skipped": why}`` if the endpoint is missing."""
+    from bench import loadgen
+
+    why = loadgen.endpoint_available()
+    if why:
+        return {"skipped": why}
+    queries = loadgen.research_mix()
+    t0 = time.monotonic()
+    with loadgen.serve(release, store_mode=store_mode, workers=workers, timeout_s=30.0) as server:
+        started = time.monotonic() - t0
+        loadgen.fire(server.url, queries, clients=1, per_client=len(queries), timeout_s=120)  # warm caches
+        res = loadgen.fire(server.url, queries, clients=clients, seconds=seconds, timeout_s=120)
+    return {"store_mode": store_mode, "clients": clients, "start_s": round(started, 2), **res.summary(),
+            "first_failures": res.failures[:5]}
+
+
+def growth_flags(rows: list[dict], threshold: float) -> list[str]:
+    """Stages whose seconds per triple grow by more than ``threshold`` between consecutive sizes."""
+    flags = []
+    ok = [r for r in rows if r.get("triples")]
+    for a, c in zip(ok, ok[1:]):
+        for stage in STAGES:
+            ta, tc = a["stages"].get(stage), c["stages"].get(stage)
+            if not ta or not tc or tc < 1.0:
+                continue
+            ratio = (tc / c["triples"]) / (ta / a["triples"])
+            c.setdefault("per_triple_ratio", {})[stage] = round(ratio, 2)
+            if ratio > threshold:
+                flags.append(f"{stage}: {a['size']}× → {c['size']}× costs {ratio:.2f}× as much per triple "
+                             f"({ta:.1f} s → {tc:.1f} s for {c['triples'] / a['triples']:.1f}× the triples)")
+        ma, mc = a.get("peak_rss_mib"), c.get("peak_rss_mib")
+        if ma and mc:
+            c.setdefault("per_triple_ratio", {})["memory"] = round((mc / c["triples"]) / (ma / a["triples"]), 2)
+    return flags
+
+
+def table(rows: list[dict]) -> str:
+    head = ("size", "docs", "triples", "map s", "validate s", "write s", "load s", "build s", "peak MiB",
+            "qps", "p50 ms", "p95 ms", "fate")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        st, ep = r.get("stages", {}), r.get("endpoint", {})
+        build = sum(st.get(s, 0) for s in ("map", "validate", "write")) if st else None
+        cells = (f"{r['size']}×", r.get("documents", ""), r.get("triples", ""), *(st.get(s, "") for s in STAGES),
+                 round(build, 1) if build else "", r.get("peak_rss_mib", ""), ep.get("throughput_qps", ep.get("skipped", "")),
+                 ep.get("p50_ms", ""), ep.get("p95_ms", ""), r.get("fate", ""))
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--sizes", default="1,10,100", help="comma-separated multiples of the real documents")
+    p.add_argument("--short", action="store_true", help="CI form: sizes 1,10, a few seconds of load")
+    p.add_argument("--layout", choices=["many", "long"], default="many")
+    p.add_argument("--cores", type=int, default=1, help="CPUs the build child may use")
+    p.add_argument("--mem-gib", type=float, default=16.0, help="address-space cap of the build child")
+    p.add_argument("--timeout", type=float, default=3600.0, help="seconds before a size's build is killed")
+    p.add_argument("--no-validate", action="store_true")
+    p.add_argument("--clients", type=int, default=16)
+    p.add_argument("--seconds", type=float, default=20.0, help="duration of the endpoint load per size")
+    p.add_argument("--workers", type=int, default=2, help="gunicorn workers for the endpoint stage")
+    p.add_argument("--disk-from", type=int, default=100, help="serve from the on-disk store from this size up")
+    p.add_argument("--no-endpoint", action="store_true")
+    p.add_argument("--flag", type=float, default=1.5, help="per-triple cost ratio that counts as superlinear")
+    p.add_argument("--work", type=Path, help="keep corpora and builds here (default: a temporary directory)")
+    p.add_argument("--save", action="store_true", help="write the report under bench/results/")
+    p.add_argument("--child", nargs=3, type=Path, metavar=("CORPUS", "BUILD_DIR", "OUT"), help=argparse.SUPPRESS)
+    a = p.parse_args(argv)
+    if a.child:
+        child(*a.child, validate=not a.no_validate)
+        return 0
+    sizes = [1, 10] if a.short else [int(s) for s in a.sizes.split(",")]
+    seconds = 5.0 if a.short else a.seconds
+    work = a.work or Path(tempfile.mkdtemp(prefix="henan-kg-scale-"))
+    work.mkdir(parents=True, exist_ok=True)
+    from bench.synth import write_corpus
+
+    info = machine()
+    print(f"machine: {info['nproc']} × {info['cpu']}, {info['memory']}; build child on {a.cores} core(s), "
+          f"≤ {a.mem_gib} GiB; layout {a.layout}", flush=True)
+    rows: list[dict] = []
+    for size in sizes:
+        corpus = work / f"corpus-{a.layout}-{size}"
+        if not corpus.exists():
+            t0 = time.monotonic()
+            write_corpus(corpus, size, a.layout)
+            print(f"{size}×: corpus generated in {time.monotonic() - t0:.1f} s", flush=True)
+        build_dir = work / f"build-{a.layout}-{size}"
+        shutil.rmtree(build_dir, ignore_errors=True)
+        rec = run_child(corpus, build_dir, work / f"stages-{a.layout}-{size}.json", cores=a.cores,
+                        mem_gib=a.mem_gib, timeout=a.timeout, validate=not a.no_validate)
+        rec["size"] = size
+        rec["corpus_bytes"] = sum(f.stat().st_size for f in corpus.glob("*.txt"))
+        if not a.no_endpoint and rec.get("release"):
+            mode = "disk" if size >= a.disk_from else "memory"
+            try:
+                rec["endpoint"] = serve_and_fire(Path(rec["release"]), store_mode=mode, clients=a.clients,
+                                                 seconds=seconds, workers=a.workers)
+            except Exception as e:  # the benchmark records what happened rather than stopping
+                rec["endpoint"] = {"skipped": f"{type(e).__name__}: {e}"[:300]}
+        rows.append(rec)
+        print(json.dumps({k: v for k, v in rec.items() if k not in ("checksum", "release")}, ensure_ascii=False), flush=True)
+    flags = growth_flags(rows, a.flag)
+    report = render(info, a, rows, flags)
+    print(report)
+    if a.save:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%MZ")
+        name = f"scale-{a.layout}-{'-'.join(map(str, sizes))}-{stamp}"
+        (RESULTS / f"{name}.md").write_text(report + "\n", encoding="utf-8")
+        (RESULTS / f"{name}.json").write_text(json.dumps({"machine": info, "args": sys.argv[1:], "rows": rows,
+                                                          "flags": flags}, indent=2, ensure_ascii=False, default=str) + "\n")
+        print(f"saved bench/results/{name}.md and .json")
+    if a.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def render(info: dict, a: argparse.Namespace, rows: list[dict], flags: list[str]) -> str:
+    lines = [
+        f"# Scale benchmark ({a.layout} layout)",
+        "",
+        f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']} RAM, Python {info['python']}, "
+        f"kernel {info['kernel']}; " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()) + ".",
+        f"Build child pinned to {a.cores} core(s), address space ≤ {a.mem_gib} GiB, timeout {a.timeout:.0f} s. "
+        f"Endpoint: {a.workers} gunicorn workers, {a.clients} clients, the gallery's research queries.",
+        f"Command: `python -m bench.scale {' '.join(sys.argv[1:])}`",
+        "",
+        table(rows),
+        "",
+        "Per-triple cost relative to the previous size (1.0 = linear): "
+        + "; ".join(f"{r['size']}×: {r.get('per_triple_ratio', {})}" for r in rows[1:]),
+        "",
+        "Superlinear stages: " + ("; ".join(flags) if flags else "none above the threshold "
+                                 f"({a.flag}× per triple)"),
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
