@@ -299,10 +299,13 @@ class _Builder:
         g.add((node, HGV.sourceSpan, self.span(start, end)))
 
 
-def map_report(doc: SourceDocument, gaz: Gazetteer, iris: Iris) -> Graph:
+def map_report(doc: SourceDocument, gaz: Gazetteer, iris: Iris, allow_unresolved: bool = False) -> Graph:
     """Parts, sections (with policy areas), paragraphs (with lead sentences, places and project
     mentions), achieved figures and targets of a government work report. The document node
-    itself (title, meeting, speaker) comes from :func:`mappings.document.document_graph`."""
+    itself (title, meeting, speaker) comes from :func:`mappings.document.document_graph`.
+
+    ``allow_unresolved`` is the build's common switch; the report names no responsible units, and
+    a quantity no indicator matches is left out either way (listed by :func:`unresolved`)."""
     norm = normalize_report(doc.text)
     report = parse_report(doc, norm)
     b = _Builder(Graph(), iris, doc, norm)
