@@ -1,11 +1,13 @@
 """Our endpoint against Oxigraph's own server, on the same graph, the same query mix, the same load.
 
 In one run: load the release's ``henan-kg.nq`` into an Oxigraph store (``oxigraph load``), then for
-each server in turn (ours under gunicorn with the result cache, ours without it, and
-``oxigraph serve-read-only --union-default-graph --timeout-s``) start it alone, check that every
-query of the mix gives the same answer set on both, and send the mix from ``--clients`` client
-processes, each one keep-alive connection going round the mix, for ``--seconds``. Prints
-throughput, median and 95th-percentile latency of each, the ratios, and the machine.
+each server in turn (``oxigraph serve-read-only --union-default-graph --timeout-s``, the reference; the same with the
+default graph materialised instead of the union flag; ours under gunicorn with and without the
+result cache) start it alone, and send the mix from ``--clients`` client processes, each one
+keep-alive connection going round the mix, for ``--seconds``; servers are interleaved over
+``--rounds`` rounds because the machine may be shared. Before that it checks that every query of
+the mix gives the same answer set on both and times each query alone. Prints throughput, median
+and 95th-percentile latency of each, the ratios, and the machine.
 
     .venv/bin/python bench/endpoint_vs_oxigraph.py --release kg/build/current --clients 8 --seconds 20
 """
@@ -99,14 +101,15 @@ def start_ours(release: Path, workers: int, threads: int, cache: bool, timeout_s
     return running
 
 
-def start_oxigraph(store: Path, timeout_s: float, log: Path) -> Running:
+def start_oxigraph(store: Path, timeout_s: float, log: Path, union: bool = True) -> Running:
     port = free_port()
+    command = [str(VENV_BIN / "oxigraph"), "serve-read-only", "--location", str(store),
+               "--bind", f"127.0.0.1:{port}", "--timeout-s", str(int(timeout_s))]
     with log.open("wb") as out:
-        process = subprocess.Popen([str(VENV_BIN / "oxigraph"), "serve-read-only", "--location", str(store),
-                                    "--bind", f"127.0.0.1:{port}", "--union-default-graph",
-                                    "--timeout-s", str(int(timeout_s))],
+        process = subprocess.Popen(command + (["--union-default-graph"] if union else []),
                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    running = Running("oxigraph serve-read-only", f"http://127.0.0.1:{port}/query", process)
+    name = "oxigraph" if union else "oxigraph (materialised dg)"
+    running = Running(name, f"http://127.0.0.1:{port}/query", process)
     wait_ready(running.url, process)
     return running
 
@@ -163,15 +166,28 @@ def client(url: str, mix: list[tuple[str, str]], start_at: int, seconds: float, 
 @dataclass
 class Figures:
     name: str
-    requests: int
+    latencies: list[float]
     errors: int
     seconds: float
-    p50_ms: float
-    p95_ms: float
+    rounds: list[float]  # throughput of each round
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies)
 
     @property
     def throughput(self) -> float:
         return self.requests / self.seconds
+
+    def percentile_ms(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[int(p / 100 * (len(ordered) - 1))] * 1000
+
+    def add(self, other: Figures) -> None:
+        self.latencies += other.latencies
+        self.errors += other.errors
+        self.seconds += other.seconds
+        self.rounds += other.rounds
 
 
 def load(running: Running, mix: list[tuple[str, str]], clients: int, seconds: float, warmup: float) -> Figures:
@@ -185,10 +201,9 @@ def load(running: Running, mix: list[tuple[str, str]], clients: int, seconds: fl
         for proc in procs:
             proc.join()
         elapsed = time.monotonic() - started
-    latencies = sorted(x for lat, _ in results for x in lat)
+    latencies = [x for lat, _ in results for x in lat]
     errors = sum(e for _, e in results)
-    return Figures(running.name, len(latencies), errors, elapsed,
-                   statistics.median(latencies) * 1000, latencies[int(0.95 * (len(latencies) - 1))] * 1000)
+    return Figures(running.name, latencies, errors, elapsed, [len(latencies) / elapsed])
 
 
 # --- same answers -------------------------------------------------------------------------
@@ -206,6 +221,22 @@ def answer_set(body: bytes) -> object:
     if "boolean" in data:
         return data["boolean"]
     return sorted(json.dumps(row, sort_keys=True) for row in data["results"]["bindings"])
+
+
+def per_query(servers: list[Running], mix: list[tuple[str, str]], runs: int = 5) -> None:
+    """One client, one query at a time, a new connection each: the median time of each query on each server."""
+    print(f"\nper query, one client, median of {runs} sequential runs (ms):")
+    print(f"{'query':40} " + " ".join(f"{s.name:>26}" for s in servers))
+    for name, query in mix:
+        cells = []
+        for server in servers:
+            times = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                get(server.url, query)
+                times.append((time.perf_counter() - started) * 1000)
+            cells.append(f"{statistics.median(times):26.2f}")
+        print(f"{name[:40]:40} " + " ".join(cells))
 
 
 def compare(a: Running, b: Running, mix: list[tuple[str, str]]) -> list[str]:
@@ -240,6 +271,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="gunicorn workers of ours.")
     parser.add_argument("--threads", type=int, default=4, help="Threads (and engines) per worker of ours.")
     parser.add_argument("--timeout", type=float, default=5, help="Query time limit for both servers (s).")
+    parser.add_argument("--rounds", type=int, default=3, help="Interleaved rounds over all servers.")
     args = parser.parse_args()
 
     release = find_release(args.release)
@@ -247,8 +279,11 @@ def main() -> None:
     manifest = json.loads((release / "manifest.json").read_text())
     work = Path(tempfile.mkdtemp(prefix="bench-oxigraph-"))
     try:
-        subprocess.run([str(VENV_BIN / "oxigraph"), "load", "--location", str(work / "store"),
-                        "--file", str(release / "henan-kg.nq")], check=True, capture_output=True)
+        for store in ("store", "store-dg"):
+            subprocess.run([str(VENV_BIN / "oxigraph"), "load", "--location", str(work / store),
+                            "--file", str(release / "henan-kg.nq")], check=True, capture_output=True)
+        subprocess.run([str(VENV_BIN / "oxigraph"), "update", "--location", str(work / "store-dg"), "--update",
+                        "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"], check=True, capture_output=True)
         print(f"machine: {machine()}")
         print(f"graph: {release.name}: {manifest.get('quads')} quads, {manifest.get('triples')} triples, "
               f"{len(manifest.get('graphs', {}))} named graphs")
@@ -257,32 +292,51 @@ def main() -> None:
               f"{args.seconds:g} s measured per server, servers run one at a time")
         print(f"ours: gunicorn {args.workers} workers x {args.threads} threads, in-memory store, "
               f"engines per worker = threads, access log on; oxigraph: --union-default-graph "
-              f"--timeout-s {int(args.timeout)}")
+              f"--timeout-s {int(args.timeout)}; 'materialised dg': the same store with the union of the named "
+              "graphs copied into its default graph, served without --union-default-graph (what ours does)")
 
         oxigraph = start_oxigraph(work / "store", args.timeout, work / "oxigraph.log")
-        ours = start_ours(release, args.workers, args.threads, True, args.timeout, work / "ours.log")
+        ours = start_ours(release, args.workers, args.threads, False, args.timeout, work / "ours.log")
         differ = compare(ours, oxigraph, mix)
         print("same answers on both: " + ("all queries" if not differ else "NOT for " + "; ".join(differ)))
+        per_query([oxigraph, ours], mix)
         stop(ours)
         stop(oxigraph)
 
-        figures = []
-        for start in (lambda: start_oxigraph(work / "store", args.timeout, work / "oxigraph.log"),
-                      lambda: start_ours(release, args.workers, args.threads, True, args.timeout, work / "ours.log"),
-                      lambda: start_ours(release, args.workers, args.threads, False, args.timeout, work / "ours.log")):
-            running = start()
-            try:
-                figures.append(load(running, mix, args.clients, args.seconds, args.warmup))
-            finally:
-                stop(running)
+        starts = {
+            "oxigraph": lambda: start_oxigraph(work / "store", args.timeout, work / "oxigraph.log"),
+            "oxigraph (materialised dg)": lambda: start_oxigraph(work / "store-dg", args.timeout,
+                                                                 work / "oxigraph.log", union=False),
+            "endpoint (cache)": lambda: start_ours(release, args.workers, args.threads, True, args.timeout,
+                                                   work / "ours.log"),
+            "endpoint (no cache)": lambda: start_ours(release, args.workers, args.threads, False, args.timeout,
+                                                      work / "ours.log"),
+        }
+        figures: dict[str, Figures] = {}
+        print(f"\nload average before: {os.getloadavg()[0]:.2f}")
+        for _ in range(args.rounds):  # interleaved rounds, so load from elsewhere on the machine hits all alike
+            for name, start in starts.items():
+                running = start()
+                try:
+                    result = load(running, mix, args.clients, args.seconds, args.warmup)
+                finally:
+                    stop(running)
+                if name in figures:
+                    figures[name].add(result)
+                else:
+                    figures[name] = result
+        print(f"load average after: {os.getloadavg()[0]:.2f}")
         print()
-        print(f"{'server':28} {'requests':>9} {'errors':>7} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8}")
-        for f in figures:
-            print(f"{f.name:28} {f.requests:9d} {f.errors:7d} {f.throughput:9.1f} {f.p50_ms:8.2f} {f.p95_ms:8.2f}")
-        reference = figures[0]
-        for f in figures[1:]:
-            print(f"ratio {f.name} / oxigraph: throughput x{f.throughput / reference.throughput:.2f}, "
-                  f"median latency x{f.p50_ms / reference.p50_ms:.2f}")
+        print(f"{'server':28} {'requests':>9} {'errors':>7} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8}  req/s per round")
+        for name, f in figures.items():
+            rounds = " ".join(f"{r:.0f}" for r in f.rounds)
+            print(f"{name:28} {f.requests:9d} {f.errors:7d} {f.throughput:9.1f} {f.percentile_ms(50):8.2f} "
+                  f"{f.percentile_ms(95):8.2f}  {rounds}")
+        reference = figures["oxigraph"]
+        for name, f in figures.items():
+            if name.startswith("endpoint"):
+                print(f"ratio {name} / oxigraph: throughput x{f.throughput / reference.throughput:.2f}, "
+                      f"median latency x{f.percentile_ms(50) / reference.percentile_ms(50):.2f}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
