@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -323,5 +324,40 @@ def test_other_base_is_served_under_id(tmp_path: Path) -> None:
         config = page_config(page)
         assert all("PREFIX hgd: <http://example.org/kg/id/>" in e["sparql"] for e in config["examples"])
         assert not any("w3id.org/henan-gov/id/" in e["sparql"] for e in config["examples"])
+    finally:
+        application.extensions["henan_kg.executor"].close()
+
+
+# The real build --------------------------------------------------------------------------
+
+
+def _sample_of_every_kind(iris: set[str], base: str) -> list[str]:
+    """The first and last IRI of each path shape (numbers as N, the last segment as *)."""
+    kinds: dict[str, list[str]] = {}
+    for iri in sorted(iris):
+        path = iri[len(base):]
+        kinds.setdefault(re.sub(r"[^/]+$", "*", re.sub(r"\d+", "N", path)), []).append(iri)
+    return sorted({iri for members in kinds.values() for iri in (members[0], members[-1])})
+
+
+def test_every_kind_of_data_iri_dereferences_in_the_real_build(release: Any) -> None:
+    application = make_app(release.path)
+    try:
+        client = application.test_client()
+        store = application.extensions["henan_kg"].store
+        iris = {term.value for quad in store.quads_for_pattern(None, None, None, None)
+                for term in (quad.subject, quad.object, quad.graph_name)
+                if isinstance(term, ox.NamedNode) and term.value.startswith(BASE)}
+        subjects = {q.subject.value for q in store.quads_for_pattern(None, None, None, None)}
+        sample = _sample_of_every_kind(iris, BASE)
+        assert len(sample) > 40
+        for iri in sample:
+            path = "/id/" + iri[len(BASE):]
+            html = client.get(path, headers={"Accept": "text/html"})
+            assert html.status_code == 200 and iri in html.get_data(as_text=True), iri
+            ttl = client.get(path, headers={"Accept": "text/turtle"})
+            assert ttl.status_code == 200, iri
+            if iri in subjects:
+                assert list(_graph(ttl.data, "turtle").triples((URIRef(iri), None, None))), iri
     finally:
         application.extensions["henan_kg.executor"].close()
