@@ -309,3 +309,31 @@ def test_disk_store_mode_answers_the_same(mini_release):
         query = f"SELECT (COUNT(*) AS ?n) FROM <{ID}graph/ontology> WHERE {{ ?s ?p ?o }}"
         assert select_values(server, query) == [{"n": "3"}]
         assert requests.get(server.url + "/health").json()["store"] == "disk"
+
+
+# --- the real graph -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_server(release, tmp_path_factory):
+    """gunicorn over the session's real build (the ``release`` fixture of the build tests)."""
+    from conftest import ENDPOINT_TEST_SETTINGS, gunicorn_server
+
+    log = tmp_path_factory.mktemp("real-logs") / "gunicorn.log"
+    with gunicorn_server(release.path, log, **ENDPOINT_TEST_SETTINGS) as server:
+        yield server
+
+
+def test_real_graph_health_and_union_size_match_the_build(real_server, release):
+    health = requests.get(real_server.url + "/health").json()
+    assert health["checksum"] == release.checksum
+    assert health["triples"] == release.triples
+    # the union default graph holds each distinct triple once: exactly the build's triple count
+    assert select_values(real_server, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == [{"n": str(release.triples)}]
+    quads = select_values(real_server, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert quads == [{"n": str(release.quads)}]
+
+
+def test_real_graph_service_description_lists_the_build_graphs(real_server, release):
+    graph = rdflib.Graph().parse(data=requests.get(real_server.sparql).content, format="turtle")
+    assert {str(n) for n in graph.objects(None, SD.name)} == set(release.graphs)
