@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from pyoxigraph import NamedNode, RdfFormat, Store
-from rdflib import RDF, Graph, URIRef
+from rdflib import RDF, Graph
 from rdflib.namespace import SKOS
 
 from mappings.cofog import cofog_graph, load_divisions
@@ -61,7 +61,8 @@ def store(graphs) -> Store:
     """The three graphs as named graphs, queried through their union as the endpoint does."""
     s = Store()
     for name, g in graphs.items():
-        s.load(g.serialize(format="nt", encoding="utf-8"), format=RdfFormat.N_TRIPLES, to_graph=NamedNode(str(IRIS.graph(name))))
+        data = g.serialize(format="nt", encoding="utf-8")
+        s.load(data, format=RdfFormat.N_TRIPLES, to_graph=NamedNode(str(IRIS.graph(name))))
     return s
 
 
