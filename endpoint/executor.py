@@ -369,13 +369,21 @@ class Executor:
     def _acquire(self, wait_s: float | None) -> Engine:
         deadline = None if wait_s is None else time.monotonic() + wait_s
         with self._cond:
-            while not self._idle and self._count >= self.size:
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    raise EngineBusy()
-                self._cond.wait(remaining)
-            if self._idle:
-                return self._idle.pop()
+            while True:
+                while not self._idle and self._count >= self.size:
+                    remaining = None if deadline is None else deadline - time.monotonic()
+                    if remaining is not None and remaining <= 0:
+                        raise EngineBusy()
+                    self._cond.wait(remaining)
+                if not self._idle:
+                    break
+                engine = self._idle.pop()
+                if not _wait_readable(engine.sock, 0.0, probe=True):
+                    return engine
+                # an idle engine has nothing to say: readable means it died (EOF); replace it
+                engine.kill()
+                self._engines.pop(engine.pid, None)
+                self._count -= 1
             self._count += 1
         try:
             return self._spawn()
@@ -399,11 +407,23 @@ class Executor:
     # the one public operation -------------------------------------------------------------
 
     def run(self, job: Job, timeout_s: float) -> Outcome:
-        """Evaluate ``job``; raises :class:`QueryTimeout`, :class:`EngineBusy` or :class:`EngineLost`."""
+        """Evaluate ``job``; raises :class:`QueryTimeout`, :class:`EngineBusy` or :class:`EngineLost`.
+
+        An engine found dead before it said anything (killed while idle) is replaced and the job
+        tried once more; a second loss is reported.
+        """
         self._ensure_owner()
-        start = time.monotonic()
-        deadline = start + timeout_s
-        engine = self._acquire(timeout_s)
+        deadline = time.monotonic() + timeout_s
+        for attempt in (1, 2):
+            try:
+                return self._run_once(job, deadline)
+            except EngineLost:
+                if attempt == 2 or time.monotonic() >= deadline:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _run_once(self, job: Job, deadline: float) -> Outcome:
+        engine = self._acquire(deadline - time.monotonic())
         try:
             _send(engine.sock, astuple(job))
             if not _wait_readable(engine.sock, min(self.renice_after_s, deadline - time.monotonic())):
@@ -416,7 +436,7 @@ class Executor:
             raise
         except (OSError, EOFError, ValueError) as exc:
             self._discard(engine)
-            raise EngineLost(str(exc)) from exc
+            raise EngineLost(str(exc) or type(exc).__name__) from exc
         if engine.reniced:
             self._discard(engine)
         else:
@@ -440,12 +460,13 @@ class Executor:
         self._owner = -1
 
 
-def _wait_readable(sock: socket.socket, timeout_s: float) -> bool:
-    if timeout_s <= 0:
+def _wait_readable(sock: socket.socket, timeout_s: float, probe: bool = False) -> bool:
+    """Whether ``sock`` has data or hung up within ``timeout_s`` (``probe``: just look, no wait)."""
+    if timeout_s <= 0 and not probe:
         return False
     poller = select.poll()
     poller.register(sock, select.POLLIN | select.POLLHUP | select.POLLERR)
-    return bool(poller.poll(timeout_s * 1000))
+    return bool(poller.poll(max(timeout_s, 0.0) * 1000))
 
 
 def _lower_priority(engine: Engine) -> None:

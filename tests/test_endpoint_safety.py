@@ -342,3 +342,72 @@ def _ignore_errors(call) -> None:
         call()
     except requests.RequestException:
         pass
+
+
+def test_engines_killed_from_outside_are_replaced(endpoint_server):
+    """A lost engine costs no client an error: it is replaced and the query sent to the new one."""
+    workers = [pid for pid in descendants(endpoint_server.pid) if _parent(pid) == endpoint_server.pid]
+    zygotes = [pid for pid in descendants(endpoint_server.pid) if _parent(pid) in workers]
+    engines = [pid for pid in descendants(endpoint_server.pid) if _parent(pid) in zygotes]
+    assert engines
+    for pid in engines:
+        os.kill(pid, 9)
+    for i in range(12):
+        response = requests.get(endpoint_server.sparql, params={"query": f"ASK {{ ?s ?p {i} }}"})
+        assert response.status_code == 200, response.text
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return -1
+
+
+def _unshare_works() -> bool:
+    from endpoint.executor import _drop_network
+
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0 if _drop_network() else 1)
+    return os.waitpid(pid, 0)[1] == 0
+
+
+@pytest.mark.parametrize("isolate", [True, False])
+def test_engines_without_allowed_services_have_no_network(canary, isolate):
+    """Second line of defence: even a SERVICE that got past the screen cannot leave the engine."""
+    import pyoxigraph as ox
+
+    from endpoint.executor import Executor, Job
+
+    if isolate and not _unshare_works():
+        pytest.skip("LOUD: this kernel/container refuses unshare(CLONE_NEWNET); engines keep network access")
+    store = ox.Store()
+    executor = Executor(lambda: store, 1, prefixes={}, isolate_network=isolate)
+    try:
+        query = f"SELECT ?canary WHERE {{ SERVICE <{canary.url}> {{ ?x ?y ?canary }} }}"
+        outcome = executor.run(Job(query, None, None, False, "json", None, 10_000), 5)
+    finally:
+        executor.close()
+    if isolate:
+        assert outcome.status == "error" and canary.hits == []
+    else:  # the control: the same call without isolation does reach the canary
+        assert outcome.status == "ok" and b"reached" in outcome.body and len(canary.hits) == 1
+
+
+def test_settings_come_from_defaults_environment_and_mapping():
+    from endpoint.app import SETTINGS, SettingError, load_settings
+
+    assert all(s.help.endswith(".") for s in SETTINGS)
+    env = {"HENAN_KG_QUERY_TIMEOUT_S": "1.5", "HENAN_KG_SERVICE_ALLOWLIST": "http://a/sparql, http://b/sparql",
+           "HENAN_KG_ACCESS_LOG": "false", "HENAN_KG_THREADS": "2"}
+    values = load_settings({"THREADS": 7}, env)
+    assert values["QUERY_TIMEOUT_S"] == 1.5
+    assert values["SERVICE_ALLOWLIST"] == frozenset({"http://a/sparql", "http://b/sparql"})
+    assert values["ACCESS_LOG"] is False
+    assert values["THREADS"] == 7  # the mapping wins over the environment
+    assert load_settings({}, {})["SERVICE_ALLOWLIST"] == frozenset()
+    with pytest.raises(SettingError, match="HENAN_KG_QUERY_TIMEOUT_S"):
+        load_settings({}, {"HENAN_KG_QUERY_TIMEOUT_S": "soon"})
+    with pytest.raises(SettingError, match="STORE_MODE"):
+        load_settings({"STORE_MODE": "cloud"}, {})
