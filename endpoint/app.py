@@ -55,6 +55,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Endpoints a SERVICE clause may call (exact IRIs, comma-separated in the environment); empty: none."),
     Setting("RESULT_CACHE_BYTES", 64 * 1024 * 1024,
             "Per-worker cache of serialised answers (the graph never changes under a worker); 0 turns it off."),
+    Setting("ENGINE_MEMORY_MB", 2048,
+            "Memory one query may use on top of the shared graph; a query needing more gets 503. 0: no cap."),
     Setting("WORKERS", min(2 * (os.cpu_count() or 1) + 1, 8), "gunicorn worker processes."),
     Setting("THREADS", 4, "Threads per gunicorn worker, and query engine processes per worker."),
     Setting("CORS_ORIGIN", "*", "Value of Access-Control-Allow-Origin; empty: no CORS headers."),
@@ -103,6 +105,8 @@ def load_settings(config: Mapping[str, Any] | None = None, environ: Mapping[str,
     for name in ("QUERY_TIMEOUT_S", "MAX_RESULT_BYTES", "MAX_QUERY_BYTES", "THREADS", "WORKERS"):
         if values[name] <= 0:
             raise SettingError(f"{ENV_PREFIX}_{name} must be positive")
+    if values["ENGINE_MEMORY_MB"] < 0:
+        raise SettingError(f"{ENV_PREFIX}_ENGINE_MEMORY_MB must be 0 or more")
     return values
 
 
@@ -117,7 +121,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     kg = KnowledgeGraph.open(settings["RELEASE_DIR"], settings["STORE_MODE"])
     executor = Executor(kg.open_store, settings["THREADS"], prefixes=_prefixes(kg),
-                        isolate_network=not settings["SERVICE_ALLOWLIST"])
+                        isolate_network=not settings["SERVICE_ALLOWLIST"], memory_mb=settings["ENGINE_MEMORY_MB"])
     executor.start(prefork=settings["THREADS"])
     app.extensions["henan_kg"] = kg
     app.extensions["henan_kg.executor"] = executor

@@ -31,6 +31,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import astuple, dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -75,7 +76,11 @@ class EngineBusy(Exception):
 
 
 class EngineLost(Exception):
-    """The engine process died or broke the protocol while answering."""
+    """The engine process died or broke the protocol; ``before_start``: it never got the job."""
+
+    def __init__(self, message: str, before_start: bool = False):
+        super().__init__(message)
+        self.before_start = before_start
 
 
 class ResultTooLarge(Exception):
@@ -202,6 +207,18 @@ def _die_with_parent(expected_parent: int) -> None:
         os._exit(0)
 
 
+def _limit_memory(extra_mb: int) -> None:
+    """Cap this engine's address space at what it has now plus ``extra_mb``: a query that needs
+    more makes the engine abort (the worker answers 503) instead of starving the machine."""
+    if extra_mb <= 0:
+        return
+    import resource
+
+    size = int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    limit = size + extra_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 def _drop_network() -> bool:
     """Move this (single-threaded) process into an empty network namespace; False if not allowed."""
     clone_newnet, clone_newuser = 0x40000000, 0x10000000
@@ -230,7 +247,8 @@ def _engine_loop(sock: socket.socket, open_store: Callable[[], ox.Store], prefix
             return
 
 
-def _zygote_loop(ctrl: socket.socket, open_store: Callable[[], ox.Store], prefixes: dict[str, str]) -> None:
+def _zygote_loop(ctrl: socket.socket, open_store: Callable[[], ox.Store], prefixes: dict[str, str],
+                 memory_mb: int) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # engines are reaped by the kernel
     while True:
         try:
@@ -249,7 +267,9 @@ def _zygote_loop(ctrl: socket.socket, open_store: Callable[[], ox.Store], prefix
                 ctrl.close()
                 ours.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                _engine_loop(theirs, open_store, prefixes)
+                store = open_store()
+                _limit_memory(memory_mb)
+                _engine_loop(theirs, lambda: store, prefixes)
             except BaseException:  # noqa: BLE001 - an engine must never return into the zygote
                 code = 1
             finally:
@@ -280,10 +300,12 @@ class Executor:
         read-only on-disk store opened there).
     :param size: most engines at once, i.e. most queries running at once in this process.
     :param isolate_network: put the engines in an empty network namespace (no SERVICE allowed).
+    :param memory_mb: address space an engine may add to what it inherits (0: no cap).
     """
 
     def __init__(self, open_store: Callable[[], ox.Store], size: int, *, prefixes: dict[str, str],
-                 isolate_network: bool, renice_after_s: float = 0.25):
+                 isolate_network: bool, memory_mb: int = 0, renice_after_s: float = 0.25):
+        self.memory_mb = memory_mb
         self.open_store = open_store
         self.size = max(1, size)
         self.prefixes = prefixes
@@ -316,7 +338,7 @@ class Executor:
                     signal.signal(sig, signal.SIG_DFL)
                 if self.isolate_network and not _drop_network():
                     print("henan-kg: engines keep network access (unshare refused)", file=sys.stderr)
-                _zygote_loop(theirs, self.open_store, self.prefixes)
+                _zygote_loop(theirs, self.open_store, self.prefixes, self.memory_mb)
             except BaseException:  # noqa: BLE001
                 code = 1
             finally:
@@ -409,16 +431,16 @@ class Executor:
     def run(self, job: Job, timeout_s: float) -> Outcome:
         """Evaluate ``job``; raises :class:`QueryTimeout`, :class:`EngineBusy` or :class:`EngineLost`.
 
-        An engine found dead before it said anything (killed while idle) is replaced and the job
-        tried once more; a second loss is reported.
+        An engine found dead when the job is handed over is replaced and the job tried once more;
+        an engine lost while evaluating (killed, or over its memory cap) is reported, not retried.
         """
         self._ensure_owner()
         deadline = time.monotonic() + timeout_s
         for attempt in (1, 2):
             try:
                 return self._run_once(job, deadline)
-            except EngineLost:
-                if attempt == 2 or time.monotonic() >= deadline:
+            except EngineLost as exc:
+                if attempt == 2 or not exc.before_start or time.monotonic() >= deadline:
                     raise
         raise AssertionError("unreachable")
 
@@ -426,6 +448,10 @@ class Executor:
         engine = self._acquire(deadline - time.monotonic())
         try:
             _send(engine.sock, astuple(job))
+        except OSError as exc:
+            self._discard(engine)
+            raise EngineLost(str(exc), before_start=True) from exc
+        try:
             if not _wait_readable(engine.sock, min(self.renice_after_s, deadline - time.monotonic())):
                 _lower_priority(engine)
                 if not _wait_readable(engine.sock, deadline - time.monotonic()):

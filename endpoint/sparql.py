@@ -175,8 +175,12 @@ def _run(executor: Executor, job: Job, timeout_s: float) -> Outcome:
         raise EndpointError.unavailable(
             f"every query engine stayed busy for QUERY_TIMEOUT_S = {timeout_s:g} s; try again shortly", 1
         ) from None
-    except EngineLost as exc:
-        raise EndpointError.unavailable(f"the query engine stopped while answering ({exc}); try again") from None
+    except EngineLost:
+        memory = current_app.config["ENGINE_MEMORY_MB"]
+        raise EndpointError.unavailable(
+            "the query engine stopped while answering, most likely because the query needed more memory "
+            f"than ENGINE_MEMORY_MB = {memory} MB; narrow it (LIMIT, fewer variables, no ORDER BY on huge results)"
+        ) from None
     finally:
         g.query_ms = (time.perf_counter() - started) * 1000
 

@@ -411,3 +411,15 @@ def test_settings_come_from_defaults_environment_and_mapping():
         load_settings({}, {"HENAN_KG_QUERY_TIMEOUT_S": "soon"})
     with pytest.raises(SettingError, match="STORE_MODE"):
         load_settings({"STORE_MODE": "cloud"}, {})
+
+
+def test_a_memory_hungry_query_gets_503_and_the_server_carries_on(mini_release):
+    memory_bomb = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } ORDER BY ?c ?f ?i ?l"
+    with thread_server(RELEASE_DIR=str(mini_release), ENGINE_MEMORY_MB=256, QUERY_TIMEOUT_S=20,
+                       ACCESS_LOG=False) as server:
+        started = time.monotonic()
+        response = requests.get(server.sparql, params={"query": memory_bomb}, timeout=60)
+        assert response.status_code == 503
+        assert "ENGINE_MEMORY_MB = 256 MB" in response.text
+        assert time.monotonic() - started < 20  # stopped by the memory cap, not the clock
+        assert count_all(server) == "68"
