@@ -150,7 +150,7 @@ def answer(preq: ProtocolRequest, query: str) -> Response:
         if outcome.status != "error":
             cache.put(key, outcome, len(outcome.body) + len(query) + 200)
     g.query_form = outcome.form
-    return _render(outcome, choice, preq, query)
+    return _render(outcome, preq, query)
 
 
 def _name(choice: Choice, kind: str) -> str | None:
@@ -185,7 +185,7 @@ def _run(executor: Executor, job: Job, timeout_s: float) -> Outcome:
         g.query_ms = (time.perf_counter() - started) * 1000
 
 
-def _render(outcome: Outcome, choice: Choice, preq: ProtocolRequest, query: str) -> Response:
+def _render(outcome: Outcome, preq: ProtocolRequest, query: str) -> Response:
     if outcome.status == "ok":
         fmt = BY_NAME[outcome.format or ""]
         g.result_bytes = len(outcome.body)
