@@ -50,6 +50,7 @@ class Compound:
 
     form: str
     regions: tuple[str, ...]
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -99,20 +100,20 @@ def load_projects(path: Path = PROJECTS_CSV) -> tuple[Project, ...]:
 
 @lru_cache(maxsize=4)
 def load_compounds(path: Path = COMPOUNDS_CSV) -> tuple[Compound, ...]:
-    return tuple(Compound(r["form"], tuple(split_list(r["regions"])))
-                 for _, r in _read_csv(path, ("form", "regions")))
+    return tuple(Compound(r["form"], tuple(split_list(r["regions"])), line)
+                 for line, r in _read_csv(path, ("form", "regions")))
 
 
 def check_compounds(gaz: Gazetteer, path: Path = COMPOUNDS_CSV) -> None:
     """Every compound names known regions, each written by its abbreviation (or name) in the form."""
-    for line, r in _read_csv(path, ("form", "regions")):
-        for key in split_list(r["regions"]):
+    for c in load_compounds(path):
+        for key in c.regions:
             place = gaz.place_by_key.get(key)
             if place is None:
-                raise SourceError(f"{path}:{line}: '{r['form']}' names unknown region key '{key}'")
+                raise SourceError(f"{path}:{c.line}: '{c.form}' names unknown region key '{key}'")
             written = [place.abbrev, place.name, *place.short_names]
-            if not any(w and w in r["form"] for w in written):
-                raise SourceError(f"{path}:{line}: '{r['form']}' does not write region '{place.name}' "
+            if not any(w and w in c.form for w in written):
+                raise SourceError(f"{path}:{c.line}: '{c.form}' does not write region '{place.name}' "
                                   f"(abbrev '{place.abbrev}' in regions.csv)")
 
 
@@ -134,10 +135,12 @@ def scan(text: str, forms: dict[str, T]) -> list[Hit[T]]:
 
 
 def place_forms(gaz: Gazetteer) -> dict[str, tuple[str, ...]]:
-    """Written form → region keys: names of two or more characters, and the listed compounds."""
+    """Written form → region keys: names of two or more characters, and the listed compounds
+    whose regions this gazetteer knows (:func:`check_compounds` checks the project's own)."""
     forms: dict[str, tuple[str, ...]] = {name: (p.key,) for name, p in gaz.place_names() if len(name) >= 2}
     for c in load_compounds():
-        forms[c.form] = c.regions
+        if all(k in gaz.place_by_key for k in c.regions):
+            forms[c.form] = c.regions
     return forms
 
 

@@ -432,6 +432,11 @@ def test_places_by_name_and_compound(g: Graph) -> None:
     assert {"410800", "419001", "410300", "410400", "411300", "411500", "411100", "411600", "411400"} <= got
 
 
+def test_henan_shandong_border_compound(g: Graph) -> None:
+    # 深化豫鲁毗邻地区合作发展: 豫 Henan, 鲁 Shandong; 支持洛阳… 支持南阳…
+    assert {"410000", "370000", "410300", "411300"} <= places(g, "提升中心城市区域带动力")
+
+
 def test_jinan_in_jizheng_is_not_jiyuan(g: Graph) -> None:
     got = places(g, "（一）经济运行整体向好")  # 济郑高铁全线贯通 … 郑许市域铁路 … 安阳红旗渠机场
     assert {"410100", "411000", "410500"} <= got
@@ -487,3 +492,15 @@ def test_normalisation_keeps_offsets(doc) -> None:
     s, e = norm.source_span(k, k + len("1324.9亿斤"))
     assert doc.text[s:e] == "1324.9 亿斤"
     assert len(parse_report(doc, norm).parts) == 3
+
+
+def test_place_compounds_agree_with_the_region_gazetteer(gaz, tmp_path: Path) -> None:
+    from mappings.mentions import COMPOUNDS_CSV, check_compounds
+    check_compounds(gaz)
+    text = COMPOUNDS_CSV.read_text(encoding="utf-8")
+    line = next(k for k, x in enumerate(text.splitlines(), 1) if x.startswith("郑许,"))
+    bad = tmp_path / "place-compounds.csv"
+    bad.write_text(text.replace("郑许,410100; 411000,", "郑许,410100; 410300,", 1), encoding="utf-8")
+    # 洛阳's abbreviation 洛 is not written in 郑许
+    with pytest.raises(SourceError, match=rf"place-compounds\.csv:{line}: '郑许' does not write region '洛阳市'"):
+        check_compounds(gaz, bad)
