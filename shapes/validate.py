@@ -202,24 +202,29 @@ def read_rdf(path: str | Path) -> Graph:
             return g
         return Graph().parse(source=io.BytesIO(raw), format=fmt)
     except Exception as e:  # rdflib's parsers raise many exception types
-        raise RdfFileError(f"{path}:{_error_line(e, raw)}: not valid {fmt}: {_error_text(e)}") from e
+        where, why = _locate(raw, fmt)
+        if where is None:
+            lines = getattr(e, "lines", None)
+            where, why = (str(lines + 1) if isinstance(lines, int) else "?"), _error_text(e)
+        raise RdfFileError(f"{path}:{where}: not valid {fmt}: {why}") from e
 
 
-def _error_line(e: Exception, raw: bytes) -> str:
-    """The line of a parse error as rdflib reports it, or '?'."""
-    lines = getattr(e, "lines", None)
-    if isinstance(lines, int):
-        return str(lines + 1)
-    m = re.search(r"line (\d+)", str(e))
-    if m:
-        return m.group(1)
-    bad = re.search(r"Invalid line:? '?(.*?)'?$", str(e), re.S)
-    if bad and bad.group(1).strip():
-        needle = bad.group(1).strip().encode("utf-8")[:60]
-        idx = raw.find(needle)
-        if idx >= 0:
-            return str(raw.count(b"\n", 0, idx) + 1)
-    return "?"
+OXIGRAPH_FORMATS = {"nquads": "N_QUADS", "nt": "N_TRIPLES", "turtle": "TURTLE", "trig": "TRIG", "xml": "RDF_XML"}
+
+
+def _locate(raw: bytes, fmt: str) -> tuple[str | None, str]:
+    """Line and reason of a syntax error, from Oxigraph's parser (rdflib's rarely say where)."""
+    import pyoxigraph
+
+    name = OXIGRAPH_FORMATS.get(fmt)
+    if name is None:
+        return None, ""
+    try:
+        for _ in pyoxigraph.parse(io.BytesIO(raw), getattr(pyoxigraph.RdfFormat, name)):
+            pass
+    except SyntaxError as e:
+        return (str(e.lineno) if e.lineno else None), _error_text(e)
+    return None, ""
 
 
 def _error_text(e: Exception) -> str:
