@@ -7,7 +7,9 @@ A query is sent to an idle engine over a socket pair; the engine evaluates it, s
 result with pyoxigraph's own serialiser into a buffer capped at ``max_bytes``, and sends it back.
 If the answer is not there by the deadline the worker SIGKILLs the engine (its CPU is free at once)
 and a fresh one is forked on demand. An engine that has run for ``renice_after_s`` is lowered in
-priority so that short queries from other clients keep the CPU, and is retired after its query.
+priority so that short queries from other clients keep the CPU, and is retired after its query,
+as is one whose memory grew by more than :data:`RETIRE_AFTER_GROWTH_MB`; an engine may also be
+capped in memory (``memory_mb``), so that a query needing too much aborts its engine only.
 
 The zygote exists so that every fork happens in a process with a single thread and no client
 sockets: it closes every inherited file descriptor, and (best effort) moves itself into a network
@@ -40,6 +42,9 @@ from endpoint.negotiation import BY_NAME, GRAPH, RESULTS
 log = logging.getLogger("henan_kg.endpoint")
 
 _FRAME = struct.Struct("!II")  # lengths of the marshalled header and of the body
+# An engine whose peak memory grew this much over its start keeps that heap (malloc rarely gives it
+# back), so it is retired after answering and a fresh, small one forked when needed.
+RETIRE_AFTER_GROWTH_MB = 256
 
 
 @dataclass(frozen=True)
@@ -232,15 +237,23 @@ def _drop_network() -> bool:
     return False
 
 
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _engine_loop(sock: socket.socket, open_store: Callable[[], ox.Store], prefixes: dict[str, str]) -> None:
     store = open_store()
+    baseline = _peak_rss_mb()
     while True:
         try:
             header, _ = _recv(sock)
         except (EOFError, OSError):
             return
         outcome = run_job(store, Job(*header), prefixes)  # type: ignore[arg-type]
-        meta = (outcome.status, outcome.kind, outcome.format, outcome.message, outcome.form)
+        retire = _peak_rss_mb() - baseline > RETIRE_AFTER_GROWTH_MB
+        meta = (outcome.status, outcome.kind, outcome.format, outcome.message, outcome.form, retire)
         try:
             _send(sock, meta, outcome.body)
         except OSError:
@@ -463,11 +476,11 @@ class Executor:
         except (OSError, EOFError, ValueError) as exc:
             self._discard(engine)
             raise EngineLost(str(exc) or type(exc).__name__) from exc
-        if engine.reniced:
+        status, kind, fmt, message, form, retire = header
+        if engine.reniced or retire:
             self._discard(engine)
         else:
             self._release(engine)
-        status, kind, fmt, message, form = header
         return Outcome(status, kind, fmt, body, message, form)  # type: ignore[arg-type]
 
     def close(self) -> None:

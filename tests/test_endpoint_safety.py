@@ -423,3 +423,25 @@ def test_a_memory_hungry_query_gets_503_and_the_server_carries_on(mini_release):
         assert "ENGINE_MEMORY_MB = 256 MB" in response.text
         assert time.monotonic() - started < 20  # stopped by the memory cap, not the clock
         assert count_all(server) == "68"
+
+
+def test_engines_that_grew_are_retired(monkeypatch):
+    """An engine whose memory grew past the threshold answers, then is replaced by a fresh one."""
+    import pyoxigraph as ox
+
+    from endpoint import executor as ex
+
+    store = ox.Store()
+    job = ex.Job("ASK {}", None, None, False, "json", None, 10_000)
+    for threshold, expected_spawns in ((10_000, 1), (-1, 3)):
+        monkeypatch.setattr(ex, "RETIRE_AFTER_GROWTH_MB", threshold)
+        pool = ex.Executor(lambda: store, 1, prefixes={}, isolate_network=False)
+        spawned = []
+        spawn = pool._spawn
+        pool._spawn = lambda: spawned.append(1) or spawn()  # type: ignore[method-assign]
+        try:
+            for _ in range(3):
+                assert pool.run(job, 5).body == b'{"head":{},"boolean":true}'  # the empty pattern matches
+        finally:
+            pool.close()
+        assert len(spawned) == expected_spawns
