@@ -57,12 +57,23 @@ SETTINGS: tuple[Setting, ...] = (
             "Per-worker cache of serialised answers (the graph never changes under a worker); 0 turns it off."),
     Setting("ENGINE_MEMORY_MB", 2048,
             "Memory one query may use on top of the shared graph; a query needing more gets 503. 0: no cap."),
-    Setting("WORKERS", min(2 * (os.cpu_count() or 1) + 1, 8), "gunicorn worker processes."),
+    Setting("WORKERS", max(2, os.cpu_count() or 1),
+            "gunicorn worker processes (one per core: the queries themselves run in engine processes)."),
     Setting("THREADS", 4, "Threads per gunicorn worker, and query engine processes per worker."),
     Setting("CORS_ORIGIN", "*", "Value of Access-Control-Allow-Origin; empty: no CORS headers."),
     Setting("ACCESS_LOG", True, "Log one line per request with status, query time and result size."),
 )
 DEFAULTS: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+
+
+def settings_help() -> str:
+    """The settings table as text (for ``henan-kg serve --help-settings`` or docs)."""
+    width = max(len(ENV_PREFIX) + 1 + len(s.name) for s in SETTINGS)
+    lines = []
+    for s in SETTINGS:
+        default = ",".join(s.default) if isinstance(s.default, list) else s.default
+        lines.append(f"{ENV_PREFIX}_{s.name:<{width - len(ENV_PREFIX) - 1}}  {s.help} (default: {default!r})")
+    return "\n".join(lines)
 
 
 class SettingError(ValueError):
