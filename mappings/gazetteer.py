@@ -92,9 +92,11 @@ class Gazetteer:
     def __init__(self, agencies: list[Agency], places: list[Place]) -> None:
         self.agencies = agencies
         self.places = places
-        self._agency_by_name: dict[str, Agency] = {}
+        # A recorded typo names the agency the documents meant, even where the written form is
+        # another body's real name (工业和信息化部 in the notice is the provincial 工业和信息化厅).
+        self._agency_by_name: dict[str, Agency] = {t: a for a in agencies for t in a.typos}
         for a in agencies:
-            for name in (a.short_name, a.full_name_clean, *a.aliases, *a.typos):
+            for name in (a.short_name, a.full_name_clean, *a.aliases):
                 self._agency_by_name.setdefault(name, a)
         self._place_by_name: dict[str, Place] = {}
         for p in places:
