@@ -104,6 +104,8 @@ def load_shapes(base: str = DEFAULT_BASE) -> Graph:
     g = Graph()
     for path in sorted(SHAPES_DIR.glob("*.ttl")):
         g.parse(path, format="turtle")
+    _hoist_property_shapes(g)
+    _one_pass_targets(g)
     if base != DEFAULT_BASE:
         default, wanted = _regex_escape(DEFAULT_BASE), _regex_escape(base)
         for s, pattern in list(g.subject_objects(SH.pattern)):
@@ -112,6 +114,56 @@ def load_shapes(base: str = DEFAULT_BASE) -> Graph:
                 g.remove((s, SH.pattern, pattern))
                 g.add((s, SH.pattern, Literal(text.replace(default, wanted))))
     return g
+
+
+def _hoist_property_shapes(g: Graph) -> None:
+    """Give each named property shape its node shape's targets instead of hanging it off ``sh:property``.
+
+    The two forms mean the same (SHACL 2.1.3), but pyshacl runs a property shape reached through
+    ``sh:property`` once per focus node, and one with its own targets once for all of them: on the
+    real graph that is ~21 000 shape runs fewer. ``hsh:propertyOf`` keeps the link for reports.
+    """
+    targets = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+    for node_shape, prop in list(g.subject_objects(SH.property)):
+        if not isinstance(prop, URIRef) or not any(g.triples((node_shape, t, None)) for t in targets):
+            continue
+        if g.value(node_shape, SH.deactivated) is not None or len(set(g.subjects(SH.property, prop))) != 1:
+            continue
+        for t in targets:
+            for o in g.objects(node_shape, t):
+                g.add((prop, t, o))
+        g.remove((node_shape, SH.property, prop))
+        g.add((prop, HSH.propertyOf, node_shape))
+
+
+def _one_pass_targets(g: Graph) -> None:
+    """Find the candidates of a ``hsh:checkInOnePass`` shape with one query instead of one per node.
+
+    pyshacl runs a SPARQL constraint once per focus node (1 300 spans, 148 tasks …). For shapes
+    whose query binds ``$this`` by a triple pattern in every branch, the same query with ``$this``
+    free lists exactly the nodes it would report; that query becomes the shape's SPARQL-based
+    target (SHACL-AF), restricted to instances of the shape's classes, and replaces the class
+    target. The constraint still runs, but only on those nodes, so reports are unchanged.
+    """
+    for shape in list(g.subjects(HSH.checkInOnePass, Literal(True))):
+        classes = list(g.objects(shape, SH.targetClass))
+        selects = [str(g.value(c, SH.select)) for c in g.objects(shape, SH.sparql)]
+        if not classes or not selects or any("$this" not in q for q in selects):
+            continue
+        branches = " UNION ".join("{ " + _as_subquery(q) + " }" for q in selects)
+        types = " UNION ".join(f"{{ ?this rdf:type/rdfs:subClassOf* <{c}> }}" for c in classes)
+        target = URIRef(str(shape) + "-candidates")
+        g.add((target, RDF.type, SH.SPARQLTarget))
+        g.add((target, SH.prefixes, URIRef(str(HSH))))
+        g.add((target, SH.select, Literal(f"SELECT DISTINCT ?this WHERE {{ {branches} FILTER EXISTS {{ {types} }} }}")))
+        g.add((shape, SH.target, target))
+        g.remove((shape, SH.targetClass, None))
+
+
+def _as_subquery(select: str) -> str:
+    """A constraint's SELECT as a subquery over all nodes: ``$this`` free and the only result."""
+    body = select[select.index("{"):]
+    return "SELECT DISTINCT ?this WHERE " + body.replace("$this", "?this")
 
 
 @functools.lru_cache(maxsize=1)
@@ -261,7 +313,7 @@ def _shape_label(shapes: Graph, shape: Node | None) -> str:
     own = _label(shapes, shape, "en")
     if own or shape is None:
         return own
-    owner = shapes.value(predicate=SH.property, object=shape)
+    owner = shapes.value(shape, HSH.propertyOf) or shapes.value(predicate=SH.property, object=shape)
     path = shapes.value(shape, SH.path)
     return f"{_label(shapes, owner, 'en')}: {_short(path)}" if owner is not None else ""
 
