@@ -197,11 +197,19 @@ class _PreparedQueryGraph(Graph):
 def validate(data: Graph, base: str | None = None) -> ValidationResult:
     """Validate ``data`` against the shapes (SHACL core and SPARQL constraints, no inference).
 
+    ``data`` is one graph (the build's union of named graphs) or a Dataset, whose named graphs
+    are then validated together; ``base`` is the data namespace (default: ``HENAN_KG_BASE``).
+
     The caller's graph is never modified; when it lacks the ontology's class hierarchy, a copy with
     the ontology added is validated instead, so that ``sh:class hgv:Agency`` accepts a
     ``hgv:ProvincialAgency``.
     """
     shapes = load_shapes(base or data_base())
+    if isinstance(data, Dataset):  # validate all named graphs together, as the build does
+        merged = Graph()
+        for s, p, o, _ in data.quads((None, None, None, None)):
+            merged.add((s, p, o))
+        data = merged
     if not _has_ontology(data) and ONTOLOGY_TTL.exists():
         mixed = Graph()
         mixed += data
@@ -214,7 +222,7 @@ def validate(data: Graph, base: str | None = None) -> ValidationResult:
     )
     for prefix, ns in {**PREFIXES, "sh": str(SH), "hsh": str(HSH)}.items():
         report.bind(prefix, ns)
-    _tag_messages(report)
+    _tag_messages(report, shapes)
     findings = [_finding(report, r, target, shapes) for r in report.subjects(RDF.type, SH.ValidationResult)]
     counts = {name: sum(1 for f in findings if f.severity == name) for name in ("Violation", "Warning", "Info")}
     return ValidationResult(
@@ -284,13 +292,25 @@ def _error_text(e: Exception) -> str:
     return text[:300] + ("…" if len(text) > 300 else "")
 
 
-def _tag_messages(report: Graph) -> None:
-    """Restore the language tags pyshacl drops when it fills ``{?var}`` into a SPARQL message."""
+def _tag_messages(report: Graph, shapes: Graph) -> None:
+    """Restore the language tags pyshacl drops when it fills ``{?var}`` into a SPARQL message:
+    each filled message takes the tag of the constraint's template it matches."""
     for r, m in list(report.subject_objects(SH.resultMessage)):
-        if isinstance(m, Literal) and not m.language:
-            report.remove((r, SH.resultMessage, m))
+        if not isinstance(m, Literal) or m.language:
+            continue
+        templates = list(shapes.objects(report.value(r, SH.sourceConstraint), SH.message))
+        lang = next((t.language for t in templates if t.language and _template_regex(str(t)).fullmatch(str(m))), None)
+        if lang is None:
             lang = "zh" if re.search(r"[\u4e00-\u9fff]", str(m)) else "en"
-            report.add((r, SH.resultMessage, Literal(str(m), lang=lang)))
+        report.remove((r, SH.resultMessage, m))
+        report.add((r, SH.resultMessage, Literal(str(m), lang=lang)))
+
+
+@functools.lru_cache(maxsize=256)
+def _template_regex(template: str) -> re.Pattern[str]:
+    """A message template as a regex: the text literally, each ``{?var}`` / ``{$var}`` as anything."""
+    parts = re.split(r"\{[?$][A-Za-z_][A-Za-z0-9_]*\}", template)
+    return re.compile("(?s)" + ".*".join(re.escape(p) for p in parts))
 
 
 def _finding(report: Graph, r: Node, data: Graph, shapes: Graph) -> Finding:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from rdflib import RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, SKOS, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
 from mappings.document import add_labels, add_span, document_graph
@@ -336,6 +336,14 @@ def test_ontology_is_mixed_in_when_the_data_lacks_it(kg):
     result = validate(sub)
     assert {f.focus for f in result.findings} & {dev} == set(), result.summary()  # sh:class held
     assert len(sub) == size  # the caller's graph is untouched
+
+
+def test_dataset_named_graphs_are_validated_together(kg):
+    """A Dataset (one named graph per document, as the build keeps them) is validated as a whole."""
+    ds = Dataset()
+    ds.graph(IRIS.graph("reference")).__iadd__(neighbourhood(kg, [DEV], 1))
+    ds.graph(IRIS.graph("notice-2026-4")).add((DEV, ORG.subOrganizationOf, DEV))
+    assert (HSH.AgencyNotOwnParentShape, DEV) in validate(ds).fired("Warning")
 
 
 def test_other_data_base_rewrites_patterns(kg):
@@ -865,6 +873,17 @@ def _span(g: Graph) -> URIRef:
 def test_span_shapes(kg, shape, break_it):
     s = _span(kg)
     assert added_results(kg, [s], lambda g: break_it(g, s), depth=1) == {(shape, s)}
+
+
+def test_span_text_messages_keep_their_languages(kg):
+    """The filled-in message quotes Chinese text in both languages; each keeps its own tag."""
+    s = _span(kg)
+    sub = neighbourhood(kg, [s], 1)
+    set_value(sub, s, HGV.exactText, Literal("错字"))
+    [finding] = [f for f in validate(sub).findings if f.shape == HSH.SpanTextShape]
+    quoted = str(kg.value(s, HGV.exactText))
+    assert finding.messages["en"].startswith("the span's quoted text is not the text at its offsets") and quoted in finding.messages["en"]
+    assert finding.messages["zh"] == f"片段所引文字与原文该位置的文字不符（或位置超出全文）：原文为“{quoted}”"
 
 
 def test_span_offsets_must_be_in_order(kg):
