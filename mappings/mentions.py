@@ -10,7 +10,6 @@ compounds (济 is Jiyuan in 焦济洛平 but Jinan in 济郑高铁), so no rule 
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,6 +22,8 @@ from mappings.document import add_labels, add_span
 from mappings.gazetteer import GAZETTEER_DIR, Gazetteer, split_list
 from mappings.iris import HGV, Iris
 from mappings.source import SourceDocument, SourceError
+from mappings.targets import read_csv
+from mappings.text import Normalized
 
 PROJECTS_CSV = GAZETTEER_DIR / "projects.csv"
 COMPOUNDS_CSV = GAZETTEER_DIR / "place-compounds.csv"
@@ -60,30 +61,13 @@ class Hit(Generic[T]):
     item: T
 
 
-def _read_csv(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    try:
-        with path.open(encoding="utf-8", newline="") as f:
-            reader = csv.DictReader(f)
-            missing = [c for c in required if c not in (reader.fieldnames or [])]
-            if missing:
-                raise SourceError(f"{path}:1: missing columns: {', '.join(missing)}")
-            rows = [(reader.line_num, dict(r)) for r in reader]
-    except OSError as e:
-        raise SourceError(f"{path}: cannot read: {e.strerror}") from e
-    for line, row in rows:
-        for c in required:
-            if not (row.get(c) or "").strip():
-                raise SourceError(f"{path}:{line}: empty required cell '{c}'")
-    return rows
-
-
 @lru_cache(maxsize=4)
 def load_projects(path: Path = PROJECTS_CSV) -> tuple[Project, ...]:
     """The project gazetteer; a bad type, duplicate slug or pattern names file and line."""
     projects: list[Project] = []
     seen: dict[str, int] = {}
     owner: dict[str, str] = {}
-    for line, r in _read_csv(path, ("slug", "name_zh", "type", "patterns")):
+    for line, r in read_csv(path, ("slug", "name_zh", "type", "patterns")):
         if r["type"] not in PROJECT_TYPES:
             raise SourceError(f"{path}:{line}: unknown type '{r['type']}' (one of {', '.join(sorted(PROJECT_TYPES))})")
         if r["slug"] in seen:
@@ -101,7 +85,7 @@ def load_projects(path: Path = PROJECTS_CSV) -> tuple[Project, ...]:
 @lru_cache(maxsize=4)
 def load_compounds(path: Path = COMPOUNDS_CSV) -> tuple[Compound, ...]:
     return tuple(Compound(r["form"], tuple(split_list(r["regions"])), line)
-                 for line, r in _read_csv(path, ("form", "regions")))
+                 for line, r in read_csv(path, ("form", "regions")))
 
 
 def check_compounds(gaz: Gazetteer, path: Path = COMPOUNDS_CSV) -> None:
@@ -171,7 +155,7 @@ ETC_RE = re.compile(r"^等[^，。；]*(?:项目|工程|活动|遗址|公园|水
 @lru_cache(maxsize=4)
 def load_actions(path: Path = ACTIONS_CSV) -> tuple[str, ...]:
     """Action words (加快建设, 开工建设 …), longest first, to find the verb before a list."""
-    words = {r["word"] for _, r in _read_csv(path, ("word",))}
+    words = {r["word"] for _, r in read_csv(path, ("word",))}
     return tuple(sorted(words, key=lambda w: (-len(w), w)))
 
 
@@ -228,7 +212,7 @@ def project_iri(iris: Iris, project: Project) -> URIRef:
     return iris.project(project.slug)
 
 
-def add_mentions(g: Graph, iris: Iris, gaz: Gazetteer, doc: SourceDocument, norm, part: URIRef,
+def add_mentions(g: Graph, iris: Iris, gaz: Gazetteer, doc: SourceDocument, norm: Normalized, part: URIRef,
                  start: int, end: int) -> None:
     """hgv:mentionsPlace and project mentions of ``part`` for ``norm.text[start:end]``
     (normalised offsets; spans cite the source)."""
