@@ -31,7 +31,7 @@ from mappings.iris import HGV, QB, Iris
 from mappings.mentions import add_mentions
 from mappings.source import SourceDocument, SourceError
 from mappings.targets import TargetMatch, extract_quantities
-from mappings.text import CHAPTER_RE, SECTION_RE, Normalized, normalize
+from mappings.text import CHAPTER_RE, SECTION_RE, Normalized, _source_lines, normalize, normalize_line
 
 TERMINAL = "。！？：；"
 ADDRESS = "各位代表"
@@ -54,13 +54,19 @@ class ReportBreaks:
     line, in order (as :func:`~mappings.text.normalize` does)."""
 
     def __init__(self, source: str) -> None:
-        self.widths = [display_width(line) for line in source.splitlines() if line.strip()]
+        # the lines normalize() will pass, in its order and by its test (no characters left)
+        lines = [(source[a:b], "".join(c for c, _ in normalize_line(source, a, b))) for a, b in _source_lines(source)]
+        self.lines = [(display_width(raw), norm) for raw, norm in lines if norm]
+        self.widths = [w for w, _ in self.lines]
         self.calls = 0
         self.salutation = False
 
     def __call__(self, paragraphs: Sequence[str], line: str) -> bool:
         k, self.calls = self.calls, self.calls + 1
-        if not paragraphs or k >= len(self.widths) or not self.salutation:
+        if k >= len(self.lines) or self.lines[k][1] != line:
+            raise ValueError(f"ReportBreaks: line {k + 1} is not the line measured ({line[:20]!r}); "
+                             "normalize() must call the rule once per non-empty line, in order")
+        if not paragraphs or not self.salutation:
             self.salutation = self.salutation or line.startswith(ADDRESS)
             return True  # the title block before the salutation: one line each
         if self.widths[k - 1] < SHORT:

@@ -504,3 +504,11 @@ def test_place_compounds_agree_with_the_region_gazetteer(gaz, tmp_path: Path) ->
     # 洛阳's abbreviation 洛 is not written in 郑许
     with pytest.raises(SourceError, match=rf"place-compounds\.csv:{line}: '郑许' does not write region '洛阳市'"):
         check_compounds(gaz, bad)
+
+
+def test_crlf_line_ends_give_the_same_paragraphs(doc, tmp_path: Path) -> None:
+    _copy_report(tmp_path, "各位代表：", "各位代表：")
+    (tmp_path / "henan-2024-government-work-report.txt").write_bytes(doc.text.replace("\n", "\r\n").encode("utf-8"))
+    crlf = load_document(tmp_path / "henan-2024-government-work-report.toml")
+    assert normalize_report(crlf.text).text == normalize_report(doc.text).text
+    assert len(parse_report(crlf).paragraphs) == 60
