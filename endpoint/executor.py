@@ -5,6 +5,8 @@ keeps a small pool of *engine* processes. They are forked, through one *zygote* 
 worker after its store is loaded, so the in-memory graph is shared copy-on-write and never reloaded.
 A query is sent to an idle engine over a socket pair; the engine evaluates it, serialises the
 result with pyoxigraph's own serialiser into a buffer capped at ``max_bytes``, and sends it back.
+(The answer is complete before the first byte goes to the client: that is what lets a time limit
+or the size cap be a clear 503/400 instead of a 200 cut short.)
 If the answer is not there by the deadline the worker SIGKILLs the engine (its CPU is free at once)
 and a fresh one is forked on demand. An engine that has run for ``renice_after_s`` is lowered in
 priority so that short queries from other clients keep the CPU, and is retired after its query,

@@ -21,7 +21,9 @@ blueprints (pages, ontology and VoID serving):
 Stores: ``memory`` (default) loads ``henan-kg.nq`` into an in-memory store and materialises the
 union of the named graphs as the store's default graph, so that FROM, ``default-graph-uri`` and the
 union default graph all behave as SPARQL says (each triple once). ``disk`` opens the release's
-``store/`` read-only and asks pyoxigraph for the union default graph instead.
+``store/`` read-only and asks pyoxigraph for the union default graph instead (there a triple
+stated in two named graphs is seen twice, and a query's FROM is detected by :mod:`endpoint.screen`
+so that it still narrows the default graph).
 """
 
 from __future__ import annotations
