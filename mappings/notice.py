@@ -27,16 +27,17 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib import RDF, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
 from mappings.cofog import area_label_en
 from mappings.document import add_labels, add_span
 from mappings.gazetteer import Agency, Gazetteer, place_iri
 from mappings.indicators import resolve_indicator
-from mappings.iris import HGV, PROV, QB, Iris
+from mappings.iris import HGV, PROV, Iris
 from mappings.mentions import add_mentions
 from mappings.source import SourceDocument, SourceError
+from mappings.statements import add_statement
 from mappings.targets import TargetMatch, extract_targets
 from mappings.text import (
     CHAPTER_RE,
@@ -517,22 +518,10 @@ def _add_target(ctx: _Context, task: Task, t: URIRef, k: int, m: TargetMatch) ->
         line = ctx.doc.where(ctx.norm.offsets[task.text_start + m.start])
         raise SourceError(f"{line}: task {task.number}: no indicator in indicators.csv matches "
                           f"'{m.indicator_phrase}' (target {m.number_text})")
-    g.add((t, HGV.hasTarget, node))
-    g.add((node, RDF.type, HGV.Target))
-    if indicator is not None:
-        g.add((node, HGV.indicator, iris.indicator(indicator.slug)))
-    g.add((node, HGV.value, Literal(m.value, datatype=XSD.decimal)))
-    g.add((node, HGV.unit, iris.unit(m.unit)))
-    g.add((node, HGV.unitText, Literal(m.unit_text, lang="zh")))
-    g.add((node, HGV.comparator, HGV[m.comparator]))
-    g.add((node, HGV.quantityKind, HGV[m.kind]))
+    start, end = task.text_start + m.start, task.text_start + m.end
     period = m.period or int(ctx.doc.meta["plan_year"])
-    g.add((node, HGV.refPeriod, Literal(str(period), datatype=XSD.gYear)))
-    g.add((node, HGV.statedIn, t))
-    g.add((node, QB.dataSet, iris("dataset/targets")))
-    start = task.text_start + m.start
-    g.add((node, HGV.sourceSpan, ctx.span(start, task.text_start + m.end)))
-    g.add((node, RDFS.label, Literal(ctx.norm.text[start:task.text_start + m.end], lang="zh")))
+    add_statement(g, iris, node, "Target", t, m, indicator.slug if indicator else None, period,
+                  ctx.span(start, end), ctx.norm.text[start:end])
 
 
 def _add_reporting(ctx: _Context, d: URIRef, k: int, rep: Reporting) -> None:

@@ -20,18 +20,19 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib import RDF, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
 from mappings.cofog import area_label_en
 from mappings.document import add_labels, add_span
 from mappings.gazetteer import Gazetteer
 from mappings.indicators import resolve_indicator
-from mappings.iris import HGV, QB, Iris
+from mappings.iris import HGV, Iris
 from mappings.mentions import add_mentions
 from mappings.source import SourceDocument, SourceError
+from mappings.statements import add_statement
 from mappings.targets import TargetMatch, extract_quantities
-from mappings.text import CHAPTER_RE, SECTION_RE, Normalized, _source_lines, normalize, normalize_line
+from mappings.text import CHAPTER_RE, SECTION_RE, Normalized, normalize, normalize_line, source_lines
 
 TERMINAL = "。！？：；"
 ADDRESS = "各位代表"
@@ -55,7 +56,7 @@ class ReportBreaks:
 
     def __init__(self, source: str) -> None:
         # the lines normalize() will pass, in its order and by its test (no characters left)
-        lines = [(source[a:b], "".join(c for c, _ in normalize_line(source, a, b))) for a, b in _source_lines(source)]
+        lines = [(source[a:b], "".join(c for c, _ in normalize_line(source, a, b))) for a, b in source_lines(source)]
         self.lines = [(display_width(raw), norm) for raw, norm in lines if norm]
         self.widths = [w for w, _ in self.lines]
         self.calls = 0
@@ -368,20 +369,9 @@ def _policy_area(b: _Builder, section: URIRef, sec: ReportSection) -> None:
 def _statement(b: _Builder, st: Statement, paragraph: URIRef, k: int) -> None:
     """An achieved figure (``{doc}/figure/{k}``, data set ``dataset/achieved``) or a target
     (``{doc}/target/{k}``, ``dataset/targets``): the same model as the notice's task targets."""
-    g, iris, m = b.g, b.iris, st.match
+    iris, m = b.iris, st.match
     figure = st.cls == "AchievedFigure"
     node = iris(f"{b.doc.slug}/{'figure' if figure else 'target'}/{k}")
-    g.add((paragraph, HGV.hasAchievedFigure if figure else HGV.hasTarget, node))
-    g.add((node, RDF.type, HGV[st.cls]))
-    g.add((node, HGV.indicator, iris.indicator(st.indicator)))
-    g.add((node, HGV.value, Literal(m.value, datatype=XSD.decimal)))
-    g.add((node, HGV.unit, iris.unit(m.unit)))
-    g.add((node, HGV.unitText, Literal(m.unit_text, lang="zh")))
-    g.add((node, HGV.comparator, HGV[m.comparator]))
-    g.add((node, HGV.quantityKind, HGV[m.kind]))
-    g.add((node, HGV.refPeriod, Literal(str(st.period), datatype=XSD.gYear)))
-    g.add((node, HGV.statedIn, paragraph))
-    g.add((node, QB.dataSet, iris("dataset/achieved" if figure else "dataset/targets")))
     start, end = st.paragraph.start + m.start, st.paragraph.start + m.end
-    g.add((node, HGV.sourceSpan, b.span(start, end)))
-    g.add((node, RDFS.label, Literal(b.norm.text[start:end], lang="zh")))
+    add_statement(b.g, iris, node, st.cls, paragraph, m, st.indicator, st.period, b.span(start, end),
+                  b.norm.text[start:end])

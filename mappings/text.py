@@ -118,7 +118,7 @@ def every_line(paragraphs: Sequence[str], line: str) -> bool:
 Chars = list[tuple[str, int]]
 
 
-def _source_lines(source: str) -> list[tuple[int, int]]:
+def source_lines(source: str) -> list[tuple[int, int]]:
     """``(start, end)`` of each source line without its line terminator."""
     lines, pos = [], 0
     for m in re.finditer(r"\r?\n|\r", source):
@@ -183,7 +183,7 @@ def normalize(source: str, starts_paragraph: LineRule = notice_breaks) -> Normal
     no spaces in or around numbers, no stray leading spaces; every character keeps its source index."""
     paragraphs: list[Chars] = []
     texts: list[str] = []
-    for start, end in _source_lines(source):
+    for start, end in source_lines(source):
         chars = normalize_line(source, start, end)
         if not chars:
             continue
