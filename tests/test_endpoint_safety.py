@@ -445,3 +445,45 @@ def test_engines_that_grew_are_retired(monkeypatch):
         finally:
             pool.close()
         assert len(spawned) == expected_spawns
+
+
+def test_a_new_release_is_served_after_hup_and_never_a_mix(tmp_path):
+    """Workers keep the release they opened; after the build swaps ``current`` and gunicorn gets
+    SIGHUP, new workers serve the new release. Meanwhile every answer is one release or the other."""
+    import signal
+
+    from conftest import MINI_NQ, gunicorn_server, make_release
+
+    current = make_release(MINI_NQ, tmp_path / "build")
+    extra = tmp_path / "extra.nq"
+    extra.write_text(MINI_NQ.read_text() + f"<{ID}x> <{ID}y> <{ID}z> <{ID}graph/reference> .\n")
+    new_release = make_release(extra, tmp_path / "other").resolve()
+    old_checksum = json_health(current)
+    with gunicorn_server(current, tmp_path / "log", workers=2, THREADS=2) as server:
+        assert requests.get(server.url + "/health").json()["checksum"] == old_checksum
+        link = tmp_path / "build" / ".current-new"
+        link.symlink_to(new_release)
+        os.replace(link, current)  # the build's atomic swap
+        assert requests.get(server.url + "/health").json()["checksum"] == old_checksum  # not re-read
+        os.kill(server.pid, signal.SIGHUP)
+        seen = set()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            health = requests.get(server.url + "/health").json()
+            seen.add(health["checksum"])
+            assert count_all(server) in ("68", "69")  # one release or the other, whichever worker answers
+            if health["checksum"] != old_checksum:
+                break
+            time.sleep(0.1)
+        assert json_health(new_release) in seen
+        time.sleep(2)  # old workers drain; then only the new release answers
+        assert {requests.get(server.url + "/health").json()["checksum"] for _ in range(10)} == {
+            json_health(new_release)}
+        assert count_all(server) == "69"
+
+
+def json_health(release: Path) -> str:
+    """The checksum in a release's manifest."""
+    import json
+
+    return json.loads((release / "manifest.json").read_text())["checksum"]
