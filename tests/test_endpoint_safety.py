@@ -458,7 +458,7 @@ def test_a_new_release_is_served_after_hup_and_never_a_mix(tmp_path):
     extra = tmp_path / "extra.nq"
     extra.write_text(MINI_NQ.read_text() + f"<{ID}x> <{ID}y> <{ID}z> <{ID}graph/reference> .\n")
     new_release = make_release(extra, tmp_path / "other").resolve()
-    old_checksum = json_health(current)
+    old_checksum = manifest_checksum(current)
     with gunicorn_server(current, tmp_path / "log", workers=2, THREADS=2) as server:
         assert requests.get(server.url + "/health").json()["checksum"] == old_checksum
         link = tmp_path / "build" / ".current-new"
@@ -475,14 +475,14 @@ def test_a_new_release_is_served_after_hup_and_never_a_mix(tmp_path):
             if health["checksum"] != old_checksum:
                 break
             time.sleep(0.1)
-        assert json_health(new_release) in seen
+        assert manifest_checksum(new_release) in seen
         time.sleep(2)  # old workers drain; then only the new release answers
         assert {requests.get(server.url + "/health").json()["checksum"] for _ in range(10)} == {
-            json_health(new_release)}
+            manifest_checksum(new_release)}
         assert count_all(server) == "69"
 
 
-def json_health(release: Path) -> str:
+def manifest_checksum(release: Path) -> str:
     """The checksum in a release's manifest."""
     import json
 
