@@ -216,10 +216,12 @@ def validate(data: Graph, base: str | None = None) -> ValidationResult:
         mixed += _ontology()
         data = mixed
     target = _PreparedQueryGraph(store=data.store, identifier=data.identifier)
-    _, report, _ = shacl_validate(
+    _, report, text = shacl_validate(
         target, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
         abort_on_first=False, meta_shacl=False, inplace=True,
     )
+    if not isinstance(report, Graph):  # pyshacl reports a failure of the shapes themselves this way
+        raise RuntimeError(f"the shapes could not be evaluated: {text}")
     for prefix, ns in {**PREFIXES, "sh": str(SH), "hsh": str(HSH)}.items():
         report.bind(prefix, ns)
     _tag_messages(report, shapes)

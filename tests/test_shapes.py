@@ -646,6 +646,23 @@ def test_task_numbers_gap(kg, numbering):
     assert findings[0].messages == {"en": f"the notice's task numbers have a gap: task {n} is missing", "zh": f"通知的任务编号不连续：缺第 {n} 项"}
 
 
+def test_task_numbers_are_counted_per_notice(kg, numbering):
+    """Two notices with the same task numbers are fine; a repeat in the second is the second's."""
+    base, _ = numbering
+    other = IRIS("notice/2027-1")
+    sub = Graph()
+    sub += base
+    for s, p, o in base:
+        if str(s).startswith(str(NOTICE)):
+            move = lambda t: URIRef(str(other) + str(t)[len(str(NOTICE)):]) if str(t).startswith(str(NOTICE)) else t  # noqa: E731
+            sub.add((move(s), p, move(o)))
+    before = {(f.shape, f.focus) for f in validate(sub).findings if f.severity == "Violation"}
+    assert (HSH.TaskNumberingShape, other) not in before and (HSH.TaskNumberingShape, NOTICE) not in before
+    set_value(sub, URIRef(str(other) + "/task/2"), HGV.orderNumber, Literal(1, datatype=XSD.integer))
+    after = {(f.shape, f.focus) for f in validate(sub).findings if f.severity == "Violation"}
+    assert after - before == {(HSH.TaskNumberingShape, other)}
+
+
 def test_notice_tasks_run_from_one(kg):
     numbers = [n for n, _ in _tasks_of_notice(kg)]
     assert numbers == list(range(1, len(numbers) + 1))
