@@ -93,7 +93,7 @@ def validate(file: Path | None, report_path: Path | None) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--workers", default=None, type=int, help="gunicorn worker processes (default: 2 × cores).")
+@click.option("--workers", default=None, type=int, help="gunicorn worker processes (default: one per core).")
 @click.option("--dev", is_flag=True, help="Flask's own development server instead of gunicorn.")
 def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
     """Serve the published graph over the SPARQL 1.1 Protocol (and the query page)."""
