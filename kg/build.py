@@ -143,8 +143,8 @@ class Release:
 def write_release(graphs: dict[URIRef, Graph], out: Path, iris: Iris) -> Release:
     """Write dumps, manifest and the on-disk store of ``graphs`` into the empty directory ``out``."""
     content_sum = checksum(nquads(graphs))
-    counts = {str(name): len(g) for name, g in sorted(graphs.items())}
     graphs = {**graphs, iris.graph("dataset"): dataset_graph(graphs, iris, content_sum)}
+    counts = {str(name): len(g) for name, g in sorted(graphs.items())}
     quads = nquads(graphs)
     u = union(graphs)
     triples = sorted(set(sorted_triples(u)))
@@ -162,6 +162,7 @@ def write_release(graphs: dict[URIRef, Graph], out: Path, iris: Iris) -> Release
     del store
     release = Release(out, content_sum, len(triples), len(quads), counts)
     manifest = {
+        # SHA-256 of the sorted N-Quads of every graph but the dataset description (which holds it)
         "checksum": content_sum,
         "triples": len(triples),
         "quads": len(quads),

@@ -53,7 +53,7 @@ def build(build_dir: Path, sources_dir: Path | None, gazetteer_dir: Path | None,
         sys.exit(EXIT_INVALID)
     warnings = getattr(release.validation, "warnings", 0)
     click.echo(f"published {release.path} ({release.triples} triples, {release.quads} quads, "
-               f"{len(release.graphs) + 1} graphs, {warnings} shape warnings, checksum {release.checksum[:16]})")
+               f"{len(release.graphs)} graphs, {warnings} shape warnings, checksum {release.checksum[:16]})")
 
 
 @cli.command()
