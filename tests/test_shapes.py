@@ -27,6 +27,7 @@ from mappings.source import load_documents
 from shapes.validate import ONTOLOGY_TTL, RdfFileError, load_shapes, read_rdf, validate, validate_file
 
 HSH = Namespace("https://w3id.org/henan-gov/shapes#")
+QB = Namespace("http://purl.org/linked-data/cube#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 IRIS = Iris()
 NOTICE = IRIS("notice/2026-4")
@@ -169,7 +170,7 @@ def _handmade_graph() -> Graph:
                  (HGV.value, Literal(Decimal("4.1"))), (HGV.unit, IRIS.unit("percent")),
                  (HGV.unitText, Literal("%", lang="zh")), (HGV.comparator, HGV.Exactly),
                  (HGV.quantityKind, HGV.GrowthRate), (HGV.refPeriod, Literal("2023", datatype=XSD.gYear)),
-                 (HGV.statedIn, para), (HGV.sourceSpan, span_of(report, "增长 4.1%")[0])):
+                 (HGV.statedIn, para), (HGV.sourceSpan, span_of(report, "增长 4.1%")[0]), (QB.dataSet, IRIS("dataset/achieved"))):
         g.add((fig, p, o))
     g.add((fig, HGV.indicator, IRIS.indicator("key-project-investment")))
     g.remove((fig, HGV.indicator, None))  # the GDP indicator is the report mapping's; none here
@@ -180,7 +181,7 @@ def _handmade_graph() -> Graph:
     for p, o in ((RDF.type, HGV.Target), (HGV.value, Literal(Decimal("1000000000000"))), (HGV.unit, IRIS.unit("yuan")),
                  (HGV.unitText, Literal("万亿元", lang="zh")), (HGV.comparator, HGV.Exactly),
                  (HGV.quantityKind, HGV.Level), (HGV.indicator, IRIS.indicator("key-project-investment")),
-                 (HGV.refPeriod, Literal("2024", datatype=XSD.gYear)), (HGV.statedIn, tpara),
+                 (HGV.refPeriod, Literal("2024", datatype=XSD.gYear)), (HGV.statedIn, tpara), (QB.dataSet, IRIS("dataset/targets")),
                  (HGV.sourceSpan, span_of(report, "完成投资 1万亿元")[0])):
         g.add((target, p, o))
     project = IRIS.project("jinan-zhengzhou-hsr")
@@ -807,6 +808,7 @@ def _target(g: Graph) -> URIRef:
         ("Target-unit", lambda g, t: g.remove((t, HGV.unit, None))),
         ("Target-comparator", lambda g, t: g.remove((t, HGV.comparator, None))),
         ("TargetPositiveShape", lambda g, t: set_value(g, t, HGV.value, Literal(Decimal("-1")))),
+        ("Target-dataSet", lambda g, t: set_value(g, t, QB.dataSet, IRIS("dataset/achieved"))),
     ],
 )
 def test_target_shapes(kg, shape, break_it):
@@ -820,9 +822,10 @@ def test_zero_target_is_not_positive(kg):
     assert fired == {("TargetPositiveShape", t)}
 
 
-def test_achieved_figure_without_unit_is_a_warning(kg):
+def test_achieved_figure_shapes(kg):
     fig = one(kg, "SELECT ?f WHERE { ?f a hgv:AchievedFigure ; hgv:unit ?u }")
     assert added_results(kg, [fig], lambda g: g.remove((fig, HGV.unit, None)), depth=1) == {("Figure-unit", fig)}
+    assert added_results(kg, [fig], lambda g: g.remove((fig, QB.dataSet, None)), depth=1) == {("Figure-dataSet", fig)}
 
 
 @pytest.mark.parametrize(
@@ -845,6 +848,7 @@ def test_achieved_figure_without_unit_is_a_warning(kg):
         ("SELECT ?m WHERE { ?m a hgv:ProjectMention ; hgv:statedAction ?a }", "Mention-statedAction", lambda g, n: set_value(g, n, HGV.statedAction, Literal("建设"))),
         ("SELECT ?m WHERE { ?m a hgv:ProjectMention }", "Mention-sourceSpan", lambda g, n: g.remove((n, HGV.sourceSpan, None))),
         ("SELECT ?k WHERE { ?k a hgv:ProjectType }", "VocabularyConcept-prefLabel", lambda g, n: g.remove((n, SKOS.prefLabel, None))),
+        ("SELECT ?s WHERE { ?s a skos:ConceptScheme }", "Scheme-prefLabel-zh", lambda g, n: [g.remove((n, SKOS.prefLabel, t)) for t in list(g.objects(n, SKOS.prefLabel)) if t.language == "zh"]),
     ],
 )
 def test_concept_shapes(kg, query, shape, break_it):
@@ -857,6 +861,7 @@ def test_concept_shapes(kg, query, shape, break_it):
     [
         ("SELECT ?p WHERE { ?p a hgv:PolicyArea }", lambda n: URIRef(str(n) + "x"), "PolicyAreaShape"),
         ("SELECT ?c WHERE { ?c a hgv:CofogDivision }", lambda n: IRIS("cofog/4"), "CofogDivisionShape"),
+        ("SELECT ?s WHERE { ?s a skos:ConceptScheme }", lambda n: IRIS("schemes/x"), "ConceptSchemeShape"),
         ("SELECT ?m WHERE { ?m a hgv:ProjectMention }", lambda n: URIRef(str(n).replace("/project/", "/projects/")), "ProjectMentionShape"),
     ],
 )
