@@ -153,8 +153,11 @@ class LoadResult:
 
 def fire(url: str, queries: Sequence[tuple[str, str]], *, clients: int, seconds: float | None = None,
          per_client: int | None = None, accept: str = "application/sparql-results+json",
-         timeout_s: float = 60.0) -> LoadResult:
-    """``clients`` threads, each with its own connection, sending the mix round-robin."""
+         timeout_s: float = 60.0, unique: bool = False) -> LoadResult:
+    """``clients`` threads, each with its own connection, sending the mix round-robin.
+
+    ``unique`` appends a comment that differs per request, so that the endpoint's result cache
+    cannot answer and every request is evaluated."""
     result = LoadResult()
     lock = threading.Lock()
     start_gate = threading.Barrier(clients + 1)
@@ -170,6 +173,8 @@ def fire(url: str, queries: Sequence[tuple[str, str]], *, clients: int, seconds:
             if seconds is not None and time.monotonic() >= deadline[0]:
                 break
             name, sparql = queries[(k + n) % len(queries)]
+            if unique:
+                sparql = f"{sparql}\n# client {k} request {n}"
             n += 1
             t0 = time.monotonic()
             try:
@@ -184,7 +189,7 @@ def fire(url: str, queries: Sequence[tuple[str, str]], *, clients: int, seconds:
                 result.latencies.append(dt)
                 result.statuses[status] = result.statuses.get(status, 0) + 1
                 if error or not 200 <= status < 300:
-                    result.failures.append(error or f"{name}: HTTP {status}")
+                    result.failures.append(error or f"{name}: HTTP {status}: {r.text[:160]}")
         session.close()
 
     threads = [threading.Thread(target=client, args=(k,), daemon=True) for k in range(clients)]
