@@ -45,7 +45,7 @@ def replicate(graph: Graph, prefix: str, new_prefix: str) -> Graph:
 
     def move(term):
         if isinstance(term, URIRef) and (str(term) == prefix or term.startswith(prefix + "/")):
-            return URIRef(new_prefix + term[len(prefix):])
+            return URIRef(new_prefix + term[len(prefix) :])
         return term
 
     copy = Graph()
@@ -95,8 +95,10 @@ def machine() -> str:
     except OSError:
         pass
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (f"nproc {os.cpu_count()}, cpu {model}, {platform.python_implementation()} {platform.python_version()}, "
-            f"rdflib {version('rdflib')}, pyshacl {version('pyshacl')}, load average at start {load}")
+    return (
+        f"nproc {os.cpu_count()}, cpu {model}, {platform.python_implementation()} {platform.python_version()}, "
+        f"rdflib {version('rdflib')}, pyshacl {version('pyshacl')}, load average at start {load}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,11 +109,17 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     iris = current()
     graphs = real_graphs(iris)
-    lines = [f"SHACL validation time (shapes/*.ttl, pyshacl, advanced, no inference) — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
-             f"machine: {machine()}", ""]
+    lines = [
+        "SHACL validation time (shapes/*.ttl, pyshacl, advanced, no inference) — "
+        + time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        f"machine: {machine()}",
+        "",
+    ]
     print("\n".join(lines), flush=True)
-    header = (f"{'size':>5} {'triples':>10} {'runs':>4} {'wall s':>8} {'cpu s':>8} {'cpu µs/triple':>14} {'× real':>7}"
-              f"  violations  wall of each run (s)")
+    header = (
+        f"{'size':>5} {'triples':>10} {'runs':>4} {'wall s':>8} {'cpu s':>8} {'cpu µs/triple':>14} {'× real':>7}"
+        f"  violations  wall of each run (s)"
+    )
     print(header, flush=True)
     lines.append(header)
     reference = None
@@ -121,14 +129,19 @@ def main(argv: list[str] | None = None) -> int:
         wall, cpu, violations = time_validation(g, runs)
         per = statistics.median(cpu) / len(g) * 1e6
         reference = reference or per
-        row = (f"{factor:>4}× {len(g):>10} {runs:>4} {statistics.median(wall):>8.2f} {statistics.median(cpu):>8.2f} "
-               f"{per:>14.1f} {per / reference:>7.2f}  {violations:>10}  " + " ".join(f"{t:.2f}" for t in wall))
+        row = (
+            f"{factor:>4}× {len(g):>10} {runs:>4} {statistics.median(wall):>8.2f} {statistics.median(cpu):>8.2f} "
+            f"{per:>14.1f} {per / reference:>7.2f}  {violations:>10}  " + " ".join(f"{t:.2f}" for t in wall)
+        )
         print(row, flush=True)
         lines.append(row)
         del g
-    lines += ["", "wall s / cpu s: medians over the runs; cpu µs/triple: median CPU time per triple; "
-              "× real: that, relative to the real graph (1×).",
-              "Synthetic graphs: each document's named graph replicated under renamed IRIs, shared graphs once."]
+    lines += [
+        "",
+        "wall s / cpu s: medians over the runs; cpu µs/triple: median CPU time per triple; "
+        "× real: that, relative to the real graph (1×).",
+        "Synthetic graphs: each document's named graph replicated under renamed IRIs, shared graphs once.",
+    ]
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -29,7 +29,15 @@ ONTOLOGY_TTL = SHAPES_DIR.parent / "ontology" / "henan-gov.ttl"
 SH = Namespace("http://www.w3.org/ns/shacl#")
 HSH = Namespace("https://w3id.org/henan-gov/shapes#")
 
-FORMATS = {".nq": "nquads", ".nt": "nt", ".ttl": "turtle", ".trig": "trig", ".rdf": "xml", ".owl": "xml", ".jsonld": "json-ld"}
+FORMATS = {
+    ".nq": "nquads",
+    ".nt": "nt",
+    ".ttl": "turtle",
+    ".trig": "trig",
+    ".rdf": "xml",
+    ".owl": "xml",
+    ".jsonld": "json-ld",
+}
 QUAD_FORMATS = {"nquads", "trig"}
 
 
@@ -73,7 +81,9 @@ class ValidationResult:
         for f in self.findings:
             groups[(f.severity, _short(f.shape), f.shape_label)].append(f)
         order = {"Violation": 0, "Warning": 1, "Info": 2}
-        for (severity, shape, label), items in sorted(groups.items(), key=lambda kv: (order.get(kv[0][0], 3), kv[0][1])):
+        for (severity, shape, label), items in sorted(
+            groups.items(), key=lambda kv: (order.get(kv[0][0], 3), kv[0][1])
+        ):
             lines.append("")
             lines.append(f"[{severity}] {shape} ({label}): {len(items)}")
             for f in sorted(items, key=lambda f: (str(f.focus), str(f.path), str(f.value)))[:limit]:
@@ -162,7 +172,7 @@ def _one_pass_targets(g: Graph) -> None:
 
 def _as_subquery(select: str) -> str:
     """A constraint's SELECT as a subquery over all nodes: ``$this`` free and the only result."""
-    body = select[select.index("{"):]
+    body = select[select.index("{") :]
     return "SELECT DISTINCT ?this WHERE " + body.replace("$this", "?this")
 
 
@@ -217,8 +227,14 @@ def validate(data: Graph, base: str | None = None) -> ValidationResult:
         data = mixed
     target = _PreparedQueryGraph(store=data.store, identifier=data.identifier)
     _, report, text = shacl_validate(
-        target, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
-        abort_on_first=False, meta_shacl=False, inplace=True,
+        target,
+        shacl_graph=shapes,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        abort_on_first=False,
+        meta_shacl=False,
+        inplace=True,
     )
     if not isinstance(report, Graph):  # pyshacl reports a failure of the shapes themselves this way
         raise RuntimeError(f"the shapes could not be evaluated: {text}")
@@ -228,8 +244,12 @@ def validate(data: Graph, base: str | None = None) -> ValidationResult:
     findings = [_finding(report, r, target, shapes) for r in report.subjects(RDF.type, SH.ValidationResult)]
     counts = {name: sum(1 for f in findings if f.severity == name) for name in ("Violation", "Warning", "Info")}
     return ValidationResult(
-        conforms=counts["Violation"] == 0, violations=counts["Violation"], warnings=counts["Warning"],
-        infos=counts["Info"], report=report, findings=findings,
+        conforms=counts["Violation"] == 0,
+        violations=counts["Violation"],
+        warnings=counts["Warning"],
+        infos=counts["Info"],
+        report=report,
+        findings=findings,
     )
 
 
@@ -324,9 +344,14 @@ def _finding(report: Graph, r: Node, data: Graph, shapes: Graph) -> Finding:
         lang = m.language if isinstance(m, Literal) and m.language else "en"
         messages.setdefault(lang, str(m))
     return Finding(
-        shape=shape, shape_label=_shape_label(shapes, shape), severity=severity, focus=focus,
-        focus_label=_label(data, focus, "zh"), path=report.value(r, SH.resultPath),
-        value=report.value(r, SH.value), messages=messages,
+        shape=shape,
+        shape_label=_shape_label(shapes, shape),
+        severity=severity,
+        focus=focus,
+        focus_label=_label(data, focus, "zh"),
+        path=report.value(r, SH.resultPath),
+        value=report.value(r, SH.value),
+        messages=messages,
     )
 
 
@@ -360,7 +385,7 @@ def _short(node: Node | None) -> str:
     text = str(node)
     for prefix, ns in (("hsh", str(HSH)), ("sh", str(SH)), ("hgd", data_base()), *PREFIXES.items()):
         if text.startswith(ns):
-            return f"{prefix}:{text[len(ns):]}"
+            return f"{prefix}:{text[len(ns) :]}"
     return f"<{text}>"
 
 
