@@ -383,3 +383,86 @@ def test_builds_under_different_hash_seeds_are_byte_identical(tmp_path: Path) ->
 
 def _digest(lines: list[str]) -> bytes:
     return hashlib.sha256("\n".join(lines).encode("utf-8")).digest()
+
+
+# --- a served endpoint while builds fail and publish ---------------------------------------------------
+
+COUNT_QUADS = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def _served_state(url: str) -> tuple[str, int]:
+    """The checksum a served endpoint reports and the number of quads it answers for."""
+    import requests
+
+    health = requests.get(url + "/health", timeout=30).json()
+    r = requests.post(url + "/sparql", data={"query": COUNT_QUADS},
+                      headers={"Accept": "application/sparql-results+json"}, timeout=60)
+    assert r.status_code == 200, r.text[:300]
+    return health["checksum"], int(r.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def test_endpoint_keeps_serving_through_failed_builds(tmp_path: Path) -> None:
+    """gunicorn serving ``current`` answers the same graph and dumps after failed and killed builds;
+    it keeps the release it opened after a good build, and a server started afterwards serves the new one."""
+    from bench import loadgen
+
+    if loadgen.endpoint_available():
+        pytest.skip(loadgen.endpoint_available())
+    import requests
+
+    build_dir = tmp_path / "build"
+    first = b.build(build_dir, validate=no_shapes)
+    with loadgen.serve(build_dir / "current", workers=2, threads=2, log=tmp_path / "gunicorn.log") as server:
+        state = _served_state(server.url)
+        assert state == (first.checksum, first.quads)
+        dump = requests.get(server.url + "/dumps/henan-kg.nq", timeout=60).content
+        src = copy_sources(tmp_path)
+        unknown_city_government(src)
+        with pytest.raises(SourceError):
+            b.build(build_dir, sources_dir=src, validate=no_shapes)
+        _kill_build_at(build_dir, notice_only(tmp_path), "kg.build._gzip", tmp_path / "flag")
+        assert _served_state(server.url) == state
+        assert requests.get(server.url + "/dumps/henan-kg.nq", timeout=60).content == dump
+        second = b.build(build_dir, sources_dir=tmp_path / "notice-only", validate=no_shapes)
+        assert second.checksum != first.checksum
+        assert _served_state(server.url) == state, "a running server keeps the release it opened"
+    with loadgen.serve(build_dir / "current", workers=1, threads=2, log=tmp_path / "gunicorn2.log") as server:
+        assert _served_state(server.url) == (second.checksum, second.quads)
+
+
+def test_servers_started_while_builds_publish_see_one_whole_graph(tmp_path: Path) -> None:
+    """Servers started one after another while builds of two corpora publish in turn: each serves
+    exactly one release, with the checksum and the quad count of that release."""
+    from bench import loadgen
+
+    if loadgen.endpoint_available():
+        pytest.skip(loadgen.endpoint_available())
+    build_dir = tmp_path / "build"
+    corpora = [DATA_DIR / "sources", notice_only(tmp_path)]
+    releases = {r.checksum: r.quads for r in [b.build(build_dir, sources_dir=corpora[0], validate=no_shapes)]}
+    errors: list[BaseException] = []
+
+    def publish() -> None:
+        try:
+            for k in (1, 0, 1):
+                r = b.build(build_dir, sources_dir=corpora[k], validate=no_shapes)
+                releases[r.checksum] = r.quads
+        except BaseException as e:  # reported below
+            errors.append(e)
+
+    import threading
+
+    builder = threading.Thread(target=publish)
+    builder.start()
+    seen: list[tuple[str, int]] = []
+    k = 0
+    while builder.is_alive() or k < 2:
+        with loadgen.serve(build_dir / "current", workers=1, threads=1,
+                           log=tmp_path / f"gunicorn-{k}.log") as server:
+            seen.append(_served_state(server.url))
+        k += 1
+    builder.join()
+    assert not errors, errors
+    print(f"servers started: {len(seen)}; states {sorted(set(seen))}")
+    for checksum, quads in seen:
+        assert releases.get(checksum) == quads, "a server served a graph that no build published whole"
