@@ -186,6 +186,56 @@ def streamed_child(corpus: Path, build_dir: Path, out: Path) -> None:
     out.write_text(json.dumps(rec))
 
 
+def replicate_release(source: Path, copies: int, build_dir: Path) -> dict:
+    """A release of ``copies`` × the documents of the (streamed) release ``source``, for serving tests.
+
+    Each copy renames the synthetic documents (``synth-00007`` → ``synth-0300007`` in copy 3) in every
+    IRI and literal, so the copies are distinct documents sharing the reference and ontology graphs,
+    which are written once. This scales what the endpoint serves without mapping every document: it
+    measures the store and the endpoint, not the mappings."""
+    import hashlib
+    import re
+
+    from pyoxigraph import RdfFormat, Store
+
+    rec: dict = {"stages": {}, "cpu": {}, "replicated": copies}
+    release = build_dir / "releases" / "replicated"
+    release.mkdir(parents=True)
+    nq = release / "henan-kg.nq"
+    slug = re.compile(r"synth-(\d{5})")
+    shared = tuple(f"/id/graph/{g}> .\n" for g in ("ontology", "reference"))
+    digest, quads = hashlib.sha256(), 0
+    t0, c0 = time.perf_counter(), time.process_time()
+    with (source / "henan-kg.nq").open(encoding="utf-8") as f:
+        lines = f.readlines()
+    common = [line for line in lines if line.endswith(shared)]
+    own = [line for line in lines if not line.endswith(shared)]
+    with nq.open("w", encoding="utf-8") as out:
+        out.writelines(common)
+        quads += len(common)
+        for c in range(copies):
+            text = slug.sub(lambda m, c=c: f"synth-{c:02d}{m.group(1)}", "".join(own))
+            out.write(text)
+            digest.update(text.encode("utf-8"))
+            quads += len(own)
+    rec["stages"]["replicate"] = round(time.perf_counter() - t0, 3)
+    rec["cpu"]["replicate"] = round(time.process_time() - c0, 3)
+    t0, c0 = time.perf_counter(), time.process_time()
+    store = Store(str(release / "store"))
+    store.bulk_load(path=str(nq), format=RdfFormat.N_QUADS)
+    store.flush()
+    rec["loaded_quads"] = len(store)
+    del store
+    rec["stages"]["load"] = round(time.perf_counter() - t0, 3)
+    rec["cpu"]["load"] = round(time.process_time() - c0, 3)
+    manifest = {"checksum": digest.hexdigest(), "triples": quads, "quads": rec["loaded_quads"], "graphs": {},
+                "dumps": ["henan-kg.nq"], "note": f"bench.scale replicated {copies}x; not validated"}
+    (release / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    (build_dir / "current").symlink_to(Path("releases") / "replicated")
+    rec.update(triples=quads, quads=rec["loaded_quads"], nq_bytes=nq.stat().st_size, release=str(release))
+    return rec
+
+
 # --- the parent --------------------------------------------------------------------------------------
 
 
@@ -333,6 +383,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers for the endpoint stage")
     p.add_argument("--disk-from", type=int, default=100, help="serve from the on-disk store from this size up")
     p.add_argument("--no-endpoint", action="store_true")
+    p.add_argument("--replicate", type=int, default=0, metavar="K",
+                   help="with --streamed: also serve a release of K copies of each size's documents")
     p.add_argument("--flag", type=float, default=1.5, help="per-triple cost ratio that counts as superlinear")
     p.add_argument("--work", type=Path, help="keep corpora and builds here (default: a temporary directory)")
     p.add_argument("--save", action="store_true", help="write the report under bench/results/")
@@ -376,6 +428,20 @@ def main(argv: list[str] | None = None) -> int:
                 rec["endpoint"] = {"skipped": f"{type(e).__name__}: {e}"[:300]}
         rows.append(rec)
         print(json.dumps({k: v for k, v in rec.items() if k not in ("checksum", "release")}, ensure_ascii=False), flush=True)
+        if a.replicate and rec.get("release"):
+            big = work / f"build-{a.layout}-{size}x{a.replicate}-replicated"
+            shutil.rmtree(big, ignore_errors=True)
+            rep = replicate_release(Path(rec["release"]), a.replicate, big)
+            rep.update(size=size * a.replicate, documents=rec.get("documents", 0) * a.replicate, code=code_version(),
+                       fate=f"ok (replicated {a.replicate}× from the {size}× streamed build)")
+            if not a.no_endpoint:
+                try:
+                    rep["endpoint"] = serve_and_fire(Path(rep["release"]), store_mode="disk", clients=a.clients,
+                                                     seconds=seconds, workers=a.workers)
+                except Exception as e:
+                    rep["endpoint"] = {"skipped": f"{type(e).__name__}: {e}"[:300]}
+            rows.append(rep)
+            print(json.dumps({k: v for k, v in rep.items() if k != "release"}, ensure_ascii=False), flush=True)
     flags = growth_flags(rows, a.flag)
     report = render(info, a, rows, flags)
     print(report)

@@ -70,6 +70,22 @@ def pss_mib(pids: set[int]) -> float:
     return total / 1024
 
 
+def serving(port: int) -> set[int]:
+    """Every live process anywhere whose command line is this server's (orphans reparented to init included)."""
+    needle = f"--port\x00{port}\x00".encode()
+    out = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if needle in Path(f"/proc/{entry}/cmdline").read_bytes():
+                    stat = Path(f"/proc/{entry}/stat").read_text()
+                    if stat[stat.rindex(")") + 2] != "Z":
+                        out.add(int(entry))
+            except OSError:
+                continue
+    return out
+
+
 def settle(pid: int, at_most: int, seconds: float = 20.0) -> set[int]:
     """The process tree once it has no more than ``at_most`` processes (or after ``seconds``)."""
     deadline = time.monotonic() + seconds
@@ -167,8 +183,10 @@ def test_pathological_queries_are_stopped_and_leave_nothing_behind(server: loadg
     for name, q in queries:  # warm up: engines started, per-worker state allocated
         assert post(server.url, q).status_code == 200, name
     gunicorn = server.pid
+    port = int(server.url.rsplit(":", 1)[1])
     tree_before = children(gunicorn)
     mem_before = pss_mib(tree_before)
+    assert serving(port) == tree_before | {gunicorn}
 
     normal: list[tuple[int, float]] = []
     stop = threading.Event()
@@ -214,6 +232,7 @@ def test_pathological_queries_are_stopped_and_leave_nothing_behind(server: loadg
     mem_after = pss_mib(tree_after)
     print(f"server processes {len(tree_before)} → {len(tree_after)}, PSS {mem_before:.0f} → {mem_after:.0f} MiB")
     assert len(tree_after) <= len(tree_before), "engines killed at the limit were not reaped"
+    assert serving(port) == tree_after | {gunicorn}, "a process of the server lives outside its tree (orphan)"
     assert mem_after <= mem_before * 1.25 + 64, "memory did not return to its starting level"
     for pid in tree_after:  # nothing spinning: every survivor is idle within a second
         t0 = _cpu_ticks(pid)
