@@ -87,7 +87,8 @@ def serve(release_dir: Path, *, store_mode: str = "memory", workers: int = 2, th
         deadline = time.monotonic() + start_timeout_s
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"the endpoint exited ({proc.returncode}): {log.read_text(errors='replace')[-3000:]}")
+                tail = log.read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"the endpoint exited ({proc.returncode}): {tail}")
             try:
                 if requests.get(server.url + "/health", timeout=2).status_code == 200:
                     break

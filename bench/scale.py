@@ -272,7 +272,8 @@ def machine() -> dict:
 def code_version() -> str:
     """The commit the figures were measured on, and whether the working tree differed from it."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
                                capture_output=True, text=True).stdout.strip()
     except OSError:
@@ -368,7 +369,8 @@ def table(rows: list[dict]) -> str:
         build = sum(cp.get(s, 0) for s in ("map", "validate", "write")) if cp else None
         cells = (f"{r['size']}×", r.get("documents", ""), r.get("triples", ""),
                  *(f"{cp[s]:.1f} ({st[s]:.1f})" if s in cp else "" for s in STAGES),
-                 round(build, 1) if build else "", r.get("wall_s", ""), r.get("peak_rss_mib", ""), ep.get("throughput_qps", ep.get("skipped", "")),
+                 round(build, 1) if build else "", r.get("wall_s", ""), r.get("peak_rss_mib", ""),
+                 ep.get("throughput_qps", ep.get("skipped", "")),
                  ep.get("p50_ms", ""), ep.get("p95_ms", ""), r.get("fate", ""))
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(lines)
@@ -421,8 +423,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{size}×: corpus generated in {time.monotonic() - t0:.1f} s", flush=True)
         build_dir = work / f"build-{a.layout}-{size}{'-streamed' if a.streamed else ''}"
         shutil.rmtree(build_dir, ignore_errors=True)
-        rec = run_child(corpus, build_dir, work / f"stages-{a.layout}-{size}{'-streamed' if a.streamed else ''}.json", cores=a.cores,
-                        mem_gib=a.mem_gib, timeout=a.timeout, validate=not a.no_validate, streamed=a.streamed)
+        stages = work / f"stages-{a.layout}-{size}{'-streamed' if a.streamed else ''}.json"
+        rec = run_child(corpus, build_dir, stages, cores=a.cores, mem_gib=a.mem_gib, timeout=a.timeout,
+                        validate=not a.no_validate, streamed=a.streamed)
         rec["size"] = size
         rec["code"] = code_version()
         rec["corpus_bytes"] = sum(f.stat().st_size for f in corpus.glob("*.txt"))
@@ -434,7 +437,8 @@ def main(argv: list[str] | None = None) -> int:
             except Exception as e:  # the benchmark records what happened rather than stopping
                 rec["endpoint"] = {"skipped": f"{type(e).__name__}: {e}"[:300]}
         rows.append(rec)
-        print(json.dumps({k: v for k, v in rec.items() if k not in ("checksum", "release")}, ensure_ascii=False), flush=True)
+        shown = {k: v for k, v in rec.items() if k not in ("checksum", "release")}
+        print(json.dumps(shown, ensure_ascii=False), flush=True)
         if a.replicate and rec.get("release"):
             big = work / f"build-{a.layout}-{size}x{a.replicate}-replicated"
             shutil.rmtree(big, ignore_errors=True)
@@ -457,8 +461,8 @@ def main(argv: list[str] | None = None) -> int:
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%MZ")
         name = f"scale-{a.layout}{'-streamed' if a.streamed else ''}-{'-'.join(map(str, sizes))}-{stamp}"
         (RESULTS / f"{name}.md").write_text(report + "\n", encoding="utf-8")
-        (RESULTS / f"{name}.json").write_text(json.dumps({"machine": info, "args": sys.argv[1:], "rows": rows,
-                                                          "flags": flags}, indent=2, ensure_ascii=False, default=str) + "\n")
+        record = {"machine": info, "args": sys.argv[1:], "rows": rows, "flags": flags}
+        (RESULTS / f"{name}.json").write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n")
         print(f"saved bench/results/{name}.md and .json")
     if a.work is None:
         shutil.rmtree(work, ignore_errors=True)

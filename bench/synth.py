@@ -35,6 +35,7 @@ REPORT = SOURCES / "henan-2024-government-work-report.txt"
 REAL_TASKS = 148
 
 _DIGITS = "零一二三四五六七八九"
+CLAUSE_CLASSES = {"ProvincialAgency", "CentralGovernmentBranch", "StateOwnedEnterprise", "MassOrganisation"}
 _CLAUSE_RE = re.compile(r"[（(]([^（(）)]*(?:负责|负责。))[）)]\s*$")
 
 
@@ -132,7 +133,7 @@ def gazetteer_units(directory: Path = GAZETTEER) -> Units:
             kind = row["kind"]
             if row["class"] == "MunicipalGovernment" and row["short_name_zh"].endswith("市政府"):
                 cities.append(row["short_name_zh"].removesuffix("市政府"))
-            if row["class"] not in {"ProvincialAgency", "CentralGovernmentBranch", "StateOwnedEnterprise", "MassOrganisation"}:
+            if row["class"] not in CLAUSE_CLASSES:
                 continue
             if any(w in kind for w in ("not a task unit", "preamble only", "collective", "outside")):
                 continue

@@ -122,7 +122,8 @@ def missing_text(src: Path) -> None:
 
 def unknown_city_government(src: Path) -> None:
     # task 39 is given to 省科技厅 (lead) and 郑州市政府
-    _replace(src / NOTICE_TXT, "（省科技厅牵头，郑州市政府按职责分工负责）", "（省科技厅牵头，虚构市政府按职责分工负责）")
+    clause = "（省科技厅牵头，郑州市政府按职责分工负责）"
+    _replace(src / NOTICE_TXT, clause, clause.replace("郑州市政府", "虚构市政府"))
 
 
 def unknown_kind(src: Path) -> None:

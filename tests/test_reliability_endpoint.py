@@ -171,8 +171,8 @@ PATHOLOGICAL = {
     "huge-offset": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } OFFSET 1000000000000 LIMIT 1",
     "deep-nesting": "SELECT (COUNT(*) AS ?n) WHERE " + "{ SELECT * WHERE " * 60
                     + "{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }" + " }" * 60,
-    "regex-every-literal-pair": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o . ?t ?q ?l "
-                                "FILTER(isLiteral(?o) && REGEX(CONCAT(STR(?o), STR(?l)), '河南.*郑州.*[0-9]{4}', 'i')) }",
+    "regex-every-literal-pair": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o . ?t ?q ?l FILTER(isLiteral(?o) && "
+                                "REGEX(CONCAT(STR(?o), STR(?l)), '河南.*郑州.*[0-9]{4}', 'i')) }",
 }
 
 
@@ -426,7 +426,8 @@ def test_service_to_loopback_private_and_link_local_is_refused(server: loadgen.S
     queries += [f"SELECT * WHERE {{ SERVIC\\u0045 <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
                 f"SELECT * WHERE {{ BIND(<http://127.0.0.1:{port}/sparql> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}",
                 f"BASE <http://127.0.0.1:{port}/> SELECT * WHERE {{ SERVICE <sparql> {{ ?s ?p ?o }} }}",
-                f"SELECT * WHERE {{ {{ SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }} }} }}"]
+                f"SELECT * WHERE {{ {{ SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> "
+                "{ ?s ?p ?o } } } }"]
     for q in queries:
         for send in (lambda: post(server.url, q),
                      lambda: requests.get(server.url + "/sparql", params={"query": q}, timeout=30)):
@@ -481,7 +482,8 @@ def test_update_in_every_syntax_is_refused_and_nothing_changes(release: b.Releas
         loads = [f"LOAD <{canary.url}>", f"LOAD SILENT <{canary.url}> INTO GRAPH <urn:x:g>"]
         for update in UPDATES + loads:
             for r in update_requests(s.url, update, canary.url):
-                assert 400 <= r.status_code < 500, f"{update!r} via {r.request.method} {r.request.url[:80]}: {r.status_code}"
+                how = f"{r.request.method} {r.request.url[:80]}"
+                assert 400 <= r.status_code < 500, f"{update!r} via {how}: {r.status_code}"
         assert count_all(s.url) == n
         r = post(s.url, "ASK { { <urn:x:a> ?p ?o } UNION { GRAPH ?g { <urn:x:a> ?p ?o } } }")
         assert r.json()["boolean"] is False
