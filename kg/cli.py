@@ -82,6 +82,8 @@ def validate(file: Path | None, report_path: Path | None) -> None:
             report_path = report_path or BUILD_DIR / "shacl-report.ttl"
     except (SourceError, ValueError, SyntaxError) as e:
         raise BadInput(str(e)) from e
+    except RuntimeError as e:  # the shapes themselves could not be evaluated
+        raise click.ClickException(f"validation could not run: {e}") from e
     report_path.parent.mkdir(parents=True, exist_ok=True)
     report_path.write_bytes(result.report.serialize(format="turtle", encoding="utf-8"))
     click.echo(result.summary())
