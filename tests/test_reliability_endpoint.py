@@ -371,7 +371,7 @@ FUZZ_EXAMPLES = int(os.environ.get("HENAN_KG_FUZZ_EXAMPLES", "120"))
 BODY_LIMIT = 3 * 64 * 1024 + 64 * 1024  # the app's MAX_CONTENT_LENGTH for the default MAX_QUERY_BYTES
 
 
-@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(req=fuzz_request())
 def test_fuzzed_requests_get_well_formed_answers(server: loadgen.Server, req) -> None:
     method, path, headers, body = req
