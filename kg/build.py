@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyoxigraph import RdfFormat, Store
+from pyoxigraph import parse as ox_parse
+from pyoxigraph import serialize as ox_serialize
 from rdflib import Graph, URIRef
 from rdflib.compare import to_canonical_graph
 
@@ -63,7 +65,6 @@ def mapper_for(kind: str) -> Mapper:
 def reference_graph(gaz: Gazetteer, iris: Iris) -> Graph:
     """Agencies, places, indicators, units, projects and COFOG: what documents share."""
     from mappings.cofog import cofog_graph
-
     from mappings.indicators import indicator_graph, unit_graph
     from mappings.mentions import project_graph
 
@@ -89,8 +90,8 @@ def assemble(
     gaz = Gazetteer.load(gazetteer_dir)
     graphs = {iris.graph("ontology"): ontology_graph(), iris.graph("reference"): reference_graph(gaz, iris)}
     for doc in load_documents(sources_dir):
-        g = document_graph(doc, gaz, iris)
-        g += mapper_for(doc.kind)(doc, gaz, iris, allow_unresolved=allow_unresolved)
+        g = mapper_for(doc.kind)(doc, gaz, iris, allow_unresolved=allow_unresolved)
+        g += document_graph(doc, gaz, iris)  # add the small graph to the large one, not the reverse
         graphs[iris.graph(doc.slug)] = g
     return graphs
 
@@ -111,13 +112,9 @@ def sorted_triples(g: Graph) -> list[str]:
     return sorted(line for line in text.splitlines() if line.strip())
 
 
-def nquads(graphs: dict[URIRef, Graph]) -> list[str]:
-    """Sorted N-Quads lines of all named graphs."""
-    lines: list[str] = []
-    for name, g in graphs.items():
-        suffix = f" <{name}> ."
-        lines.extend(line[: -len(" .")] + suffix for line in sorted_triples(g))
-    return sorted(lines)
+def nquads(lines_by_graph: dict[URIRef, list[str]]) -> list[str]:
+    """Sorted N-Quads lines from each named graph's N-Triples lines."""
+    return sorted(line[: -len(" .")] + f" <{name}> ." for name, lines in lines_by_graph.items() for line in lines)
 
 
 def checksum(lines: list[str]) -> str:
@@ -142,15 +139,21 @@ class Release:
 
 def write_release(graphs: dict[URIRef, Graph], out: Path, iris: Iris) -> Release:
     """Write dumps, manifest and the on-disk store of ``graphs`` into the empty directory ``out``."""
-    content_sum = checksum(nquads(graphs))
-    graphs = {**graphs, iris.graph("dataset"): dataset_graph(graphs, iris, content_sum)}
-    counts = {str(name): len(g) for name, g in sorted(graphs.items())}
-    quads = nquads(graphs)
-    u = union(graphs)
-    triples = sorted(set(sorted_triples(u)))
+    lines = {name: sorted_triples(g) for name, g in graphs.items()}  # each graph serialised once
+    content_sum = checksum(nquads(lines))
+    distinct = len(set().union(*lines.values()))
+    dataset = dataset_graph(graphs, iris, content_sum, distinct)
+    graphs = {**graphs, iris.graph("dataset"): dataset}
+    lines[iris.graph("dataset")] = sorted_triples(dataset)
+    counts = {str(name): len(ls) for name, ls in sorted(lines.items())}
+    quads = nquads(lines)
+    triples = sorted(set().union(*lines.values()))
     _write_text(out / DUMP_FILES["nquads"], quads)
     _write_text(out / DUMP_FILES["ntriples"], triples)
-    (out / DUMP_FILES["turtle"]).write_bytes(u.serialize(format="turtle", encoding="utf-8"))
+    # pyoxigraph writes the sorted triples in order: deterministic, and far faster than rdflib's Turtle
+    nt = (out / DUMP_FILES["ntriples"]).read_bytes()
+    ox_serialize(ox_parse(nt, format=RdfFormat.N_TRIPLES), out / DUMP_FILES["turtle"], format=RdfFormat.TURTLE,
+                 prefixes=PREFIXES)
     for name in DUMP_FILES.values():
         _gzip(out / name)
     (out / "void.ttl").write_bytes(graphs[iris.graph("dataset")].serialize(format="turtle", encoding="utf-8"))

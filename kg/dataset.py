@@ -19,8 +19,8 @@ def site_root(iris: Iris) -> str:
     return iris.base[: -len("id/")] if iris.base.endswith("/id/") else iris.base
 
 
-def dataset_graph(graphs: dict[URIRef, Graph], iris: Iris, content_checksum: str) -> Graph:
-    """VoID/DCAT description of ``graphs``: subsets per named graph, dumps, checksum, sources."""
+def dataset_graph(graphs: dict[URIRef, Graph], iris: Iris, content_checksum: str, triples: int) -> Graph:
+    """VoID/DCAT description of ``graphs`` (``triples`` distinct in all): subsets per named graph, dumps, checksum, sources."""
     g = Graph()
     v = lambda term: URIRef(VOID + term)  # noqa: E731
     ds = iris("dataset")
@@ -41,8 +41,7 @@ def dataset_graph(graphs: dict[URIRef, Graph], iris: Iris, content_checksum: str
     g.add((ds, v("vocabulary"), URIRef(str(ONTOLOGY_IRI))))
     g.add((ds, v("sparqlEndpoint"), URIRef(root + "sparql")))
     g.add((ds, v("rootResource"), iris("scheme/indicators")))
-    total = len({t for gr in graphs.values() for t in gr})
-    g.add((ds, v("triples"), Literal(total, datatype=XSD.integer)))
+    g.add((ds, v("triples"), Literal(triples, datatype=XSD.integer)))
     for name, gr in sorted(graphs.items()):
         g.add((ds, v("subset"), name))
         g.add((name, RDF.type, v("Dataset")))
