@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from rdflib import RDF, SKOS, Graph, Literal
+from rdflib import SKOS, Graph, Literal, URIRef
 
-from mappings.document import add_labels
-from mappings.gazetteer import GAZETTEER_DIR, _scheme
+from mappings.gazetteer import GAZETTEER_DIR
 from mappings.iris import HGV, Iris
+from mappings.skos import add_concept, add_scheme
 from mappings.source import SourceError
 from mappings.targets import read_csv
 
@@ -79,19 +79,25 @@ def cofog_graph(iris: Iris) -> Graph:
     """The COFOG divisions (``cofog/{nn}`` in ``scheme/cofog``) and the policy-area matches."""
     g = Graph()
     scheme = iris.scheme("cofog")
-    _scheme(g, scheme, "政府职能分类（COFOG）", "Classification of the Functions of Government (COFOG)")
+    add_scheme(g, scheme, "政府职能分类（COFOG）", "Classification of the Functions of Government (COFOG)")
     for d in load_divisions():
         s = iris(f"cofog/{d.code}")
-        g.add((s, RDF.type, HGV.CofogDivision))
-        g.add((s, RDF.type, SKOS.Concept))
-        g.add((s, SKOS.inScheme, scheme))
+        add_concept(g, s, HGV.CofogDivision, scheme, d.code, d.label_zh, d.label_en)
         g.add((s, SKOS.topConceptOf, scheme))
         g.add((scheme, SKOS.hasTopConcept, s))
-        g.add((s, SKOS.notation, Literal(d.code)))
-        add_labels(g, s, d.label_zh, d.label_en)
         if d.scope_en:
             g.add((s, SKOS.scopeNote, Literal(d.scope_en, lang="en")))
     for m in load_matches():
         area = iris(f"{m.doc}/policy-area/{m.number}")
         g.add((area, MATCHES[m.match], iris(f"cofog/{m.cofog}")))
     return g
+
+
+def add_policy_area(g: Graph, iris: Iris, doc_slug: str, number: int, part: URIRef, heading: str) -> None:
+    """The policy area ``{doc}/policy-area/{n}`` of a chapter or key-work section, in scheme
+    ``scheme/policy-areas`` (its COFOG matches come from :func:`cofog_graph`)."""
+    area = iris(f"{doc_slug}/policy-area/{number}")
+    g.add((part, HGV.policyArea, area))
+    scheme = iris.scheme("policy-areas")
+    add_concept(g, area, HGV.PolicyArea, scheme, f"{doc_slug}/{number}", heading, area_label_en(doc_slug, number))
+    add_scheme(g, scheme, "政策领域", "Policy areas")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, SKOS, XSD
+from rdflib.namespace import DCTERMS, FOAF, XSD
 
 from mappings.gazetteer import Gazetteer
 from mappings.iris import HGV, Iris
@@ -68,14 +68,6 @@ def add_span(g: Graph, iris: Iris, doc: SourceDocument, start: int, end: int) ->
     g.add((s, HGV.endOffset, Literal(end, datatype=XSD.integer)))
     g.add((s, HGV.exactText, Literal(doc.text[start:end])))
     return s
-
-
-def add_labels(g: Graph, node: URIRef, zh: str, en: str | None = None) -> None:
-    """rdfs:label and skos:prefLabel in Chinese (and English when known)."""
-    for text, lang in ((zh, "zh"), (en, "en")):
-        if text:
-            g.add((node, RDFS.label, Literal(text, lang=lang)))
-            g.add((node, SKOS.prefLabel, Literal(text, lang=lang)))
 
 
 def _person_slug(name: str) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 
 from mappings.iris import HGV, ORG, WD, Iris
+from mappings.skos import add_scheme
 from mappings.source import DATA_DIR, SourceError
 
 GAZETTEER_DIR = DATA_DIR / "gazetteer"
@@ -205,7 +206,7 @@ def gazetteer_graph(gaz: Gazetteer, iris: Iris) -> Graph:
         if zh:
             g.add((kind, SKOS.prefLabel, Literal(zh, lang="zh")))
             g.add((kind, RDFS.label, Literal(zh, lang="zh")))
-    _scheme(g, iris.scheme("agency-kinds"), "机构类别", "Agency kinds")
+    add_scheme(g, iris.scheme("agency-kinds"), "机构类别", "Agency kinds")
     for p in gaz.places:
         s = place_iri(iris, p)
         g.add((s, RDF.type, HGV[p.cls]))
@@ -228,14 +229,6 @@ def gazetteer_graph(gaz: Gazetteer, iris: Iris) -> Graph:
                 raise SourceError(f"{GAZETTEER_DIR / 'regions.csv'}: parent '{p.parent}' of '{p.name}' is not a place key")
             g.add((s, HGV.withinRegion, iris.region(p.parent)))
     return g
-
-
-def _scheme(g: Graph, scheme: URIRef, zh: str, en: str) -> None:
-    g.add((scheme, RDF.type, SKOS.ConceptScheme))
-    g.add((scheme, SKOS.prefLabel, Literal(zh, lang="zh")))
-    g.add((scheme, SKOS.prefLabel, Literal(en, lang="en")))
-    g.add((scheme, RDFS.label, Literal(zh, lang="zh")))
-    g.add((scheme, RDFS.label, Literal(en, lang="en")))
 
 
 def _kind_slug(kind: str) -> str:

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from rdflib import RDF, SKOS, Graph, Literal
+from rdflib import Graph
 
-from mappings.document import add_labels
-from mappings.gazetteer import GAZETTEER_DIR, _scheme, split_list
+from mappings.gazetteer import GAZETTEER_DIR, split_list
 from mappings.iris import HGV, Iris
+from mappings.skos import add_concept, add_scheme
 from mappings.source import SourceError
 from mappings.targets import load_vocabulary, read_csv
 
@@ -61,14 +61,9 @@ def indicator_graph(iris: Iris, directory: Path = GAZETTEER_DIR) -> Graph:
     """The indicator concept scheme ``scheme/indicators``."""
     g = Graph()
     scheme = iris.scheme("indicators")
-    _scheme(g, scheme, "指标", "Indicators")
+    add_scheme(g, scheme, "指标", "Indicators")
     for ind in load_indicators(directory):
-        s = iris.indicator(ind.slug)
-        g.add((s, RDF.type, HGV.Indicator))
-        g.add((s, RDF.type, SKOS.Concept))
-        g.add((s, SKOS.inScheme, scheme))
-        g.add((s, SKOS.notation, Literal(ind.slug)))
-        add_labels(g, s, ind.label_zh, ind.label_en or None)
+        add_concept(g, iris.indicator(ind.slug), HGV.Indicator, scheme, ind.slug, ind.label_zh, ind.label_en or None)
     return g
 
 
@@ -76,12 +71,7 @@ def unit_graph(iris: Iris, directory: Path = GAZETTEER_DIR) -> Graph:
     """The unit concept scheme ``scheme/units`` (one concept per base unit of units.csv)."""
     g = Graph()
     scheme = iris.scheme("units")
-    _scheme(g, scheme, "计量单位", "Units of measure")
+    add_scheme(g, scheme, "计量单位", "Units of measure")
     for u in load_vocabulary(directory).base_units():
-        s = iris.unit(u.slug)
-        g.add((s, RDF.type, HGV.Unit))
-        g.add((s, RDF.type, SKOS.Concept))
-        g.add((s, SKOS.inScheme, scheme))
-        g.add((s, SKOS.notation, Literal(u.slug)))
-        add_labels(g, s, u.zh, u.en or None)
+        add_concept(g, iris.unit(u.slug), HGV.Unit, scheme, u.slug, u.zh, u.en or None)
     return g

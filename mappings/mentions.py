@@ -18,9 +18,10 @@ from typing import Generic, TypeVar
 
 from rdflib import RDF, SKOS, Graph, Literal, URIRef
 
-from mappings.document import add_labels, add_span
+from mappings.document import add_span
 from mappings.gazetteer import GAZETTEER_DIR, Gazetteer, split_list
 from mappings.iris import HGV, Iris
+from mappings.skos import add_labels
 from mappings.source import SourceDocument, SourceError
 from mappings.targets import read_csv
 from mappings.text import Normalized

@@ -27,15 +27,16 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from rdflib import RDF, SKOS, Graph, Literal, URIRef
+from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
-from mappings.cofog import area_label_en
-from mappings.document import add_labels, add_span
+from mappings.cofog import add_policy_area
+from mappings.document import add_span
 from mappings.gazetteer import Agency, Gazetteer, place_iri
 from mappings.indicators import resolve_indicator
 from mappings.iris import HGV, PROV, Iris
 from mappings.mentions import add_mentions
+from mappings.skos import add_labels
 from mappings.source import SourceDocument, SourceError
 from mappings.statements import add_statement
 from mappings.targets import TargetMatch, extract_targets
@@ -403,18 +404,11 @@ def map_notice(doc: SourceDocument, gaz: Gazetteer, iris: Iris, allow_unresolved
     year = int(doc.meta["plan_year"])
     for k, rep in enumerate(reporting_requirements(norm, notice.preamble, year), 1):
         _add_reporting(ctx, d, k, rep)
-    _scheme_node(g, iris)
     for ch in notice.chapters:
         c = iris(f"{doc.slug}/chapter/{ch.number}")
         _add_part(ctx, c, HGV.Chapter, ch.number, ch.heading, d, ch.start, ch.end)
         add_labels(g, c, f"{ch.number}. {ch.heading}")
-        area = iris(f"{doc.slug}/policy-area/{ch.number}")
-        g.add((c, HGV.policyArea, area))
-        g.add((area, RDF.type, HGV.PolicyArea))
-        g.add((area, RDF.type, SKOS.Concept))
-        g.add((area, SKOS.inScheme, iris.scheme("policy-areas")))
-        g.add((area, SKOS.notation, Literal(f"{doc.slug}/{ch.number}")))
-        add_labels(g, area, ch.heading, area_label_en(doc.slug, ch.number))
+        add_policy_area(g, iris, doc.slug, ch.number, c, ch.heading)
         for sec in ch.sections:
             s = iris(f"{doc.slug}/section/{sec.number}")
             _add_part(ctx, s, HGV.Section, sec.number, sec.heading, c, sec.start, sec.end)
@@ -450,12 +444,6 @@ class _Context:
         self.g.add((a, RDF.type, HGV.Agency))
         add_labels(self.g, a, r.written)
         return a
-
-
-def _scheme_node(g: Graph, iris: Iris) -> None:
-    scheme = iris.scheme("policy-areas")
-    g.add((scheme, RDF.type, SKOS.ConceptScheme))
-    add_labels(g, scheme, "政策领域", "Policy areas")
 
 
 def _add_part(ctx: _Context, node: URIRef, cls: URIRef, number: int, heading: str,

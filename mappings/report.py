@@ -20,15 +20,16 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rdflib import RDF, SKOS, Graph, Literal, URIRef
+from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
-from mappings.cofog import area_label_en
-from mappings.document import add_labels, add_span
+from mappings.cofog import add_policy_area
+from mappings.document import add_span
 from mappings.gazetteer import Gazetteer
 from mappings.indicators import resolve_indicator
 from mappings.iris import HGV, Iris
 from mappings.mentions import add_mentions
+from mappings.skos import add_labels
 from mappings.source import SourceDocument, SourceError
 from mappings.statements import add_statement
 from mappings.targets import TargetMatch, extract_quantities
@@ -354,16 +355,7 @@ def _policy_area(b: _Builder, section: URIRef, sec: ReportSection) -> None:
     """A key-work section's theme as a concept in ``scheme/policy-areas`` (COFOG links come from
     :mod:`mappings.cofog`)."""
     g = b.g
-    area = b.iris(f"{b.doc.slug}/policy-area/{sec.number}")
-    g.add((section, HGV.policyArea, area))
-    g.add((area, RDF.type, HGV.PolicyArea))
-    g.add((area, RDF.type, SKOS.Concept))
-    g.add((area, SKOS.inScheme, b.iris.scheme("policy-areas")))
-    g.add((area, SKOS.notation, Literal(f"{b.doc.slug}/{sec.number}")))
-    add_labels(g, area, sec.heading, area_label_en(b.doc.slug, sec.number))
-    scheme = b.iris.scheme("policy-areas")
-    g.add((scheme, RDF.type, SKOS.ConceptScheme))
-    add_labels(g, scheme, "政策领域", "Policy areas")
+    add_policy_area(g, b.iris, b.doc.slug, sec.number, section, sec.heading)
 
 
 def _statement(b: _Builder, st: Statement, paragraph: URIRef, k: int) -> None:

@@ -20,9 +20,10 @@ import pytest
 from rdflib import RDF, RDFS, SKOS, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
-from mappings.document import add_labels, add_span, document_graph
+from mappings.document import add_span, document_graph
 from mappings.gazetteer import Gazetteer, gazetteer_graph
 from mappings.iris import HGV, ORG, PROV, Iris
+from mappings.skos import add_labels
 from mappings.source import load_documents
 from shapes.validate import ONTOLOGY_TTL, RdfFileError, load_shapes, read_rdf, validate, validate_file
 
