@@ -36,6 +36,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from kg.pins import pin
+
 MEMORY = "memory"
 DISK = "disk"
 
@@ -70,7 +72,9 @@ class KnowledgeGraph:
             store = ox.Store.read_only(str(path / "store"))
         else:
             raise ReleaseError(f"STORE_MODE must be {MEMORY!r} or {DISK!r}, not {mode!r}")
-        return cls(path, manifest, store, mode)
+        kg = cls(path, manifest, store, mode)
+        kg._extra["pin"] = pin(path)  # the build will not prune this release while we serve it
+        return kg
 
     @property
     def checksum(self) -> str:

@@ -27,6 +27,7 @@ from rdflib import Graph, URIRef
 from rdflib.compare import to_canonical_graph
 
 from kg.dataset import DUMP_FILES, dataset_graph
+from kg.pins import in_use
 from mappings.document import document_graph
 from mappings.gazetteer import GAZETTEER_DIR, Gazetteer, gazetteer_graph
 from mappings.iris import PREFIXES, Iris, current
@@ -212,10 +213,11 @@ def publish(staging: Path, build_dir: Path) -> Path:
 
 
 def _prune(releases: Path, keep: Path) -> None:
-    """Delete all but the newest few releases (never the one just published)."""
+    """Delete all but the newest few releases (never the one just published, nor one being served)."""
     old = sorted((p for p in releases.iterdir() if p.is_dir() and p != keep), key=lambda p: p.name)
     for p in old[: max(0, len(old) - (KEEP_RELEASES - 1))]:
-        shutil.rmtree(p, ignore_errors=True)
+        if not in_use(p):  # a running server still serves its dumps and pages
+            shutil.rmtree(p, ignore_errors=True)
 
 
 def build(

@@ -125,3 +125,28 @@ def test_killed_build_leaves_last_release_and_next_build_cleans_up(published: Pa
     b.build(published)
     assert not list(published.glob(".staging-*"))
     assert snapshot(published)["henan-kg.nq"] == before["henan-kg.nq"]
+
+
+SERVE_RELEASE = """
+import sys, time
+from endpoint.graph import KnowledgeGraph
+kg = KnowledgeGraph.open(sys.argv[1], "disk")  # held while the process lives, like a worker
+print("serving", flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_release_being_served_is_not_pruned(published: Path) -> None:
+    served = b.current_release(published)
+    proc = subprocess.Popen([sys.executable, "-c", SERVE_RELEASE, str(served)], cwd=ROOT,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "serving"
+        for _ in range(b.KEEP_RELEASES + 1):
+            b.build(published)
+        assert (served / "henan-kg.nq").exists(), "pruned while a server used it"
+    finally:
+        proc.kill()
+        proc.wait()
+    b.build(published)
+    assert not served.exists(), "pruned once no server used it"
