@@ -212,38 +212,32 @@ def _file_triples(path: Path) -> list[ox.Triple]:
 @bp.get("/def")
 def ontology() -> Response:
     """The ontology at its namespace IRI: the generated HTML documentation, or its Turtle."""
-    offers = RDF_FORMATS
-    fmt = negotiate(offers)
-    if fmt is None:
-        _not_acceptable(offers)
-    if fmt is HTML:
-        docs = Path(_kg().release_dir) / "ontology.html"
-        if docs.is_file():
-            resp = send_file(docs, mimetype="text/html")
-        else:
-            resp = _triples_page("ontology.ttl", "Ontology", offers)
-    elif fmt is TURTLE:
-        resp = send_file(_release_file("ontology.ttl"), mimetype="text/turtle")
-        resp.headers["Content-Type"] = "text/turtle; charset=utf-8"
-    else:
-        resp = _rdf_response(_file_triples(_release_file("ontology.ttl")), fmt)
-    return _finish(resp, fmt)
+    return _turtle_file("ontology.ttl", "Ontology", RDF_FORMATS, html_file="ontology.html")
 
 
 @bp.get("/.well-known/void")
 def void() -> Response:
     """The dataset's VoID/DCAT description, with the dump downloads."""
-    offers = (TURTLE, HTML, NTRIPLES, JSONLD, RDFXML)
+    return _turtle_file("void.ttl", "Dataset description (VoID / DCAT)", (TURTLE, HTML, NTRIPLES, JSONLD, RDFXML))
+
+
+def _turtle_file(name: str, title: str, offers: tuple[Format, ...], html_file: str | None = None) -> Response:
+    """A Turtle file of the release by negotiation: as is, converted, or as an HTML page (a ready
+    ``html_file`` of the release when there is one, else a page of its triples)."""
     fmt = negotiate(offers)
     if fmt is None:
         _not_acceptable(offers)
     if fmt is HTML:
-        resp = _triples_page("void.ttl", "Dataset description (VoID / DCAT)", offers)
+        docs = Path(_kg().release_dir) / html_file if html_file else None
+        if docs is not None and docs.is_file():
+            resp = send_file(docs, mimetype="text/html")
+        else:
+            resp = _triples_page(name, title, offers)
     elif fmt is TURTLE:
-        resp = send_file(_release_file("void.ttl"), mimetype="text/turtle")
+        resp = send_file(_release_file(name), mimetype="text/turtle")
         resp.headers["Content-Type"] = "text/turtle; charset=utf-8"
     else:
-        resp = _rdf_response(_file_triples(_release_file("void.ttl")), fmt)
+        resp = _rdf_response(_file_triples(_release_file(name)), fmt)
     return _finish(resp, fmt)
 
 
