@@ -56,7 +56,6 @@ STAGES = ("map", "validate", "write", "load")
 
 def child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> None:
     """Build ``corpus`` into ``build_dir`` as ``kg.build.build`` does, timing each stage; write JSON to ``out``."""
-    from pyoxigraph import RdfFormat, Store
 
     from kg import build as b
     from mappings.iris import current
@@ -109,11 +108,7 @@ def child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> None:
     t0 = start()
     scratch = build_dir / "load-scratch"
     shutil.rmtree(scratch, ignore_errors=True)
-    store = Store(str(scratch))
-    store.bulk_load(path=str(release.path / "henan-kg.nq"), format=RdfFormat.N_QUADS)
-    store.flush()
-    rec["loaded_quads"] = len(store)
-    del store
+    rec["loaded_quads"] = b.load_store(release.path / "henan-kg.nq", scratch)
     done("load", t0)
     shutil.rmtree(scratch, ignore_errors=True)
 
@@ -126,8 +121,6 @@ def streamed_child(corpus: Path, build_dir: Path, out: Path) -> None:
     on-disk store and published with a manifest the endpoint can serve. No SHACL validation and no
     Turtle dump: this measures the mapping and the store, not rdflib's whole-graph stages."""
     import hashlib
-
-    from pyoxigraph import RdfFormat, Store
 
     from kg import build as b
     from mappings.document import document_graph
@@ -177,11 +170,7 @@ def streamed_child(corpus: Path, build_dir: Path, out: Path) -> None:
     rec.update(documents=documents, triples=quads, quads=quads, nq_bytes=nq.stat().st_size)
     out.write_text(json.dumps(rec))
     t0, c0 = time.perf_counter(), cpu()
-    store = Store(str(release / "store"))
-    store.bulk_load(path=str(nq), format=RdfFormat.N_QUADS)
-    store.flush()
-    rec["loaded_quads"] = len(store)
-    del store
+    rec["loaded_quads"] = b.load_store(nq, release / "store")
     rec["stages"]["load"] = round(time.perf_counter() - t0, 3)
     rec["cpu"]["load"] = round(cpu() - c0, 3)
     rec["rss_after_mib"]["load"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
@@ -203,7 +192,7 @@ def replicate_release(source: Path, copies: int, build_dir: Path) -> dict:
     import hashlib
     import re
 
-    from pyoxigraph import RdfFormat, Store
+    from kg import build as b
 
     rec: dict = {"stages": {}, "cpu": {}, "replicated": copies}
     release = build_dir / "releases" / "replicated"
@@ -228,11 +217,7 @@ def replicate_release(source: Path, copies: int, build_dir: Path) -> dict:
     rec["stages"]["replicate"] = round(time.perf_counter() - t0, 3)
     rec["cpu"]["replicate"] = round(time.process_time() - c0, 3)
     t0, c0 = time.perf_counter(), time.process_time()
-    store = Store(str(release / "store"))
-    store.bulk_load(path=str(nq), format=RdfFormat.N_QUADS)
-    store.flush()
-    rec["loaded_quads"] = len(store)
-    del store
+    rec["loaded_quads"] = b.load_store(nq, release / "store")
     rec["stages"]["load"] = round(time.perf_counter() - t0, 3)
     rec["cpu"]["load"] = round(time.process_time() - c0, 3)
     manifest = {"checksum": digest.hexdigest(), "triples": quads, "quads": rec["loaded_quads"], "graphs": {},

@@ -160,10 +160,7 @@ def write_release(graphs: dict[URIRef, Graph], out: Path, iris: Iris) -> Release
     (out / "void.ttl").write_bytes(graphs[iris.graph("dataset")].serialize(format="turtle", encoding="utf-8"))
     shutil.copyfile(ONTOLOGY_TTL, out / "ontology.ttl")
     _write_ontology_html(out / "ontology.html")
-    store = Store(str(out / "store"))
-    store.bulk_load(path=str(out / DUMP_FILES["nquads"]), format=RdfFormat.N_QUADS)
-    store.flush()
-    del store
+    load_store(out / DUMP_FILES["nquads"], out / "store")
     release = Release(out, content_sum, len(triples), len(quads), counts)
     manifest = {
         # SHA-256 of the sorted N-Quads of every graph but the dataset description (which holds it)
@@ -176,6 +173,16 @@ def write_release(graphs: dict[URIRef, Graph], out: Path, iris: Iris) -> Release
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return release
+
+
+def load_store(nquads_path: Path, store_dir: Path) -> int:
+    """Bulk-load an N-Quads file into a new on-disk Oxigraph store, closed again; the quad count."""
+    store = Store(str(store_dir))
+    store.bulk_load(path=str(nquads_path), format=RdfFormat.N_QUADS)
+    store.flush()
+    count = len(store)
+    del store
+    return count
 
 
 def _write_text(path: Path, lines: list[str]) -> None:
