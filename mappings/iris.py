@@ -7,22 +7,43 @@ mirror can mint its own IRIs. See ``ontology/README.md`` for the full IRI contra
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rdflib import Namespace, URIRef
 
 DEFAULT_BASE = "https://w3id.org/henan-gov/id/"
 
-HGV = Namespace("https://w3id.org/henan-gov/def#")
+
+class CachedNamespace(Namespace):
+    """A :class:`rdflib.Namespace` that builds each term once.
+
+    The mappings ask for the same few dozen terms (``HGV.sourceSpan`` …) some 10^5 times per
+    build, and rdflib makes and validates a new URIRef on every ask. ``ns.name`` is stored on
+    first use, so later lookups are plain attribute reads; ``ns[name]`` goes through a dict."""
+
+    def term(self, name: str) -> URIRef:
+        terms = self.__dict__.setdefault("_terms", {})
+        iri = terms.get(name)
+        if iri is None:
+            iri = terms[name] = super().term(name)
+        return iri
+
+    def __getattr__(self, name: str) -> URIRef:
+        iri = super().__getattr__(name)
+        self.__dict__[name] = iri
+        return iri
+
+
+HGV = CachedNamespace("https://w3id.org/henan-gov/def#")
 ONTOLOGY_IRI = URIRef("https://w3id.org/henan-gov/def")
-ORG = Namespace("http://www.w3.org/ns/org#")
-PROV = Namespace("http://www.w3.org/ns/prov#")
-QB = Namespace("http://purl.org/linked-data/cube#")
-DCAT = Namespace("http://www.w3.org/ns/dcat#")
-VOID = Namespace("http://rdfs.org/ns/void#")
-SCHEMA = Namespace("https://schema.org/")
-OA = Namespace("http://www.w3.org/ns/oa#")
-WD = Namespace("http://www.wikidata.org/entity/")
+ORG = CachedNamespace("http://www.w3.org/ns/org#")
+PROV = CachedNamespace("http://www.w3.org/ns/prov#")
+QB = CachedNamespace("http://purl.org/linked-data/cube#")
+DCAT = CachedNamespace("http://www.w3.org/ns/dcat#")
+VOID = CachedNamespace("http://rdfs.org/ns/void#")
+SCHEMA = CachedNamespace("https://schema.org/")
+OA = CachedNamespace("http://www.w3.org/ns/oa#")
+WD = CachedNamespace("http://www.wikidata.org/entity/")
 
 PREFIXES: dict[str, str] = {
     "hgv": str(HGV),
@@ -54,13 +75,22 @@ class Iris:
     """Builds data IRIs under one base; pass one instance through a build."""
 
     base: str = DEFAULT_BASE
+    _shared: dict[str, URIRef] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __call__(self, path: str) -> URIRef:
         """The data IRI for ``path`` (no leading slash)."""
         return URIRef(self.base + path.lstrip("/"))
 
+    def shared(self, path: str) -> URIRef:
+        """``self(path)``, built once per instance: agencies, places, units and documents recur
+        thousands of times in a build, and URIRef() validates its string on every call."""
+        iri = self._shared.get(path)
+        if iri is None:
+            iri = self._shared[path] = self(path)
+        return iri
+
     def doc(self, slug: str) -> URIRef:
-        return self(slug)
+        return self.shared(slug)
 
     def graph(self, name: str) -> URIRef:
         """Named graph IRI; a document slug's ``/`` becomes ``-``."""
@@ -70,22 +100,22 @@ class Iris:
         return self(f"{slug}/span/{start}-{end}")
 
     def agency(self, slug: str) -> URIRef:
-        return self("agency/" + slug)
+        return self.shared("agency/" + slug)
 
     def region(self, key: str) -> URIRef:
-        return self("region/" + key)
+        return self.shared("region/" + key)
 
     def indicator(self, slug: str) -> URIRef:
-        return self("indicator/" + slug)
+        return self.shared("indicator/" + slug)
 
     def unit(self, slug: str) -> URIRef:
-        return self("unit/" + slug)
+        return self.shared("unit/" + slug)
 
     def project(self, slug: str) -> URIRef:
-        return self("project/" + slug)
+        return self.shared("project/" + slug)
 
     def scheme(self, name: str) -> URIRef:
-        return self("scheme/" + name)
+        return self.shared("scheme/" + name)
 
 
 def current() -> Iris:

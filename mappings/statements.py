@@ -27,6 +27,6 @@ def add_statement(g: Graph, iris: Iris, node: URIRef, cls: str, part: URIRef, m:
     g.add((node, HGV.quantityKind, HGV[m.kind]))
     g.add((node, HGV.refPeriod, Literal(str(period), datatype=XSD.gYear)))
     g.add((node, HGV.statedIn, part))
-    g.add((node, QB.dataSet, iris(DATASETS[cls])))
+    g.add((node, QB.dataSet, iris.shared(DATASETS[cls])))
     g.add((node, HGV.sourceSpan, span))
     g.add((node, RDFS.label, Literal(label, lang="zh")))

@@ -1,0 +1,57 @@
+"""The mapping's fast paths give exactly what the plain ones gave (see ``bench/mapping.py``)."""
+
+from __future__ import annotations
+
+import random
+
+from rdflib import Namespace
+
+from mappings.gazetteer import Gazetteer
+from mappings.iris import HGV, Iris
+from mappings.mentions import Hit, Scanner, place_forms, project_forms
+from mappings.source import load_documents
+
+
+def per_position_scan(text: str, forms: dict) -> list[Hit]:
+    """The reference: at each position the longest form starting there, then past it."""
+    ordered = sorted(forms, key=lambda f: (-len(f), f))
+    hits, i = [], 0
+    while i < len(text):
+        match = next((f for f in ordered if text.startswith(f, i)), None)
+        if match is None:
+            i += 1
+            continue
+        hits.append(Hit(i, i + len(match), forms[match]))
+        i += len(match)
+    return hits
+
+
+def test_scanner_finds_what_a_per_position_scan_finds():
+    text = "\n".join(d.text for d in load_documents())
+    for forms in (place_forms(Gazetteer.load()), project_forms()):
+        assert Scanner(forms)(text) == per_position_scan(text, forms)
+
+
+def test_scanner_nested_and_special_forms():
+    forms = {"郑州": 1, "郑州市": 2, "州市": 3, "a.b": 4, "(x)": 5}
+    rng = random.Random(7)
+    alphabet = "郑州市ab.(x) "
+    for _ in range(200):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        assert Scanner(forms)(text) == per_position_scan(text, forms)
+    assert Scanner({})("郑州") == []
+
+
+def test_cached_namespace_terms_equal_rdflib_ones():
+    plain = Namespace(str(HGV))
+    for name in ("sourceSpan", "Task", "title", "LeadRole"):
+        assert getattr(HGV, name) == getattr(plain, name)
+        assert HGV[name] == plain[name]
+    assert HGV.sourceSpan is HGV.sourceSpan
+
+
+def test_shared_iris_are_built_once():
+    iris = Iris()
+    assert iris.agency("x") is iris.agency("x")
+    assert iris.agency("x") == iris("agency/x")
+    assert Iris() == iris and hash(Iris()) == hash(iris)
