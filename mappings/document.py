@@ -7,6 +7,7 @@ from rdflib.namespace import DCTERMS, FOAF, XSD
 
 from mappings.gazetteer import Gazetteer
 from mappings.iris import HGV, Iris
+from mappings.pause import gc_paused
 from mappings.source import SourceDocument, SourceError
 
 LANGUAGES = {"zh": URIRef("http://id.loc.gov/vocabulary/iso639-1/zh")}
@@ -16,6 +17,7 @@ def document_iri(iris: Iris, doc: SourceDocument) -> URIRef:
     return iris.doc(doc.slug)
 
 
+@gc_paused()
 def document_graph(doc: SourceDocument, gaz: Gazetteer, iris: Iris) -> Graph:
     """The document node: title, number, issuer, date, plan year, full text, meeting and speaker."""
     g = Graph()

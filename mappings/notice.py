@@ -36,6 +36,7 @@ from mappings.gazetteer import Agency, Gazetteer, place_iri
 from mappings.indicators import resolve_indicator
 from mappings.iris import HGV, PROV, Iris
 from mappings.mentions import add_mentions
+from mappings.pause import gc_paused
 from mappings.skos import add_labels
 from mappings.source import SourceDocument, SourceError
 from mappings.statements import add_statement
@@ -389,6 +390,7 @@ def _clause_start(text: str, start: int, pos: int) -> int:
 
 # --- RDF --------------------------------------------------------------------------------------
 
+@gc_paused()
 def map_notice(doc: SourceDocument, gaz: Gazetteer, iris: Iris, allow_unresolved: bool = False) -> Graph:
     """The notice's chapters, sections, tasks, responsibilities, targets, addressees and deadlines
     (the document node itself comes from :func:`mappings.document.document_graph`)."""

@@ -29,6 +29,7 @@ from mappings.gazetteer import Gazetteer
 from mappings.indicators import resolve_indicator
 from mappings.iris import HGV, Iris
 from mappings.mentions import add_mentions
+from mappings.pause import gc_paused
 from mappings.skos import add_labels
 from mappings.source import SourceDocument, SourceError
 from mappings.statements import add_statement
@@ -307,6 +308,7 @@ class _Builder:
         g.add((node, HGV.sourceSpan, self.span(start, end)))
 
 
+@gc_paused()
 def map_report(doc: SourceDocument, gaz: Gazetteer, iris: Iris, allow_unresolved: bool = False) -> Graph:
     """Parts, sections (with policy areas), paragraphs (with lead sentences, places and project
     mentions), achieved figures and targets of a government work report. The document node

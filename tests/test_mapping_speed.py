@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import random
 
+import pytest
 from rdflib import Namespace
 
 from mappings.gazetteer import Gazetteer
 from mappings.iris import HGV, Iris
 from mappings.mentions import Hit, Scanner, place_forms, project_forms
+from mappings.pause import gc_paused
 from mappings.source import load_documents
 
 
@@ -55,3 +58,16 @@ def test_shared_iris_are_built_once():
     assert iris.agency("x") is iris.agency("x")
     assert iris.agency("x") == iris("agency/x")
     assert Iris() == iris and hash(Iris()) == hash(iris)
+
+
+def test_gc_paused_restores_the_collector_even_on_error():
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the inner use found it paused and leaves it so
+    assert gc.isenabled()
+    with pytest.raises(ValueError), gc_paused():
+        raise ValueError
+    assert gc.isenabled()
