@@ -58,7 +58,7 @@ class ReportBreaks:
 
     def __init__(self, source: str) -> None:
         # the lines normalize() will pass, in its order and by its test (no characters left)
-        lines = [(source[a:b], "".join(c for c, _ in normalize_line(source, a, b))) for a, b in source_lines(source)]
+        lines = [(source[a:b], normalize_line(source, a, b)[0]) for a, b in source_lines(source)]
         self.lines = [(display_width(raw), norm) for raw, norm in lines if norm]
         self.widths = [w for w, _ in self.lines]
         self.calls = 0

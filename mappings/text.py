@@ -115,94 +115,106 @@ def every_line(paragraphs: Sequence[str], line: str) -> bool:
 
 # --- normalisation ----------------------------------------------------------------------------
 
-Chars = list[tuple[str, int]]
+_TRANSLATION = str.maketrans(_CHAR_MAP)
+_ASCII_MARK_RE = re.compile("[" + "".join(_KEEP_BETWEEN_DIGITS) + "]")
+_SPACE_RUN_RE = re.compile(" +")
+_THOUSANDS_COMMA_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_LINE_BREAK_RE = re.compile(r"\r?\n|\r")
+
+# Normalisation works on whole strings (str.translate, compiled regexes) and carries the source
+# index of every character in a parallel list: a per-character loop over (char, index) pairs was
+# the mapping's costliest text step.
 
 
 def source_lines(source: str) -> list[tuple[int, int]]:
     """``(start, end)`` of each source line without its line terminator."""
     lines, pos = [], 0
-    for m in re.finditer(r"\r?\n|\r", source):
+    for m in _LINE_BREAK_RE.finditer(source):
         lines.append((pos, m.start()))
         pos = m.end()
     lines.append((pos, len(source)))
     return lines
 
 
-def _map_chars(chars: Chars) -> Chars:
+def _map_chars(line: str) -> str:
     """One form per punctuation mark and digit; ``:`` and ``,`` between digits stay ASCII."""
-    out: Chars = []
-    for k, (c, i) in enumerate(chars):
-        if c in _KEEP_BETWEEN_DIGITS and 0 < k < len(chars) - 1 \
-                and chars[k - 1][0].isdigit() and chars[k + 1][0].isdigit():
-            out.append((c, i))
-        else:
-            out.append((_CHAR_MAP.get(c, c), i))
-    return out
+    mapped = line.translate(_TRANSLATION)
+    keep = [m.start() for m in _ASCII_MARK_RE.finditer(line, 1, len(line) - 1)
+            if line[m.start() - 1].isdigit() and line[m.start() + 1].isdigit()]
+    if not keep:
+        return mapped
+    chars = list(mapped)
+    for k in keep:
+        chars[k] = _KEEP_BETWEEN_DIGITS[line[k]]
+    return "".join(chars)
 
 
 def _is_word_char(c: str) -> bool:
     return c.isascii() and c.isalpha()
 
 
-def _drop_spaces(chars: Chars) -> Chars:
+def _drop_spaces(text: str, where: list[int]) -> tuple[str, list[int]]:
     """Drop whitespace runs except between two Latin words (``5G A``-style words keep theirs);
-    spaces inside numbers, between numbers and CJK, and around punctuation are extraction junk."""
-    out: Chars = []
-    k = 0
-    while k < len(chars):
-        if chars[k][0] != " ":
-            out.append(chars[k])
-            k += 1
-            continue
-        j = k
-        while j < len(chars) and chars[j][0] == " ":
-            j += 1
-        before = out[-1][0] if out else ""
-        after = chars[j][0] if j < len(chars) else ""
+    spaces inside numbers, between numbers and CJK, and around punctuation are extraction junk.
+    A kept run becomes one space at the run's first index."""
+    parts: list[str] = []
+    kept: list[int] = []
+    pos = 0
+    for m in _SPACE_RUN_RE.finditer(text):
+        a, b = m.span()
+        parts.append(text[pos:a])
+        kept.extend(where[pos:a])
+        before = text[a - 1] if a else ""
+        after = text[b] if b < len(text) else ""
         if before and after and _is_word_char(before) and (_is_word_char(after) or after.isdigit()):
-            out.append((" ", chars[k][1]))
-        k = j
-    return out
+            parts.append(" ")
+            kept.append(where[a])
+        pos = b
+    if not pos:
+        return text, where
+    parts.append(text[pos:])
+    kept.extend(where[pos:])
+    return "".join(parts), kept
 
 
-def _drop_thousands_commas(chars: Chars) -> Chars:
+def _drop_thousands_commas(text: str, where: list[int]) -> tuple[str, list[int]]:
     """``1,000,000`` → ``1000000``: a comma between digits followed by exactly three digits."""
-    text = "".join(c for c, _ in chars)
-    drop = {m.start() for m in re.finditer(r"(?<=\d),(?=\d{3}(?!\d))", text)}
-    return [ch for k, ch in enumerate(chars) if k not in drop]
+    drop = {m.start() for m in _THOUSANDS_COMMA_RE.finditer(text)}
+    if not drop:
+        return text, where
+    keep = [k for k in range(len(text)) if k not in drop]
+    return "".join(text[k] for k in keep), [where[k] for k in keep]
 
 
-def normalize_line(source: str, start: int, end: int) -> Chars:
-    """One source line as normalised characters with their source indices."""
-    chars = [(source[i], i) for i in range(start, end)]
-    return _drop_thousands_commas(_drop_spaces(_map_chars(chars)))
+def normalize_line(source: str, start: int, end: int) -> tuple[str, list[int]]:
+    """One source line normalised, with the source index of each of its characters."""
+    text = _map_chars(source[start:end])
+    text, where = _drop_spaces(text, list(range(start, end)))
+    return _drop_thousands_commas(text, where)
 
 
 def normalize(source: str, starts_paragraph: LineRule = notice_breaks) -> Normalized:
     """Normalise ``source``: paragraphs rejoined by ``starts_paragraph``, one form of punctuation,
     no spaces in or around numbers, no stray leading spaces; every character keeps its source index."""
-    paragraphs: list[Chars] = []
     texts: list[str] = []
+    indices: list[list[int]] = []
     for start, end in source_lines(source):
-        chars = normalize_line(source, start, end)
-        if not chars:
+        line, where = normalize_line(source, start, end)
+        if not line:
             continue
-        line = "".join(c for c, _ in chars)
         if starts_paragraph(texts, line):
-            paragraphs.append(chars)
             texts.append(line)
+            indices.append(where)
         else:
-            paragraphs[-1].extend(chars)
             texts[-1] += line
-    out: Chars = []
-    for k, p in enumerate(paragraphs):
+            indices[-1].extend(where)
+    offsets: list[int] = []
+    for k, where in enumerate(indices):
         if k:
-            out.append(("\n", _newline_after(source, out[-1][1])))
-        out.extend(p)
-    text = "".join(c for c, _ in out)
-    offsets = [i for _, i in out]
+            offsets.append(_newline_after(source, offsets[-1]))
+        offsets.extend(where)
     offsets.append(offsets[-1] + 1 if offsets else 0)
-    return Normalized(text=text, source=source, offsets=offsets)
+    return Normalized(text="\n".join(texts), source=source, offsets=offsets)
 
 
 def _newline_after(source: str, index: int) -> int:
