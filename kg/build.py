@@ -1,4 +1,7 @@
-"""The build: sources → mappings → named graphs → shapes → dumps → Oxigraph store → publish.
+"""The build: sources → mappings → named graphs → dumps → Oxigraph store → shapes → publish.
+
+Validation comes after the store is written because it uses it: Oxigraph finds the nodes the
+SPARQL constraints must look at (:mod:`shapes.candidates`), pyshacl checks them and the rest.
 
 A release is a directory under ``kg/build/releases/``; ``kg/build/current`` is a symlink to the
 published one. Everything is written aside first and the symlink is swapped with one atomic
@@ -190,9 +193,11 @@ def _write_text(path: Path, lines: list[str]) -> None:
 
 
 def _gzip(path: Path) -> None:
-    """``path.gz`` with no timestamp or name in the header, so that it is byte-identical too."""
+    """``path.gz`` with no timestamp or name in the header, so that it is byte-identical too.
+
+    Level 6 (zlib's default) rather than gzip's 9: about 3× faster, the file about 5% larger."""
     with path.open("rb") as src, open(str(path) + ".gz", "wb") as raw:
-        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz:
             shutil.copyfileobj(src, gz)
 
 
@@ -237,30 +242,44 @@ def build(
 ) -> Release:
     """Build, validate and publish; on any failure the published release is left untouched.
 
+    ``validate`` replaces the SHACL validation (tests use it to skip or fake it).
+
     :raises SourceError: a source or gazetteer file is unusable (the message says where).
     :raises ValidationFailed: the graph violates the shapes.
     """
     iris = iris or current()
-    if validate is None:
-        from shapes.validate import validate
     build_dir.mkdir(parents=True, exist_ok=True)
     with (build_dir / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         _clean_staging(build_dir)
         graphs = assemble(sources_dir, gazetteer_dir, iris, allow_unresolved)
-        result = validate(union(graphs))
-        if not getattr(result, "conforms", True):
-            raise ValidationFailed(result)
         staging = build_dir / f".staging-{os.getpid()}"
         staging.mkdir()
         try:
             release = write_release(graphs, staging, iris)
+            result = (validate or store_validator(staging / "store"))(union(graphs))
+            if not getattr(result, "conforms", True):
+                raise ValidationFailed(result)
             release.path = publish(staging, build_dir)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         release.validation = result
         return release
+
+
+def store_validator(store_dir: Path) -> Callable[[Graph], object]:
+    """The SHACL validation, helped by the release's own store (written but not yet published)."""
+    from shapes.validate import validate
+
+    def run(data: Graph) -> object:
+        store = Store.read_only(str(store_dir))
+        try:
+            return validate(data, store=store)
+        finally:
+            del store
+
+    return run
 
 
 def _clean_staging(build_dir: Path) -> None:

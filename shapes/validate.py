@@ -17,17 +17,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pyoxigraph import Store
 from pyshacl import validate as shacl_validate
 from rdflib import RDF, RDFS, SKOS, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
 from mappings.iris import DEFAULT_BASE, HGV, PREFIXES, data_base
+from shapes import HSH
+from shapes.candidates import narrow, store_of
 
 SHAPES_DIR = Path(__file__).resolve().parent
 ONTOLOGY_TTL = SHAPES_DIR.parent / "ontology" / "henan-gov.ttl"
 SH = Namespace("http://www.w3.org/ns/shacl#")
-HSH = Namespace("https://w3id.org/henan-gov/shapes#")
 
 FORMATS = {
     ".nq": "nquads",
@@ -204,7 +206,7 @@ class _PreparedQueryGraph(Graph):
         return super().query(query_object, *args, **kwargs)
 
 
-def validate(data: Graph, base: str | None = None) -> ValidationResult:
+def validate(data: Graph, base: str | None = None, store: Store | None = None) -> ValidationResult:
     """Validate ``data`` against the shapes (SHACL core and SPARQL constraints, no inference).
 
     ``data`` is one graph (the build's union of named graphs) or a Dataset, whose named graphs
@@ -228,7 +230,7 @@ def validate(data: Graph, base: str | None = None) -> ValidationResult:
     target = _PreparedQueryGraph(store=data.store, identifier=data.identifier)
     _, report, text = shacl_validate(
         target,
-        shacl_graph=shapes,
+        shacl_graph=narrow(shapes, store if store is not None else store_of(data)),
         inference="none",
         advanced=True,
         allow_warnings=True,
