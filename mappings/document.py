@@ -5,6 +5,7 @@ from __future__ import annotations
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, XSD
 
+from mappings import literals
 from mappings.gazetteer import Gazetteer
 from mappings.iris import HGV, Iris
 from mappings.pause import gc_paused
@@ -66,9 +67,9 @@ def add_span(g: Graph, iris: Iris, doc: SourceDocument, start: int, end: int) ->
     s = iris.span(doc.slug, start, end)
     g.add((s, RDF.type, HGV.SourceSpan))
     g.add((s, HGV.inDocument, iris.doc(doc.slug)))
-    g.add((s, HGV.startOffset, Literal(start, datatype=XSD.integer)))
-    g.add((s, HGV.endOffset, Literal(end, datatype=XSD.integer)))
-    g.add((s, HGV.exactText, Literal(doc.text[start:end])))
+    g.add((s, HGV.startOffset, literals.integer(start)))
+    g.add((s, HGV.endOffset, literals.integer(end)))
+    g.add((s, HGV.exactText, literals.text(doc.text[start:end])))
     return s
 
 

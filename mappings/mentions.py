@@ -19,6 +19,7 @@ from weakref import WeakKeyDictionary
 
 from rdflib import RDF, SKOS, Graph, Literal, URIRef
 
+from mappings import literals
 from mappings.document import add_span
 from mappings.gazetteer import GAZETTEER_DIR, Gazetteer, split_list
 from mappings.iris import HGV, Iris
@@ -250,7 +251,7 @@ def add_mentions(g: Graph, iris: Iris, gaz: Gazetteer, doc: SourceDocument, norm
         g.add((mention, RDF.type, HGV.ProjectMention))
         g.add((mention, HGV.project, project_iri(iris, project)))
         g.add((mention, HGV.statedIn, part))
-        g.add((mention, HGV.statedAction, Literal(stated_action(text, hit, hits), lang="zh")))
+        g.add((mention, HGV.statedAction, literals.text(stated_action(text, hit, hits), "zh")))
         a, b = clause_bounds(text, hit.start, hit.end)
         a, b = max(a, start), min(b, end)
         numbering = NUMBERING_RE.match(text[a:b])

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
+from mappings import literals
 from mappings.cofog import add_policy_area
 from mappings.document import add_span
 from mappings.gazetteer import Agency, Gazetteer, place_iri
@@ -452,8 +453,8 @@ def _add_part(ctx: _Context, node: URIRef, cls: URIRef, number: int, heading: st
               container: URIRef, start: int, end: int) -> None:
     g = ctx.g
     g.add((node, RDF.type, cls))
-    g.add((node, HGV.orderNumber, Literal(number, datatype=XSD.integer)))
-    g.add((node, HGV.heading, Literal(heading, lang="zh")))
+    g.add((node, HGV.orderNumber, literals.integer(number)))
+    g.add((node, HGV.heading, literals.text(heading, "zh")))
     g.add((node, DCTERMS.isPartOf, container))
     g.add((node, HGV.inDocument, ctx.iris.doc(ctx.doc.slug)))
     g.add((node, HGV.sourceSpan, ctx.span(start, end)))
@@ -467,7 +468,7 @@ def _add_task(ctx: _Context, task: Task, section: URIRef) -> None:
     _add_part(ctx, t, HGV.Task, task.number, heading, section, task.start, task.end)
     add_labels(g, t, f"任务{task.number}：{heading}", f"Task {task.number}")
     g.add((t, HGV.text, Literal(body, lang="zh")))
-    g.add((t, HGV.responsibilityClause, Literal(text[task.clause_start:task.clause_end], lang="zh")))
+    g.add((t, HGV.responsibilityClause, literals.text(text[task.clause_start:task.clause_end], "zh")))
     _add_units(ctx, task, t)
     add_mentions(ctx.g, iris, ctx.gaz, ctx.doc, ctx.norm, t, task.text_start, task.text_end)
     for k, m in enumerate(extract_targets(body), 1):
@@ -488,10 +489,10 @@ def _add_units(ctx: _Context, task: Task, t: URIRef) -> None:
         g.add((a, RDF.type, HGV.ResponsibilityAssignment))
         g.add((a, PROV.agent, agent))
         g.add((a, PROV.hadRole, role))
-        g.add((a, HGV.writtenAs, Literal(r.written, lang="zh")))
+        g.add((a, HGV.writtenAs, literals.text(r.written, "zh")))
         if r.variant_of:
-            g.add((a, HGV.variantOf, Literal(r.variant_of, lang="zh")))
-        g.add((a, HGV.listPosition, Literal(k, datatype=XSD.integer)))
+            g.add((a, HGV.variantOf, literals.text(r.variant_of, "zh")))
+        g.add((a, HGV.listPosition, literals.integer(k)))
         g.add((a, HGV.sourceSpan, ctx.span(u.start, u.end)))
         for place in r.agency.governs if r.agency else ():
             p = ctx.gaz.place(place)

@@ -21,8 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rdflib import RDF, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, XSD
+from rdflib.namespace import DCTERMS
 
+from mappings import literals
 from mappings.cofog import add_policy_area
 from mappings.document import add_span
 from mappings.gazetteer import Gazetteer
@@ -300,9 +301,9 @@ class _Builder:
              start: int, end: int) -> None:
         g = self.g
         g.add((node, RDF.type, cls))
-        g.add((node, HGV.orderNumber, Literal(number, datatype=XSD.integer)))
+        g.add((node, HGV.orderNumber, literals.integer(number)))
         if heading:
-            g.add((node, HGV.heading, Literal(heading, lang="zh")))
+            g.add((node, HGV.heading, literals.text(heading, "zh")))
         g.add((node, DCTERMS.isPartOf, container))
         g.add((node, HGV.inDocument, self.d))
         g.add((node, HGV.sourceSpan, self.span(start, end)))

@@ -3,16 +3,19 @@ written the same way, so that one query pattern reads them all."""
 
 from __future__ import annotations
 
-from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SKOS
+
+from mappings import literals
 
 
 def add_labels(g: Graph, node: URIRef, zh: str, en: str | None = None) -> None:
     """rdfs:label and skos:prefLabel in Chinese (and English when known)."""
     for text, lang in ((zh, "zh"), (en, "en")):
         if text:
-            g.add((node, RDFS.label, Literal(text, lang=lang)))
-            g.add((node, SKOS.prefLabel, Literal(text, lang=lang)))
+            label = literals.text(text, lang)
+            g.add((node, RDFS.label, label))
+            g.add((node, SKOS.prefLabel, label))
 
 
 def add_scheme(g: Graph, scheme: URIRef, zh: str, en: str) -> None:
@@ -27,5 +30,5 @@ def add_concept(g: Graph, node: URIRef, cls: URIRef, scheme: URIRef, notation: s
     g.add((node, RDF.type, cls))
     g.add((node, RDF.type, SKOS.Concept))
     g.add((node, SKOS.inScheme, scheme))
-    g.add((node, SKOS.notation, Literal(notation)))
+    g.add((node, SKOS.notation, literals.text(notation)))
     add_labels(g, node, zh, en)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
+from mappings import literals
 from mappings.iris import HGV, QB, Iris
 from mappings.targets import TargetMatch
 
@@ -22,11 +23,11 @@ def add_statement(g: Graph, iris: Iris, node: URIRef, cls: str, part: URIRef, m:
         g.add((node, HGV.indicator, iris.indicator(indicator)))
     g.add((node, HGV.value, Literal(m.value, datatype=XSD.decimal)))
     g.add((node, HGV.unit, iris.unit(m.unit)))
-    g.add((node, HGV.unitText, Literal(m.unit_text, lang="zh")))
+    g.add((node, HGV.unitText, literals.text(m.unit_text, "zh")))
     g.add((node, HGV.comparator, HGV[m.comparator]))
     g.add((node, HGV.quantityKind, HGV[m.kind]))
     g.add((node, HGV.refPeriod, Literal(str(period), datatype=XSD.gYear)))
     g.add((node, HGV.statedIn, part))
     g.add((node, QB.dataSet, iris.shared(DATASETS[cls])))
     g.add((node, HGV.sourceSpan, span))
-    g.add((node, RDFS.label, Literal(label, lang="zh")))
+    g.add((node, RDFS.label, literals.text(label, "zh")))

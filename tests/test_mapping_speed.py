@@ -6,8 +6,10 @@ import gc
 import random
 
 import pytest
-from rdflib import Namespace
+from rdflib import Literal, Namespace
+from rdflib.namespace import XSD
 
+from mappings import literals
 from mappings.gazetteer import Gazetteer
 from mappings.iris import HGV, Iris
 from mappings.mentions import Hit, Scanner, place_forms, project_forms
@@ -71,3 +73,13 @@ def test_gc_paused_restores_the_collector_even_on_error():
     with pytest.raises(ValueError), gc_paused():
         raise ValueError
     assert gc.isenabled()
+
+
+def test_cached_literals_equal_fresh_ones():
+    for n in (0, 7, 123456):
+        assert literals.integer(n) == Literal(n, datatype=XSD.integer)
+        assert literals.integer(n).n3() == Literal(n, datatype=XSD.integer).n3()
+    for value, lang in (("省发展改革委", "zh"), ("Task 1", "en"), ("x", None), ("长" * 100, "zh")):
+        assert literals.text(value, lang) == Literal(value, lang=lang)
+        assert literals.text(value, lang).n3() == Literal(value, lang=lang).n3()
+    assert literals.text("省发展改革委", "zh") is literals.text("省发展改革委", "zh")
