@@ -6,8 +6,7 @@ import gc
 import random
 
 import pytest
-from rdflib import Literal, Namespace
-from rdflib.namespace import XSD
+from rdflib import Literal, Namespace, URIRef
 
 from mappings import literals
 from mappings.gazetteer import Gazetteer
@@ -15,6 +14,8 @@ from mappings.iris import HGV, Iris
 from mappings.mentions import Hit, Scanner, place_forms, project_forms
 from mappings.pause import gc_paused
 from mappings.source import load_documents
+
+INTEGER = URIRef("http://www.w3.org/2001/XMLSchema#integer")
 
 
 def per_position_scan(text: str, forms: dict) -> list[Hit]:
@@ -77,8 +78,8 @@ def test_gc_paused_restores_the_collector_even_on_error():
 
 def test_cached_literals_equal_fresh_ones():
     for n in (0, 7, 123456):
-        assert literals.integer(n) == Literal(n, datatype=XSD.integer)
-        assert literals.integer(n).n3() == Literal(n, datatype=XSD.integer).n3()
+        assert literals.integer(n) == Literal(n, datatype=INTEGER)
+        assert literals.integer(n).n3() == Literal(n, datatype=INTEGER).n3()
     for value, lang in (("省发展改革委", "zh"), ("Task 1", "en"), ("x", None), ("长" * 100, "zh")):
         assert literals.text(value, lang) == Literal(value, lang=lang)
         assert literals.text(value, lang).n3() == Literal(value, lang=lang).n3()
