@@ -93,7 +93,7 @@ def child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> None:
     done("write", t0)
     if validate:  # as the build does: after the store is written, with its help
         t0 = start()
-        result = b.store_validator(staging / "store")(b.union(graphs))
+        result = b.store_validator(staging / b.DUMP_FILES["nquads"])(b.union(graphs))
         rec["conforms"] = bool(getattr(result, "conforms", False))
         rec["violations"] = int(getattr(result, "violations", 0))
         del result
