@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
@@ -34,7 +35,7 @@ from mappings.pause import gc_paused
 from mappings.skos import add_labels
 from mappings.source import SourceDocument, SourceError
 from mappings.statements import add_statement
-from mappings.targets import TargetMatch, extract_quantities
+from mappings.targets import TargetMatch, count_quantities, extract_quantities
 from mappings.text import CHAPTER_RE, SECTION_RE, Normalized, normalize, normalize_line, source_lines
 
 TERMINAL = "。！？：；"
@@ -216,8 +217,10 @@ class Statement:
     period: int
 
 
+@lru_cache(maxsize=4096)
 def _single(text: str) -> bool:
-    return len(extract_quantities(text)) == 1
+    """Whether ``text`` holds exactly one quantity (asked again for each figure of a sentence)."""
+    return count_quantities(text) == 1
 
 
 def resolve(text: str, m: TargetMatch) -> str | None:

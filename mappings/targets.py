@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -259,16 +260,26 @@ def _phrase(text: str, q: _Quantity, verb, clause: tuple[int, int]) -> tuple[str
     return "", q.start, q.start
 
 
+def _quantities(text: str, voc: Vocabulary) -> Iterator[_Quantity]:
+    """Each number of ``text`` with its unit word, unless it is glued to Latin letters."""
+    for m in NUMBER_RE.finditer(text):
+        if not _touches_latin(text, m.start(), m.end()):
+            q = _parse_quantity(text, m, voc)
+            if q is not None:
+                yield q
+
+
+def count_quantities(text: str, vocabulary: Vocabulary | None = None) -> int:
+    """``len(extract_quantities(text))`` without reading each quantity's verb, phrase and period:
+    enough to ask whether a clause or sentence is about one figure only."""
+    return sum(1 for _ in _quantities(text, vocabulary or load_vocabulary()))
+
+
 def extract_quantities(text: str, vocabulary: Vocabulary | None = None) -> list[TargetMatch]:
     """Every quantity in ``text`` (targets and non-targets, ``excluded`` saying why)."""
     voc = vocabulary or load_vocabulary()
     out: list[TargetMatch] = []
-    for m in NUMBER_RE.finditer(text):
-        if _touches_latin(text, m.start(), m.end()):
-            continue
-        q = _parse_quantity(text, m, voc)
-        if q is None:
-            continue
+    for q in _quantities(text, voc):
         clause = _bounds(text, q.start, CLAUSE_END)
         verb = _find_verb(text, clause[0], q.start, voc)
         phrase, ps, pe = _phrase(text, q, verb, clause)

@@ -14,6 +14,7 @@ from mappings.iris import HGV, Iris
 from mappings.mentions import Hit, Scanner, place_forms, project_forms
 from mappings.pause import gc_paused
 from mappings.source import load_documents
+from mappings.targets import count_quantities, extract_quantities
 
 INTEGER = URIRef("http://www.w3.org/2001/XMLSchema#integer")
 
@@ -84,3 +85,9 @@ def test_cached_literals_equal_fresh_ones():
         assert literals.text(value, lang) == Literal(value, lang=lang)
         assert literals.text(value, lang).n3() == Literal(value, lang=lang).n3()
     assert literals.text("省发展改革委", "zh") is literals.text("省发展改革委", "zh")
+
+
+def test_count_quantities_counts_what_extract_quantities_finds():
+    for doc in load_documents():
+        for sentence in doc.text.split("。"):
+            assert count_quantities(sentence) == len(extract_quantities(sentence))
