@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -38,9 +41,18 @@ class SourceDocument:
     def date(self) -> dt.date:
         return self.meta["date"]
 
+    @cached_property
+    def _newlines(self) -> list[int]:
+        """Offsets of the line breaks: parsers ask :meth:`where` of every paragraph, and counting
+        from the start each time is quadratic in a long document."""
+        return [m.start() for m in re.finditer("\n", self.text)]
+
     def line_of(self, offset: int) -> int:
-        """1-based line number of a character offset, for error messages."""
-        return self.text.count("\n", 0, offset) + 1
+        """1-based line number of a character offset, for error messages (slice semantics, as
+        ``text.count("\\n", 0, offset)``: a negative offset counts from the end)."""
+        if offset < 0:
+            offset = max(0, len(self.text) + offset)
+        return bisect_left(self._newlines, offset) + 1
 
     def where(self, offset: int) -> str:
         """``file:line`` of a character offset."""
