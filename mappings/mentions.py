@@ -183,10 +183,17 @@ def load_actions(path: Path = ACTIONS_CSV) -> tuple[str, ...]:
 
 
 def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    """The clause (between ，。；： …) around ``text[start:end]``."""
-    a = max(text.rfind(c, 0, start) for c in CLAUSE_END) + 1
-    ends = [k for k in (text.find(c, end) for c in CLAUSE_END) if k != -1]
-    return a, min(ends, default=len(text))
+    """The clause (between ，。；： …) around ``text[start:end]``.
+
+    A clause ends at a line break at the latest, so the other marks are looked for within the
+    line only: ``text`` is a whole document, and a mark it lacks (！) was searched for to its ends."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end == -1 else line_end
+    marks = CLAUSE_END.replace("\n", "")
+    a = max([line_start - 1] + [text.rfind(c, line_start, start) for c in marks]) + 1
+    ends = [k for k in (text.find(c, end, line_end) for c in marks) if k != -1]
+    return a, min(ends, default=line_end)
 
 
 def _verb(prefix: str) -> str:
