@@ -6,6 +6,11 @@ defaults, then ``HENAN_KG_<NAME>`` environment variables, then the ``config`` ma
 the setting's name. The factory opens the release (:class:`endpoint.graph.KnowledgeGraph`), starts
 the query engines (:class:`endpoint.executor.Executor`), registers the ``/sparql`` blueprint and,
 if the module exists, ``endpoint.pages:bp`` (query page, Linked Data, ontology, VoID).
+
+Request bodies go through :class:`endpoint.body.BodyGuard` first: one longer than
+``MAX_CONTENT_LENGTH`` (3 × MAX_QUERY_BYTES + 64 KiB) is read and discarded up to
+``MAX_DRAIN_BYTES`` within ``BODY_TIMEOUT_S`` and then answered 413, so that clients still sending
+read the 413 instead of a connection reset.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request
 
 from endpoint import errors
+from endpoint.body import BodyGuard
 from endpoint.cache import ByteLRU
 from endpoint.executor import Executor
 from endpoint.graph import KnowledgeGraph
@@ -50,7 +56,14 @@ SETTINGS: tuple[Setting, ...] = (
             "Hard time limit of one query in seconds; the query's process is killed and the client gets 503."),
     Setting("MAX_RESULT_BYTES", 32 * 1024 * 1024,
             "Largest serialised result; a larger one is refused with a 400 that names this setting."),
-    Setting("MAX_QUERY_BYTES", 64 * 1024, "Longest query text in bytes; longer ones get 413."),
+    Setting("MAX_QUERY_BYTES", 64 * 1024,
+            "Longest query text in bytes; longer ones get 413. A request body may be 3 × this + 64 KiB."),
+    Setting("MAX_DRAIN_BYTES", 64 * 1024 * 1024,
+            "A body over the limit is read and discarded up to this size, so the client can read its 413; "
+            "beyond it the 413 is sent and the connection closed (the client may see a reset)."),
+    Setting("BODY_TIMEOUT_S", 10.0,
+            "Time a request body may take to arrive; a body still incomplete then gets 400 (413 if "
+            "over the limit) and the connection is closed."),
     Setting("SERVICE_ALLOWLIST", [],
             "Endpoints a SERVICE clause may call (exact IRIs, comma-separated in the environment); empty: none."),
     Setting("RESULT_CACHE_BYTES", 64 * 1024 * 1024,
@@ -113,11 +126,12 @@ def load_settings(config: Mapping[str, Any] | None = None, environ: Mapping[str,
         values[setting.name] = _coerce(setting, values[setting.name])
     if values["STORE_MODE"] not in ("memory", "disk"):
         raise SettingError(f"{ENV_PREFIX}_STORE_MODE must be 'memory' or 'disk', not {values['STORE_MODE']!r}")
-    for name in ("QUERY_TIMEOUT_S", "MAX_RESULT_BYTES", "MAX_QUERY_BYTES", "THREADS", "WORKERS"):
+    for name in ("QUERY_TIMEOUT_S", "MAX_RESULT_BYTES", "MAX_QUERY_BYTES", "THREADS", "WORKERS", "BODY_TIMEOUT_S"):
         if values[name] <= 0:
             raise SettingError(f"{ENV_PREFIX}_{name} must be positive")
-    if values["ENGINE_MEMORY_MB"] < 0:
-        raise SettingError(f"{ENV_PREFIX}_ENGINE_MEMORY_MB must be 0 or more")
+    for name in ("ENGINE_MEMORY_MB", "MAX_DRAIN_BYTES"):
+        if values[name] < 0:
+            raise SettingError(f"{ENV_PREFIX}_{name} must be 0 or more")
     return values
 
 
@@ -129,6 +143,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update({k: v for k, v in (config or {}).items() if k not in DEFAULTS})
     app.config["MAX_CONTENT_LENGTH"] = 3 * settings["MAX_QUERY_BYTES"] + 64 * 1024
     app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_CONTENT_LENGTH"]
+    app.wsgi_app = BodyGuard(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"],  # type: ignore[method-assign]
+                             settings["MAX_DRAIN_BYTES"], settings["BODY_TIMEOUT_S"])
 
     kg = KnowledgeGraph.open(settings["RELEASE_DIR"], settings["STORE_MODE"])
     executor = Executor(kg.open_store, settings["THREADS"], prefixes=_prefixes(kg),

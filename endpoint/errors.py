@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("henan_kg.endpoint")
@@ -42,7 +42,7 @@ class EndpointError(Exception):
 
     @classmethod
     def too_large(cls, message: str) -> EndpointError:
-        """413: the query text is longer than ``MAX_QUERY_BYTES``."""
+        """413: the query text is longer than ``MAX_QUERY_BYTES``, or the body than ``MAX_CONTENT_LENGTH``."""
         return cls(413, "Content Too Large", message)
 
     @classmethod
@@ -71,8 +71,15 @@ def from_http_exception(exc: HTTPException) -> EndpointError:
     headers = {k: v for k, v in exc.get_headers() if k.lower() == "allow"}
     message = exc.description or exc.name
     if exc.code == 413:
-        message = "the request body is too large for this endpoint (see MAX_QUERY_BYTES)"
+        return EndpointError.too_large(body_too_large())
     return EndpointError(exc.code or 500, exc.name, message, headers)
+
+
+def body_too_large() -> str:
+    """The 413 message for a body over ``MAX_CONTENT_LENGTH``, with the numbers a client needs."""
+    config = current_app.config
+    return (f"the request body is longer than {config['MAX_CONTENT_LENGTH']} bytes, the limit for a query of "
+            f"MAX_QUERY_BYTES = {config['MAX_QUERY_BYTES']} bytes (3 × MAX_QUERY_BYTES + 64 KiB); send a shorter query")
 
 
 def register(app: Flask) -> None:
