@@ -36,7 +36,7 @@ from mappings.skos import add_labels
 from mappings.source import SourceDocument, SourceError
 from mappings.statements import add_statement
 from mappings.targets import TargetMatch, count_quantities, extract_quantities
-from mappings.text import CHAPTER_RE, SECTION_RE, Normalized, normalize, normalize_line, source_lines
+from mappings.text import CHAPTER_RE, SECTION_RE, Line, Normalized, join_lines, normalized_lines
 
 TERMINAL = "。！？：；"
 ADDRESS = "各位代表"
@@ -58,10 +58,10 @@ class ReportBreaks:
     numbers), so the rule measures the source's non-blank lines itself and is called once per
     line, in order (as :func:`~mappings.text.normalize` does)."""
 
-    def __init__(self, source: str) -> None:
-        # the lines normalize() will pass, in its order and by its test (no characters left)
-        lines = [(source[a:b], normalize_line(source, a, b)[0]) for a, b in source_lines(source)]
-        self.lines = [(display_width(raw), norm) for raw, norm in lines if norm]
+    def __init__(self, source: str, lines: Sequence[Line] | None = None) -> None:
+        # the lines normalize() will pass, in its order: pass them when they are at hand
+        lines = normalized_lines(source) if lines is None else lines
+        self.lines = [(display_width(source[line.start:line.end]), line.text) for line in lines]
         self.widths = [w for w, _ in self.lines]
         self.calls = 0
         self.salutation = False
@@ -88,7 +88,8 @@ class ReportBreaks:
 
 def normalize_report(text: str) -> Normalized:
     """The report as one paragraph per line, offsets back to the source."""
-    return normalize(text, ReportBreaks(text))
+    lines = normalized_lines(text)
+    return join_lines(text, lines, ReportBreaks(text, lines))
 
 
 # --- structure --------------------------------------------------------------------------------

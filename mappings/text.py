@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 # Half-width (and other) forms mapped to the one form normalised text uses. Full-width ASCII
 # letters and digits become ASCII; CJK punctuation is kept full width.
@@ -193,26 +194,50 @@ def normalize_line(source: str, start: int, end: int) -> tuple[str, list[int]]:
     return _drop_thousands_commas(text, where)
 
 
+class Line(NamedTuple):
+    """A non-blank source line: its source range, its normalised text and the source index of
+    each character of that text."""
+
+    start: int
+    end: int
+    text: str
+    where: list[int]
+
+
+def normalized_lines(source: str) -> list[Line]:
+    """The lines of ``source`` that keep characters after :func:`normalize_line`, in order."""
+    lines = []
+    for start, end in source_lines(source):
+        text, where = normalize_line(source, start, end)
+        if text:
+            lines.append(Line(start, end, text, where))
+    return lines
+
+
 def normalize(source: str, starts_paragraph: LineRule = notice_breaks) -> Normalized:
     """Normalise ``source``: paragraphs rejoined by ``starts_paragraph``, one form of punctuation,
     no spaces in or around numbers, no stray leading spaces; every character keeps its source index."""
+    return join_lines(source, normalized_lines(source), starts_paragraph)
+
+
+def join_lines(source: str, lines: Sequence[Line], starts_paragraph: LineRule) -> Normalized:
+    """The normalised text of ``source`` from its :func:`normalized_lines` (a rule that measures
+    the lines too, as the report's does, is given the same list rather than normalising twice)."""
     texts: list[str] = []
-    indices: list[list[int]] = []
-    for start, end in source_lines(source):
-        line, where = normalize_line(source, start, end)
-        if not line:
-            continue
-        if starts_paragraph(texts, line):
-            texts.append(line)
-            indices.append(where)
+    paragraphs: list[list[Line]] = []
+    for line in lines:
+        if starts_paragraph(texts, line.text):
+            texts.append(line.text)
+            paragraphs.append([line])
         else:
-            texts[-1] += line
-            indices[-1].extend(where)
+            texts[-1] += line.text
+            paragraphs[-1].append(line)
     offsets: list[int] = []
-    for k, where in enumerate(indices):
+    for k, paragraph in enumerate(paragraphs):
         if k:
             offsets.append(_newline_after(source, offsets[-1]))
-        offsets.extend(where)
+        for line in paragraph:
+            offsets.extend(line.where)
     offsets.append(offsets[-1] + 1 if offsets else 0)
     return Normalized(text="\n".join(texts), source=source, offsets=offsets)
 
