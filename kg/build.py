@@ -27,6 +27,8 @@ from pyoxigraph import RdfFormat, Store
 from pyoxigraph import parse as ox_parse
 from pyoxigraph import serialize as ox_serialize
 from rdflib import Graph, URIRef
+from rdflib.plugins.stores.memory import Memory
+from rdflib.store import Store as RdfStore
 from rdflib.compare import to_canonical_graph
 
 from kg.dataset import DUMP_FILES, dataset_graph
@@ -42,7 +44,7 @@ ONTOLOGY_TTL = ROOT / "ontology" / "henan-gov.ttl"
 KEEP_RELEASES = 3
 
 Mapper = Callable[..., Graph]
-"""``mapper(doc, gazetteer, iris, allow_unresolved=False) -> Graph``: one per document kind."""
+"""``mapper(doc, gazetteer, iris, allow_unresolved=False, graph=None) -> Graph``: one per document kind."""
 
 
 class ValidationFailed(Exception):
@@ -89,24 +91,74 @@ def assemble(
     iris: Iris | None = None,
     allow_unresolved: bool = False,
 ) -> dict[URIRef, Graph]:
-    """Every named graph of the knowledge graph except the dataset description, by graph IRI."""
+    """Every named graph of the knowledge graph except the dataset description, by graph IRI.
+
+    All of them live in one rdflib store, so that :func:`union` is a view rather than a copy."""
     iris = iris or current()
     gaz = Gazetteer.load(gazetteer_dir)
-    graphs = {iris.graph("ontology"): ontology_graph(), iris.graph("reference"): reference_graph(gaz, iris)}
+    store = Memory()
+    graphs: dict[URIRef, Graph] = {}
+    for name, part in ((iris.graph("ontology"), ontology_graph()), (iris.graph("reference"), reference_graph(gaz, iris))):
+        graphs[name] = Graph(store=store, identifier=name)
+        graphs[name] += part
     for doc in load_documents(sources_dir):
-        g = mapper_for(doc.kind)(doc, gaz, iris, allow_unresolved=allow_unresolved)
-        g += document_graph(doc, gaz, iris)  # add the small graph to the large one, not the reverse
-        graphs[iris.graph(doc.slug)] = g
+        name = iris.graph(doc.slug)
+        g = mapper_for(doc.kind)(doc, gaz, iris, allow_unresolved=allow_unresolved,
+                                 graph=Graph(store=store, identifier=name))
+        g += document_graph(doc, gaz, iris)
+        graphs[name] = g
     return graphs
 
 
+class _AllGraphs(RdfStore):
+    """A read-only view of every named graph of an rdflib store at once: their union."""
+
+    context_aware = graph_aware = True  # pyshacl wraps data graphs in a Dataset, which asks
+
+    def __init__(self, inner: RdfStore) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def triples(self, triple_pattern, context=None):  # type: ignore[override]
+        return self.inner.triples(triple_pattern, None)
+
+    def __len__(self, context=None) -> int:  # type: ignore[override]
+        return self.inner.__len__(None)
+
+    def bind(self, prefix, namespace, override=True) -> None:  # type: ignore[override]
+        self.inner.bind(prefix, namespace, override)
+
+    def namespace(self, prefix):  # type: ignore[override]
+        return self.inner.namespace(prefix)
+
+    def prefix(self, namespace):  # type: ignore[override]
+        return self.inner.prefix(namespace)
+
+    def namespaces(self):  # type: ignore[override]
+        return self.inner.namespaces()
+
+    def add(self, triple, context, quoted=False) -> None:  # type: ignore[override]
+        raise TypeError("the union of the named graphs is read-only; change one named graph instead")
+
+    def addN(self, quads) -> None:  # type: ignore[override]  # noqa: N802 (rdflib's name)
+        raise TypeError("the union of the named graphs is read-only; change one named graph instead")
+
+    def remove(self, triple, context=None) -> None:  # type: ignore[override]
+        raise TypeError("the union of the named graphs is read-only; change one named graph instead")
+
+
 def union(graphs: dict[URIRef, Graph]) -> Graph:
-    """All named graphs merged into one rdflib graph (for validation and Turtle)."""
-    u = Graph()
+    """All named graphs as one read-only rdflib graph (for validation), without copying them.
+
+    Copying two million triples into a graph of their own cost as much as mapping them; the
+    graphs of :func:`assemble` share a store, and this graph reads all of its named graphs.
+    """
+    stores = {id(g.store) for g in graphs.values()}
+    if len(stores) != 1:
+        raise ValueError("union() needs named graphs that share one store, as assemble() makes them")
+    u = Graph(store=_AllGraphs(next(iter(graphs.values())).store))
     for prefix, ns in PREFIXES.items():
         u.bind(prefix, ns)
-    for g in graphs.values():
-        u += g
     return u
 
 

@@ -392,12 +392,14 @@ def _clause_start(text: str, start: int, pos: int) -> int:
 # --- RDF --------------------------------------------------------------------------------------
 
 @gc_paused()
-def map_notice(doc: SourceDocument, gaz: Gazetteer, iris: Iris, allow_unresolved: bool = False) -> Graph:
+def map_notice(doc: SourceDocument, gaz: Gazetteer, iris: Iris, allow_unresolved: bool = False,
+               graph: Graph | None = None) -> Graph:
     """The notice's chapters, sections, tasks, responsibilities, targets, addressees and deadlines
-    (the document node itself comes from :func:`mappings.document.document_graph`)."""
+    (the document node itself comes from :func:`mappings.document.document_graph`), added to
+    ``graph`` (the build's named graph for the document) or to a new graph."""
     norm = normalize(doc.text)
     notice = parse_notice(doc, norm)
-    g = Graph()
+    g = Graph() if graph is None else graph
     d = iris.doc(doc.slug)
     ctx = _Context(g, iris, gaz, doc, norm, allow_unresolved)
     distribute(notice.addressees, gaz)

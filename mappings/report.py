@@ -314,16 +314,18 @@ class _Builder:
 
 
 @gc_paused()
-def map_report(doc: SourceDocument, gaz: Gazetteer, iris: Iris, allow_unresolved: bool = False) -> Graph:
+def map_report(doc: SourceDocument, gaz: Gazetteer, iris: Iris, allow_unresolved: bool = False,
+               graph: Graph | None = None) -> Graph:
     """Parts, sections (with policy areas), paragraphs (with lead sentences, places and project
     mentions), achieved figures and targets of a government work report. The document node
     itself (title, meeting, speaker) comes from :func:`mappings.document.document_graph`.
 
     ``allow_unresolved`` is the build's common switch; the report names no responsible units, and
-    a quantity no indicator matches is left out either way (listed by :func:`unresolved`)."""
+    a quantity no indicator matches is left out either way (listed by :func:`unresolved`).
+    The triples go to ``graph`` (the build's named graph for the document) or to a new graph."""
     norm = normalize_report(doc.text)
     report = parse_report(doc, norm)
-    b = _Builder(Graph(), iris, doc, norm)
+    b = _Builder(Graph() if graph is None else graph, iris, doc, norm)
     containers: dict[int, URIRef] = {q.number: b.d for q in report.opening}
     for part in report.parts:
         p = iris(f"{doc.slug}/part/{part.number}")

@@ -150,3 +150,24 @@ def test_a_release_being_served_is_not_pruned(published: Path) -> None:
         proc.wait()
     b.build(published)
     assert not served.exists(), "pruned once no server used it"
+
+
+def test_union_is_a_read_only_view_of_all_named_graphs() -> None:
+    graphs = b.assemble()
+    u = b.union(graphs)
+    every = set().union(*(set(g) for g in graphs.values()))
+    assert set(u) == every and len(u) == len(every)
+    shared = [t for t in every if sum(t in g for g in graphs.values()) > 1]
+    assert shared, "some triples (document nodes' types, say) are in more than one named graph"
+    assert sum(1 for t in u if t == shared[0]) == 1  # a union answers a triple once
+    with pytest.raises(TypeError, match="read-only"):
+        u.add(shared[0])
+    notice = next(g for name, g in graphs.items() if "notice" in str(name))
+    assert len(notice) < len(u)  # each named graph still holds only its own triples
+
+
+def test_union_refuses_graphs_from_different_stores() -> None:
+    from rdflib import Graph
+
+    with pytest.raises(ValueError, match="share one store"):
+        b.union({b.URIRef("urn:a"): Graph(), b.URIRef("urn:b"): Graph()})
