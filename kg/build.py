@@ -27,9 +27,9 @@ from pyoxigraph import RdfFormat, Store
 from pyoxigraph import parse as ox_parse
 from pyoxigraph import serialize as ox_serialize
 from rdflib import Graph, URIRef
+from rdflib.compare import to_canonical_graph
 from rdflib.plugins.stores.memory import Memory
 from rdflib.store import Store as RdfStore
-from rdflib.compare import to_canonical_graph
 
 from kg.dataset import DUMP_FILES, dataset_graph
 from kg.pins import in_use
@@ -98,7 +98,8 @@ def assemble(
     gaz = Gazetteer.load(gazetteer_dir)
     store = Memory()
     graphs: dict[URIRef, Graph] = {}
-    for name, part in ((iris.graph("ontology"), ontology_graph()), (iris.graph("reference"), reference_graph(gaz, iris))):
+    shared = {iris.graph("ontology"): ontology_graph(), iris.graph("reference"): reference_graph(gaz, iris)}
+    for name, part in shared.items():
         graphs[name] = Graph(store=store, identifier=name)
         graphs[name] += part
     for doc in load_documents(sources_dir):
