@@ -155,9 +155,10 @@ def union(graphs: dict[URIRef, Graph]) -> Graph:
     graphs of :func:`assemble` share a store, and this graph reads all of its named graphs.
     """
     stores = {id(g.store) for g in graphs.values()}
-    if len(stores) != 1:
-        raise ValueError("union() needs named graphs that share one store, as assemble() makes them")
-    u = Graph(store=_AllGraphs(next(iter(graphs.values())).store))
+    store = next(iter(graphs.values())).store
+    if len(stores) != 1 or {c.identifier for c in store.contexts()} != set(graphs):
+        raise ValueError("union() needs all the named graphs of one store, as assemble() makes them")
+    u = Graph(store=_AllGraphs(store))
     for prefix, ns in PREFIXES.items():
         u.bind(prefix, ns)
     return u

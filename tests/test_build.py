@@ -166,8 +166,12 @@ def test_union_is_a_read_only_view_of_all_named_graphs() -> None:
     assert len(notice) < len(u)  # each named graph still holds only its own triples
 
 
-def test_union_refuses_graphs_from_different_stores() -> None:
+def test_union_refuses_other_stores_and_subsets() -> None:
     from rdflib import Graph
 
-    with pytest.raises(ValueError, match="share one store"):
+    with pytest.raises(ValueError, match="all the named graphs of one store"):
         b.union({b.URIRef("urn:a"): Graph(), b.URIRef("urn:b"): Graph()})
+    graphs = b.assemble()
+    some = dict(list(graphs.items())[:2])
+    with pytest.raises(ValueError, match="all the named graphs of one store"):
+        b.union(some)  # a view of the whole store would hold more than these
