@@ -36,7 +36,7 @@ from kg.pins import in_use
 from mappings.document import document_graph
 from mappings.gazetteer import GAZETTEER_DIR, Gazetteer, gazetteer_graph
 from mappings.iris import PREFIXES, Iris, current
-from mappings.source import SOURCES_DIR, SourceError, load_documents
+from mappings.source import SOURCES_DIR, SourceDocument, SourceError, load_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_DIR = ROOT / "kg" / "build"
@@ -96,19 +96,35 @@ def assemble(
     All of them live in one rdflib store, so that :func:`union` is a view rather than a copy."""
     iris = iris or current()
     gaz = Gazetteer.load(gazetteer_dir)
-    store = Memory()
-    graphs: dict[URIRef, Graph] = {}
-    shared = {iris.graph("ontology"): ontology_graph(), iris.graph("reference"): reference_graph(gaz, iris)}
-    for name, part in shared.items():
-        graphs[name] = Graph(store=store, identifier=name)
-        graphs[name] += part
+    graphs = in_one_store(shared_graphs(gaz, iris))
     for doc in load_documents(sources_dir):
-        name = iris.graph(doc.slug)
-        g = mapper_for(doc.kind)(doc, gaz, iris, allow_unresolved=allow_unresolved,
-                                 graph=Graph(store=store, identifier=name))
-        g += document_graph(doc, gaz, iris)
-        graphs[name] = g
+        graphs[iris.graph(doc.slug)] = map_document(doc, gaz, iris, graphs, allow_unresolved)
     return graphs
+
+
+def shared_graphs(gaz: Gazetteer, iris: Iris) -> dict[URIRef, Graph]:
+    """The ontology and reference graphs, which every document uses, by graph IRI."""
+    return {iris.graph("ontology"): ontology_graph(), iris.graph("reference"): reference_graph(gaz, iris)}
+
+
+def in_one_store(graphs: dict[URIRef, Graph]) -> dict[URIRef, Graph]:
+    """Copies of ``graphs`` as the named graphs of one new rdflib store (see :func:`union`)."""
+    store = Memory()
+    out: dict[URIRef, Graph] = {}
+    for name, g in graphs.items():
+        out[name] = Graph(store=store, identifier=name)
+        out[name] += g
+    return out
+
+
+def map_document(doc: SourceDocument, gaz: Gazetteer, iris: Iris, beside: dict[URIRef, Graph],
+                 allow_unresolved: bool = False) -> Graph:
+    """One document's named graph, in the store of the graphs ``beside`` it."""
+    store = next(iter(beside.values())).store
+    g = mapper_for(doc.kind)(doc, gaz, iris, allow_unresolved=allow_unresolved,
+                             graph=Graph(store=store, identifier=iris.graph(doc.slug)))
+    g += document_graph(doc, gaz, iris)
+    return g
 
 
 class _AllGraphs(RdfStore):
