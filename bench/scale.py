@@ -89,15 +89,16 @@ def child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> None:
     t0 = start()
     staging = build_dir / f".staging-{os.getpid()}"
     staging.mkdir()
-    release = b.write_release(graphs, staging, iris)
-    done("write", t0)
-    if validate:  # as the build does: after the store is written, with its help
-        t0 = start()
-        result = b.store_validator(staging / b.DUMP_FILES["nquads"])(b.union(graphs))
-        rec["conforms"] = bool(getattr(result, "conforms", False))
-        rec["violations"] = int(getattr(result, "violations", 0))
-        del result
-        done("validate", t0)
+    with b.gc_frozen():  # as kg.build.build does
+        release = b.write_release(graphs, staging, iris)
+        done("write", t0)
+        if validate:  # as the build does: after the store is written, with its help
+            t0 = start()
+            result = b.store_validator(staging / b.DUMP_FILES["nquads"])(b.union(graphs))
+            rec["conforms"] = bool(getattr(result, "conforms", False))
+            rec["violations"] = int(getattr(result, "violations", 0))
+            del result
+            done("validate", t0)
     release.path = b.publish(staging, build_dir)
     rec.update(triples=release.triples, quads=release.quads, checksum=release.checksum,
                release=str(release.path), nq_bytes=(release.path / "henan-kg.nq").stat().st_size)

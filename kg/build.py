@@ -13,13 +13,15 @@ either the old or the new release, never a mix.
 from __future__ import annotations
 
 import fcntl
+import gc
 import gzip
 import hashlib
 import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -326,8 +328,9 @@ def build(
         staging = build_dir / f".staging-{os.getpid()}"
         staging.mkdir()
         try:
-            release = write_release(graphs, staging, iris)
-            result = (validate or store_validator(staging / DUMP_FILES["nquads"]))(union(graphs))
+            with gc_frozen():
+                release = write_release(graphs, staging, iris)
+                result = (validate or store_validator(staging / DUMP_FILES["nquads"]))(union(graphs))
             if not getattr(result, "conforms", True):
                 raise ValidationFailed(result)
             release.path = publish(staging, build_dir)
@@ -336,6 +339,19 @@ def build(
             raise
         release.validation = result
         return release
+
+
+@contextmanager
+def gc_frozen() -> Iterator[None]:
+    """Keep the cyclic collector off everything alive now (the mapped graphs) for the block.
+
+    The graphs live until the release is written and validated, and every full collection on the
+    way would walk their objects again to free none: at 100× that was a sixth of validation."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def store_validator(nquads_path: Path) -> Callable[[Graph], object]:
