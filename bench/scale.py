@@ -382,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=3600.0, help="seconds before a size's build is killed")
     p.add_argument("--no-validate", action="store_true")
     p.add_argument("--streamed", action="store_true",
-                   help="map one document at a time straight to N-Quads and load (no SHACL, no Turtle): the 1000× path")
+                   help="map, validate and write one document at a time, then load (no Turtle): the 1000× path")
     p.add_argument("--clients", type=int, default=16)
     p.add_argument("--seconds", type=float, default=20.0, help="duration of the endpoint load per size")
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers for the endpoint stage")
