@@ -16,6 +16,7 @@ import fcntl
 import gc
 import gzip
 import hashlib
+import heapq
 import json
 import os
 import shutil
@@ -216,14 +217,16 @@ class Release:
 def write_release(graphs: dict[URIRef, Graph], out: Path, iris: Iris) -> Release:
     """Write dumps, manifest and the on-disk store of ``graphs`` into the empty directory ``out``."""
     lines = {name: sorted_triples(g) for name, g in graphs.items()}  # each graph serialised once
-    content_sum = checksum(nquads(lines))
-    distinct = len(set().union(*lines.values()))
-    dataset = dataset_graph(graphs, iris, content_sum, distinct)
+    content = nquads(lines)
+    content_sum = checksum(content)
+    distinct = set().union(*lines.values())
+    dataset = dataset_graph(graphs, iris, content_sum, len(distinct))
     graphs = {**graphs, iris.graph("dataset"): dataset}
-    lines[iris.graph("dataset")] = sorted_triples(dataset)
+    described = {iris.graph("dataset"): sorted_triples(dataset)}
+    lines.update(described)
     counts = {str(name): len(ls) for name, ls in sorted(lines.items())}
-    quads = nquads(lines)
-    triples = sorted(set().union(*lines.values()))
+    quads = list(heapq.merge(content, nquads(described)))  # both sorted: merged, not sorted again
+    triples = sorted(distinct.union(described[iris.graph("dataset")]))
     _write_text(out / DUMP_FILES["nquads"], quads)
     _write_text(out / DUMP_FILES["ntriples"], triples)
     # pyoxigraph writes the sorted triples in order: deterministic, and far faster than rdflib's Turtle
@@ -261,7 +264,9 @@ def load_store(nquads_path: Path, store_dir: Path) -> int:
 
 
 def _write_text(path: Path, lines: list[str]) -> None:
-    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    with path.open("w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+        f.write("\n" if lines else "")
 
 
 def _gzip(path: Path) -> None:
