@@ -122,6 +122,8 @@ def streamed_child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> 
     and published with a manifest the endpoint can serve. No Turtle or N-Triples dump."""
     import hashlib
 
+    from rdflib.plugins.stores.memory import Memory
+
     from kg import build as b
     from mappings.gazetteer import Gazetteer
     from mappings.iris import current
@@ -158,8 +160,9 @@ def streamed_child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> 
             emit(name, g)
         documents = 0
         for doc in load_documents(corpus):
-            beside = b.in_one_store(shared)
-            g = b.map_document(doc, gaz, iris, beside)
+            store = Memory()  # the document's own, beside the shared graphs when it is validated
+            beside = b.in_one_store(shared, store) if validate else {}
+            g = b.map_document(doc, gaz, iris, store)
             if validate:
                 c1, w1 = cpu(), time.perf_counter()
                 result = shacl(b.union({**beside, g.identifier: g}))

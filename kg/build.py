@@ -99,9 +99,10 @@ def assemble(
     All of them live in one rdflib store, so that :func:`union` is a view rather than a copy."""
     iris = iris or current()
     gaz = Gazetteer.load(gazetteer_dir)
-    graphs = in_one_store(shared_graphs(gaz, iris))
+    store = Memory()
+    graphs = in_one_store(shared_graphs(gaz, iris), store)
     for doc in load_documents(sources_dir):
-        graphs[iris.graph(doc.slug)] = map_document(doc, gaz, iris, graphs, allow_unresolved)
+        graphs[iris.graph(doc.slug)] = map_document(doc, gaz, iris, store, allow_unresolved)
     return graphs
 
 
@@ -110,9 +111,8 @@ def shared_graphs(gaz: Gazetteer, iris: Iris) -> dict[URIRef, Graph]:
     return {iris.graph("ontology"): ontology_graph(), iris.graph("reference"): reference_graph(gaz, iris)}
 
 
-def in_one_store(graphs: dict[URIRef, Graph]) -> dict[URIRef, Graph]:
-    """Copies of ``graphs`` as the named graphs of one new rdflib store (see :func:`union`)."""
-    store = Memory()
+def in_one_store(graphs: dict[URIRef, Graph], store: RdfStore) -> dict[URIRef, Graph]:
+    """Copies of ``graphs`` as named graphs of ``store`` (see :func:`union`)."""
     out: dict[URIRef, Graph] = {}
     for name, g in graphs.items():
         out[name] = Graph(store=store, identifier=name)
@@ -120,10 +120,9 @@ def in_one_store(graphs: dict[URIRef, Graph]) -> dict[URIRef, Graph]:
     return out
 
 
-def map_document(doc: SourceDocument, gaz: Gazetteer, iris: Iris, beside: dict[URIRef, Graph],
+def map_document(doc: SourceDocument, gaz: Gazetteer, iris: Iris, store: RdfStore,
                  allow_unresolved: bool = False) -> Graph:
-    """One document's named graph, in the store of the graphs ``beside`` it."""
-    store = next(iter(beside.values())).store
+    """One document's named graph, as a named graph of ``store``."""
     g = mapper_for(doc.kind)(doc, gaz, iris, allow_unresolved=allow_unresolved,
                              graph=Graph(store=store, identifier=iris.graph(doc.slug)))
     g += document_graph(doc, gaz, iris)
@@ -222,11 +221,11 @@ def write_release(graphs: dict[URIRef, Graph], out: Path, iris: Iris) -> Release
     distinct = set().union(*lines.values())
     dataset = dataset_graph(graphs, iris, content_sum, len(distinct))
     graphs = {**graphs, iris.graph("dataset"): dataset}
-    described = {iris.graph("dataset"): sorted_triples(dataset)}
-    lines.update(described)
+    lines[iris.graph("dataset")] = described = sorted_triples(dataset)
     counts = {str(name): len(ls) for name, ls in sorted(lines.items())}
-    quads = list(heapq.merge(content, nquads(described)))  # both sorted: merged, not sorted again
-    triples = sorted(distinct.union(described[iris.graph("dataset")]))
+    # both sorted: merged, not sorted again
+    quads = list(heapq.merge(content, nquads({iris.graph("dataset"): described})))
+    triples = sorted(distinct.union(described))
     _write_text(out / DUMP_FILES["nquads"], quads)
     _write_text(out / DUMP_FILES["ntriples"], triples)
     # pyoxigraph writes the sorted triples in order: deterministic, and far faster than rdflib's Turtle

@@ -120,11 +120,6 @@ class Scanner(Generic[T]):
         return [Hit(m.start(), m.end(), self.forms[m.group()]) for m in self.pattern.finditer(text)]
 
 
-def scan(text: str, forms: dict[str, T]) -> list[Hit[T]]:
-    """Non-overlapping occurrences of ``forms`` in ``text``, left to right, longest form first."""
-    return Scanner(forms)(text)
-
-
 def place_forms(gaz: Gazetteer) -> dict[str, tuple[str, ...]]:
     """Written form → region keys: names of two or more characters, and the listed compounds
     whose regions this gazetteer knows (:func:`check_compounds` checks the project's own)."""
