@@ -19,7 +19,6 @@ import http.client
 import json
 import multiprocessing as mp
 import os
-import platform
 import shutil
 import signal
 import socket
@@ -31,6 +30,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
+
+from bench.machine import describe
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -250,15 +251,9 @@ def compare(a: Running, b: Running, mix: list[tuple[str, str]]) -> list[str]:
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem = next((line.split(":", 1)[1].strip() for line in Path("/proc/meminfo").read_text().splitlines()
-                if line.startswith("MemTotal")), "?")
-    import pyoxigraph
-
+    """The shared machine line, plus the version of the ``oxigraph`` server compared against."""
     oxi = subprocess.run([str(VENV_BIN / "oxigraph"), "--version"], capture_output=True, text=True).stdout.strip()
-    return (f"{cpu}, {os.cpu_count()} CPUs, {mem} RAM, Linux {platform.release()}, Python "
-            f"{platform.python_version()}, pyoxigraph {pyoxigraph.__version__}, {oxi}")
+    return f"{describe()}, {oxi}"
 
 
 def main() -> None:

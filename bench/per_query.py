@@ -15,6 +15,7 @@ from pathlib import Path
 import requests
 
 from bench.loadgen import research_mix, serve
+from bench.machine import describe
 
 
 def run(release: Path, store_mode: str, timeout_s: float) -> list[tuple[str, int, float, int | None]]:
@@ -38,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--store-mode", choices=["memory", "disk"], default="disk")
     p.add_argument("--timeout", type=float, default=120.0, help="the endpoint's QUERY_TIMEOUT_S")
     a = p.parse_args(argv)
+    print(f"machine: {describe()}", flush=True)
     results = run(a.release.resolve(), a.store_mode, a.timeout)
     answered = sum(1 for _, status, _, _ in results if status == 200)
     print(f"{answered} of {len(results)} answered 200; slowest {max(s for _, _, s, _ in results):.2f} s")

@@ -37,7 +37,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import resource
 import shutil
 import subprocess
@@ -45,6 +44,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench.machine import describe, machine
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -243,29 +244,6 @@ def replicate_release(source: Path, copies: int, build_dir: Path) -> dict:
 
 
 # --- the parent --------------------------------------------------------------------------------------
-
-
-def machine() -> dict:
-    """The machine the figures were measured on."""
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        kib = int(Path("/proc/meminfo").read_text().split()[1])
-        mem = f"{kib / 1024 / 1024:.1f} GiB"
-    except (OSError, ValueError, IndexError):
-        pass
-    from importlib.metadata import version
-
-    return {"nproc": os.cpu_count(), "cpu": cpu, "memory": mem, "python": platform.python_version(),
-            "kernel": platform.release(),
-            "versions": {p: version(p) for p in ("rdflib", "pyshacl", "pyoxigraph", "gunicorn", "flask")}}
 
 
 def code_version() -> str:
@@ -472,8 +450,7 @@ def render(info: dict, a: argparse.Namespace, rows: list[dict], flags: list[str]
     lines = [
         f"# Scale benchmark ({a.layout} layout{', streamed build' if a.streamed else ''})",
         "",
-        f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']} RAM, Python {info['python']}, "
-        f"kernel {info['kernel']}; " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()) + ".",
+        f"Machine: {describe(info)}.",
         f"Build child pinned to {a.cores} core(s), address space ≤ {a.mem_gib} GiB, timeout {a.timeout:.0f} s. "
         f"Endpoint: {a.workers} gunicorn workers, {a.clients} clients, the gallery's research queries.",
         f"Command: `python -m bench.scale {' '.join(sys.argv[1:])}`",

@@ -13,15 +13,13 @@ per size, the time per triple and its ratio to the real graph's.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import time
-from importlib.metadata import version
 from pathlib import Path
 
 from rdflib import Graph, URIRef
 
+from bench.machine import describe
 from mappings.iris import Iris, current
 from shapes.validate import validate
 
@@ -84,23 +82,6 @@ def time_validation(g: Graph, runs: int) -> tuple[list[float], list[float], int]
     return wall, cpu, violations
 
 
-def machine() -> str:
-    """CPU count, model, memory and load: the figures mean little without them."""
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (
-        f"nproc {os.cpu_count()}, cpu {model}, {platform.python_implementation()} {platform.python_version()}, "
-        f"rdflib {version('rdflib')}, pyshacl {version('pyshacl')}, load average at start {load}"
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 100], help="replication factors")
@@ -112,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "SHACL validation time (shapes/*.ttl, pyshacl, advanced, no inference) — "
         + time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        f"machine: {machine()}",
+        f"machine: {describe()}",
         "",
     ]
     print("\n".join(lines), flush=True)
