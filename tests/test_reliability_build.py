@@ -164,6 +164,7 @@ def test_real_shape_violation_is_not_published(base: Path, tmp_path: Path) -> No
         b.build(base, sources_dir=src)
     assert err.value.result.violations >= 1
     assert release_bytes(base) == before
+    assert not list(base.glob(".staging-*"))  # the release written aside before validation is gone
 
 
 def test_crash_while_loading_store_removes_staging(base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
