@@ -18,8 +18,7 @@ import statistics
 import time
 from pathlib import Path
 
-from kg.build import assemble
-from mappings.source import SOURCES_DIR
+from kg.build import SOURCES_DIR, assemble
 
 
 def cpu_seconds(sources: Path) -> tuple[float, int]:

@@ -59,7 +59,7 @@ def child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> None:
     """Build ``corpus`` into ``build_dir`` as ``kg.build.build`` does, timing each stage; write JSON to ``out``."""
 
     from kg import build as b
-    from mappings.iris import current
+    from mappings.iris import DEFAULT_BASE, Iris
 
     def rss_mib() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -81,7 +81,7 @@ def child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> None:
         rec["rss_after_mib"][stage] = round(rss_mib(), 1)
         out.write_text(json.dumps(rec))
 
-    iris = current()
+    iris = Iris(DEFAULT_BASE)
     build_dir.mkdir(parents=True, exist_ok=True)
     t0 = start()
     graphs = b.assemble(corpus, iris=iris)
@@ -95,7 +95,7 @@ def child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> None:
         done("write", t0)
         if validate:  # as the build does: after the store is written, with its help
             t0 = start()
-            result = b.store_validator(staging / b.DUMP_FILES["nquads"])(b.union(graphs))
+            result = b.store_validator(staging / b.DUMP_FILES["nquads"], iris.base)(b.union(graphs))
             rec["conforms"] = bool(getattr(result, "conforms", False))
             rec["violations"] = int(getattr(result, "violations", 0))
             del result
@@ -126,8 +126,8 @@ def streamed_child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> 
     from rdflib.plugins.stores.memory import Memory
 
     from kg import build as b
-    from mappings.gazetteer import Gazetteer
-    from mappings.iris import current
+    from mappings.iris import DEFAULT_BASE, Iris
+    from mappings.reference import load_reference
     from mappings.source import load_documents
     from shapes.validate import validate as shacl
 
@@ -137,15 +137,15 @@ def streamed_child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> 
         u = resource.getrusage(resource.RUSAGE_SELF)
         return u.ru_utime + u.ru_stime
 
-    iris = current()
+    iris = Iris(DEFAULT_BASE)
     release = build_dir / "releases" / "streamed"
     release.mkdir(parents=True)
     nq = release / "henan-kg.nq"
     digest, quads, graphs = hashlib.sha256(), 0, {}
     t0, c0 = time.perf_counter(), cpu()
     checking, checking_wall = 0.0, 0.0  # seconds spent validating, counted apart from mapping
-    gaz = Gazetteer.load()
-    shared = b.shared_graphs(gaz, iris)
+    ref = load_reference(b.DATA_ROOT)
+    shared = b.shared_graphs(ref, iris)
     with nq.open("w", encoding="utf-8") as f:
         def emit(name, g) -> None:
             nonlocal quads
@@ -163,7 +163,7 @@ def streamed_child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> 
         for doc in load_documents(corpus):
             store = Memory()  # the document's own, beside the shared graphs when it is validated
             beside = b.in_one_store(shared, store) if validate else {}
-            g = b.map_document(doc, gaz, iris, store)
+            g = b.map_document(doc, ref, iris, store)
             if validate:
                 c1, w1 = cpu(), time.perf_counter()
                 result = shacl(b.union({**beside, g.identifier: g}))

@@ -25,11 +25,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from mappings.source import DATA_DIR
+from kg.build import DATA_ROOT
 from mappings.text import CHAPTER_RE, DATE_RE, DOC_NUMBER_RE, ITEM_RE, SECTION_RE, SIGNATURE_RE, normalize
 
-SOURCES = DATA_DIR / "sources"
-GAZETTEER = DATA_DIR / "gazetteer"
+SOURCES = DATA_ROOT / "sources"
+GAZETTEER = DATA_ROOT / "gazetteer"
 NOTICE = SOURCES / "henan-2026-key-tasks-notice.txt"
 REPORT = SOURCES / "henan-2024-government-work-report.txt"
 REAL_TASKS = 148
@@ -122,13 +122,13 @@ class Units:
     typos: list[str]
 
 
-def gazetteer_units(directory: Path = GAZETTEER) -> Units:
-    """Agencies that can stand in a clause, as the notice writes them."""
+def gazetteer_units(directory: Path = GAZETTEER, jurisdiction: str = "henan") -> Units:
+    """Agencies of ``jurisdiction`` that can stand in a clause, as its notices write them."""
     leaders: list[str] = []
     others: list[str] = []
     typos: list[str] = []
     cities: list[str] = []
-    with (directory / "agencies.csv").open(encoding="utf-8", newline="") as f:
+    with (directory / "agencies" / f"{jurisdiction}.csv").open(encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
             kind = row["kind"]
             if row["class"] == "MunicipalGovernment" and row["short_name_zh"].endswith("市政府"):
@@ -247,10 +247,12 @@ def synth_report(text: str, rng: random.Random) -> str:
 NOTICE_META = """# Synthetic notice {i} (bench/synth.py, seed {seed}); not a real document.
 file = "{file}"
 kind = "TaskAssignmentNotice"
+genre = "task-notice"
 slug = "notice/synth-{i:05d}"
 title_zh = "河南省人民政府关于明确政府工作报告提出的2026年重点工作责任单位的通知"
 title_en = "Notice on the units responsible for the key work of 2026 (synthetic {i})"
 number = "豫政〔2026〕{number}号"
+jurisdiction = "henan"
 issuer = "省政府"
 date = 2026-02-28
 plan_year = 2026
@@ -260,9 +262,11 @@ language = "zh"
 REPORT_META = """# Synthetic report {i} (bench/synth.py, seed {seed}); not a real document.
 file = "{file}"
 kind = "GovernmentWorkReport"
+genre = "work-report"
 slug = "report/synth-{i:05d}"
 title_zh = "政府工作报告"
 title_en = "Government Work Report (synthetic {i})"
+jurisdiction = "henan"
 issuer = "省政府"
 date = 2024-01-28
 plan_year = 2024

@@ -20,7 +20,7 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 
 from bench.machine import describe
-from mappings.iris import Iris, current
+from mappings.iris import DEFAULT_BASE, Iris
 from shapes.validate import validate
 
 
@@ -33,9 +33,10 @@ def real_graphs(iris: Iris) -> dict[URIRef, Graph]:
 
 def document_slugs(graphs: dict[URIRef, Graph], iris: Iris) -> dict[URIRef, str]:
     """Named graph IRI → document slug, for the graphs that hold one document each."""
+    from kg.build import SOURCES_DIR
     from mappings.source import load_documents
 
-    return {iris.graph(d.slug): d.slug for d in load_documents() if iris.graph(d.slug) in graphs}
+    return {iris.graph(d.slug): d.slug for d in load_documents(SOURCES_DIR) if iris.graph(d.slug) in graphs}
 
 
 def replicate(graph: Graph, prefix: str, new_prefix: str) -> Graph:
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, nargs="+", default=[5, 3, 1], help="runs per size (last repeats)")
     ap.add_argument("--out", type=Path, help="also write the figures to this file")
     args = ap.parse_args(argv)
-    iris = current()
+    iris = Iris(DEFAULT_BASE)
     graphs = real_graphs(iris)
     lines = [
         "SHACL validation time (shapes/*.ttl, pyshacl, advanced, no inference) — "

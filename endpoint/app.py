@@ -34,6 +34,7 @@ from endpoint.body import BodyGuard
 from endpoint.cache import ByteLRU
 from endpoint.executor import Executor
 from endpoint.graph import KnowledgeGraph
+from mappings.iris import DEFAULT_BASE
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV_PREFIX = "HENAN_KG"
@@ -50,6 +51,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("RELEASE_DIR", str(ROOT / "kg" / "build" / "current"),
             "Published release to serve (a symlink is resolved once at start-up)."),
+    Setting("BASE", DEFAULT_BASE, "Data namespace of the served graph where its release manifest names none."),
     Setting("STORE_MODE", "memory",
             "'memory': load henan-kg.nq into RAM in each worker; 'disk': open the release's store/ read-only."),
     Setting("QUERY_TIMEOUT_S", 5.0,

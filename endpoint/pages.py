@@ -17,7 +17,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from endpoint import describe
 from endpoint.gallery import Example, load_gallery
 from endpoint.negotiation import Format, parse_accept, quality
-from mappings.iris import ONTOLOGY_IRI, data_base
+from mappings.iris import ONTOLOGY_IRI
 
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                static_url_path="/assets")
@@ -75,7 +75,7 @@ def _base() -> str:
     """The data namespace of the loaded graph (as built), else of the configuration."""
     kg = current_app.extensions.get("henan_kg")
     manifest = getattr(kg, "manifest", None) or {}
-    base = manifest.get("base") or current_app.config.get("HENAN_KG_BASE") or data_base()
+    base = manifest.get("base") or current_app.config["BASE"]
     return base if base.endswith("/") else base + "/"
 
 

@@ -37,17 +37,19 @@ from rdflib.store import Store as RdfStore
 from kg.dataset import DUMP_FILES, dataset_graph
 from kg.pins import in_use
 from mappings.document import document_graph
-from mappings.gazetteer import GAZETTEER_DIR, Gazetteer, gazetteer_graph
-from mappings.iris import PREFIXES, Iris, current
-from mappings.source import SOURCES_DIR, SourceDocument, SourceError, load_documents
+from mappings.iris import DEFAULT_BASE, PREFIXES, Iris
+from mappings.reference import Reference, load_reference, reference_graph
+from mappings.source import SourceDocument, SourceError, load_documents
 
 ROOT = Path(__file__).resolve().parent.parent
+DATA_ROOT = ROOT / "data"
+SOURCES_DIR = DATA_ROOT / "sources"
 BUILD_DIR = ROOT / "kg" / "build"
 ONTOLOGY_TTL = ROOT / "ontology" / "henan-gov.ttl"
 KEEP_RELEASES = 3
 
 Mapper = Callable[..., Graph]
-"""``mapper(doc, gazetteer, iris, allow_unresolved=False, graph=None) -> Graph``: one per document kind."""
+"""``mapper(doc, reference, iris, allow_unresolved=False, graph=None) -> Graph``: one per document kind."""
 
 
 class ValidationFailed(Exception):
@@ -71,18 +73,6 @@ def mapper_for(kind: str) -> Mapper:
     raise SourceError(f"no mapping for document kind '{kind}' (TaskAssignmentNotice, GovernmentWorkReport)")
 
 
-def reference_graph(gaz: Gazetteer, iris: Iris) -> Graph:
-    """Agencies, places, indicators, units, projects and COFOG: what documents share."""
-    from mappings.cofog import cofog_graph
-    from mappings.indicators import indicator_graph, unit_graph
-    from mappings.mentions import project_graph
-
-    g = gazetteer_graph(gaz, iris)
-    for part in (indicator_graph(iris), unit_graph(iris), project_graph(iris), cofog_graph(iris)):
-        g += part
-    return g
-
-
 def ontology_graph() -> Graph:
     """The ontology, its blank nodes (OWL lists, unions) relabelled canonically for stable dumps."""
     return to_canonical_graph(Graph().parse(ONTOLOGY_TTL, format="turtle"))
@@ -90,25 +80,25 @@ def ontology_graph() -> Graph:
 
 def assemble(
     sources_dir: Path = SOURCES_DIR,
-    gazetteer_dir: Path = GAZETTEER_DIR,
+    data_root: Path = DATA_ROOT,
     iris: Iris | None = None,
     allow_unresolved: bool = False,
 ) -> dict[URIRef, Graph]:
     """Every named graph of the knowledge graph except the dataset description, by graph IRI.
 
     All of them live in one rdflib store, so that :func:`union` is a view rather than a copy."""
-    iris = iris or current()
-    gaz = Gazetteer.load(gazetteer_dir)
+    iris = iris or Iris(DEFAULT_BASE)
+    ref = load_reference(data_root)
     store = Memory()
-    graphs = in_one_store(shared_graphs(gaz, iris), store)
+    graphs = in_one_store(shared_graphs(ref, iris), store)
     for doc in load_documents(sources_dir):
-        graphs[iris.graph(doc.slug)] = map_document(doc, gaz, iris, store, allow_unresolved)
+        graphs[iris.graph(doc.slug)] = map_document(doc, ref, iris, store, allow_unresolved)
     return graphs
 
 
-def shared_graphs(gaz: Gazetteer, iris: Iris) -> dict[URIRef, Graph]:
+def shared_graphs(ref: Reference, iris: Iris) -> dict[URIRef, Graph]:
     """The ontology and reference graphs, which every document uses, by graph IRI."""
-    return {iris.graph("ontology"): ontology_graph(), iris.graph("reference"): reference_graph(gaz, iris)}
+    return {iris.graph("ontology"): ontology_graph(), iris.graph("reference"): reference_graph(ref, iris)}
 
 
 def in_one_store(graphs: dict[URIRef, Graph], store: RdfStore) -> dict[URIRef, Graph]:
@@ -120,12 +110,12 @@ def in_one_store(graphs: dict[URIRef, Graph], store: RdfStore) -> dict[URIRef, G
     return out
 
 
-def map_document(doc: SourceDocument, gaz: Gazetteer, iris: Iris, store: RdfStore,
+def map_document(doc: SourceDocument, ref: Reference, iris: Iris, store: RdfStore,
                  allow_unresolved: bool = False) -> Graph:
     """One document's named graph, as a named graph of ``store``."""
-    g = mapper_for(doc.kind)(doc, gaz, iris, allow_unresolved=allow_unresolved,
+    g = mapper_for(doc.kind)(doc, ref, iris, allow_unresolved=allow_unresolved,
                              graph=Graph(store=store, identifier=iris.graph(doc.slug)))
-    g += document_graph(doc, gaz, iris)
+    g += document_graph(doc, ref, iris)
     return g
 
 
@@ -311,7 +301,7 @@ def _prune(releases: Path, keep: Path) -> None:
 def build(
     build_dir: Path = BUILD_DIR,
     sources_dir: Path = SOURCES_DIR,
-    gazetteer_dir: Path = GAZETTEER_DIR,
+    data_root: Path = DATA_ROOT,
     iris: Iris | None = None,
     allow_unresolved: bool = False,
     validate: Callable[[Graph], object] | None = None,
@@ -323,18 +313,18 @@ def build(
     :raises SourceError: a source or gazetteer file is unusable (the message says where).
     :raises ValidationFailed: the graph violates the shapes.
     """
-    iris = iris or current()
+    iris = iris or Iris(DEFAULT_BASE)
     build_dir.mkdir(parents=True, exist_ok=True)
     with (build_dir / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         _clean_staging(build_dir)
-        graphs = assemble(sources_dir, gazetteer_dir, iris, allow_unresolved)
+        graphs = assemble(sources_dir, data_root, iris, allow_unresolved)
         staging = build_dir / f".staging-{os.getpid()}"
         staging.mkdir()
         try:
             with gc_frozen():
                 release = write_release(graphs, staging, iris)
-                result = (validate or store_validator(staging / DUMP_FILES["nquads"]))(union(graphs))
+                result = (validate or store_validator(staging / DUMP_FILES["nquads"], iris.base))(union(graphs))
             if not getattr(result, "conforms", True):
                 raise ValidationFailed(result)
             release.path = publish(staging, build_dir)
@@ -358,7 +348,7 @@ def gc_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
-def store_validator(nquads_path: Path) -> Callable[[Graph], object]:
+def store_validator(nquads_path: Path, base: str = DEFAULT_BASE) -> Callable[[Graph], object]:
     """The SHACL validation, helped by an in-memory store of the release's N-Quads dump.
 
     In memory rather than the release's on-disk store: the loading costs less than what the
@@ -368,7 +358,7 @@ def store_validator(nquads_path: Path) -> Callable[[Graph], object]:
     def run(data: Graph) -> object:
         store = Store()
         store.bulk_load(path=str(nquads_path), format=RdfFormat.N_QUADS)
-        return validate(data, store=store)
+        return validate(data, store=store, base=base)
 
     return run
 

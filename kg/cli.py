@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from kg.build import BUILD_DIR, ValidationFailed, current_release
+from kg.build import BUILD_DIR, DATA_ROOT, ValidationFailed, current_release
+from mappings.iris import DEFAULT_BASE, Iris
 from mappings.source import SourceError
 
 EXIT_INVALID = 1
@@ -24,6 +25,11 @@ class BadInput(click.ClickException):
     exit_code = EXIT_BAD_INPUT
 
 
+BASE_OPTION = click.option(
+    "--base", envvar="HENAN_KG_BASE", default=DEFAULT_BASE, show_default=True,
+    help="Data namespace the IRIs are minted under (environment: HENAN_KG_BASE).")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """The Henan government work documents as a knowledge graph with a SPARQL endpoint."""
@@ -34,17 +40,19 @@ def cli() -> None:
               show_default=True, help="Build directory; the release is published as OUT/current.")
 @click.option("--sources", "sources_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=None, help="Directory of source documents with their .toml metadata.")
-@click.option("--gazetteer", "gazetteer_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=None, help="Directory of gazetteer CSV files (agencies, regions, …).")
+@click.option("--data", "data_root", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=DATA_ROOT, show_default=True,
+              help="Data root: gazetteer/ (agencies, regions, indicators …) and genres/ (genre profiles).")
 @click.option("--allow-unresolved", is_flag=True,
               help="Keep unknown unit names as unresolved agencies instead of failing (exploratory runs).")
-def build(build_dir: Path, sources_dir: Path | None, gazetteer_dir: Path | None, allow_unresolved: bool) -> None:
+@BASE_OPTION
+def build(build_dir: Path, sources_dir: Path | None, data_root: Path, allow_unresolved: bool, base: str) -> None:
     """Map the sources, validate the graph, write dumps and the store, publish atomically."""
     from kg import build as b
 
-    kwargs = {k: v for k, v in (("sources_dir", sources_dir), ("gazetteer_dir", gazetteer_dir)) if v}
     try:
-        release = b.build(build_dir, allow_unresolved=allow_unresolved, **kwargs)
+        release = b.build(build_dir, sources_dir=sources_dir or data_root / "sources", data_root=data_root,
+                          iris=Iris(base), allow_unresolved=allow_unresolved)
     except SourceError as e:
         raise BadInput(str(e)) from e
     except ValidationFailed as e:
@@ -60,7 +68,8 @@ def build(build_dir: Path, sources_dir: Path | None, gazetteer_dir: Path | None,
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the SHACL report (Turtle); default FILE.shacl-report.ttl.")
-def validate(file: Path | None, report_path: Path | None) -> None:
+@BASE_OPTION
+def validate(file: Path | None, report_path: Path | None, base: str) -> None:
     """Validate FILE (any RDF file), or else the published graph, or else a fresh in-memory build."""
     from shapes.validate import validate as run
     from shapes.validate import validate_file
@@ -72,13 +81,13 @@ def validate(file: Path | None, report_path: Path | None) -> None:
             if not file.exists():
                 raise BadInput(f"{file}: no such file")
             click.echo(f"validating {file}")
-            result = validate_file(file)
+            result = validate_file(file, base)
             report_path = report_path or file.with_name(file.name + ".shacl-report.ttl")
         else:
             from kg.build import assemble, union
 
             click.echo("no published graph: validating a fresh build of the sources")
-            result = run(union(assemble()))
+            result = run(union(assemble(iris=Iris(base))), base)
             report_path = report_path or BUILD_DIR / "shacl-report.ttl"
     except (SourceError, ValueError, SyntaxError) as e:
         raise BadInput(str(e)) from e

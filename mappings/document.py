@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, XSD
 
 from mappings import literals
-from mappings.gazetteer import Gazetteer
+from mappings.gazetteer import agency_iri
 from mappings.iris import HGV, Iris
 from mappings.pause import gc_paused
 from mappings.source import SourceDocument, SourceError
+
+if TYPE_CHECKING:
+    from mappings.reference import Reference
 
 LANGUAGES = {"zh": URIRef("http://id.loc.gov/vocabulary/iso639-1/zh")}
 
@@ -19,14 +24,17 @@ def document_iri(iris: Iris, doc: SourceDocument) -> URIRef:
 
 
 @gc_paused()
-def document_graph(doc: SourceDocument, gaz: Gazetteer, iris: Iris) -> Graph:
+def document_graph(doc: SourceDocument, ref: Reference, iris: Iris) -> Graph:
     """The document node: title, number, issuer, date, plan year, full text, meeting and speaker."""
     g = Graph()
     d = document_iri(iris, doc)
     m = doc.meta
-    issuer = gaz.agency(m["issuer"])
+    gaz = ref.gazetteer
+    gaz.jurisdiction(doc.jurisdiction, str(doc.meta_path))
+    issuer = gaz.agency(m["issuer"], doc.jurisdiction)
     if issuer is None:
-        raise SourceError(f"{doc.meta_path}: issuer '{m['issuer']}' is not in the agency gazetteer")
+        raise SourceError(f"{doc.meta_path}: issuer '{m['issuer']}' is not an agency of {doc.jurisdiction} or "
+                          f"above (add it to {gaz.agency_file(doc.jurisdiction)})")
     g.add((d, RDF.type, HGV[doc.kind]))
     g.add((d, DCTERMS.title, Literal(m["title_zh"], lang="zh")))
     g.add((d, RDFS.label, Literal(m["title_zh"], lang="zh")))
@@ -36,7 +44,7 @@ def document_graph(doc: SourceDocument, gaz: Gazetteer, iris: Iris) -> Graph:
     if "number" in m:
         g.add((d, HGV.documentNumber, Literal(m["number"])))
     g.add((d, DCTERMS.identifier, Literal(m.get("number", doc.slug))))
-    g.add((d, DCTERMS.publisher, iris.agency(issuer.slug)))
+    g.add((d, DCTERMS.publisher, agency_iri(iris, issuer)))
     g.add((d, DCTERMS.issued, Literal(doc.date.isoformat(), datatype=XSD.date)))
     g.add((d, HGV.planYear, Literal(str(m["plan_year"]), datatype=XSD.gYear)))
     if "review_year" in m:

@@ -1,13 +1,17 @@
-"""The gazetteer: agencies and places read from ``data/gazetteer/*.csv``, and their RDF.
+"""The gazetteer: jurisdictions, their agencies and the places, read from CSV files, and their RDF.
 
 Names, aliases, kinds, parents and codes live in the CSV files so that a new province or year
-needs new rows, not new code. Lookups are by exact written form (canonical short name, full
-name, alias or recorded typo); the notice parser restores abbreviations before it asks.
+needs new rows, not new code. Every agency belongs to a jurisdiction (``jurisdictions.csv``; its
+agencies are ``agencies/{jurisdiction}.csv``): a name means something only within a government,
+so a lookup names the jurisdiction it is made in and searches that jurisdiction, then its parent,
+up to the national level, and never a sibling's table (a Liaoning ``发展改革委`` is not
+Henan's). Lookups are by exact written form (canonical short name, full name, alias or recorded
+typo); the notice parser restores abbreviations before it asks. Places are one national GB/T 2260
+hierarchy shared by all jurisdictions.
 """
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,27 +19,43 @@ from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 
 from mappings.iris import HGV, ORG, WD, Iris
 from mappings.skos import add_scheme
-from mappings.source import DATA_DIR, SourceError
-
-GAZETTEER_DIR = DATA_DIR / "gazetteer"
+from mappings.tables import SourceError, check_choice, check_unique, read_csv, split_list
 
 AGENCY_CLASSES = {
     "ProvincialGovernment", "ProvincialAgency", "CentralGovernmentBranch", "StateOwnedEnterprise",
-    "MassOrganisation", "MunicipalGovernment", "ZoneManagementCommittee", "JudicialOrgan",
-    "PartyOrgan", "NationalBody", "CollectiveUnit",
+    "MassOrganisation", "MunicipalGovernment", "MunicipalAgency", "DistrictGovernment",
+    "TownshipGovernment", "ZoneManagementCommittee", "JudicialOrgan", "PartyOrgan", "NationalBody",
+    "Company", "CollectiveUnit",
 }
+# Agencies that are departments of their jurisdiction's government: a unit prefix the document
+# distributes over a group (``省``, ``市``) is part of such an agency's written name.
+DEPARTMENT_CLASSES = {"ProvincialAgency", "MunicipalAgency"}
 PLACE_CLASSES = {
-    "Province", "PrefectureLevelCity", "CountyLevelCity", "County", "FunctionalZone", "ForeignPlace",
+    "Country", "Province", "Municipality", "AutonomousRegion", "PrefectureLevelCity", "District",
+    "CountyLevelCity", "County", "Township", "FunctionalZone", "ForeignPlace",
 }
+JURISDICTION_LEVELS = {"national", "provincial", "prefectural", "county", "township"}
 
 
-def split_list(cell: str) -> list[str]:
-    """A ``; ``-separated cell as a list, empty items dropped."""
-    return [x.strip() for x in cell.split(";") if x.strip()]
+@dataclass(frozen=True)
+class Jurisdiction:
+    """A government whose agencies a document can name: its region, the jurisdiction above it,
+    the prefix its documents write before its departments (``省``, ``市``, none) and the words
+    that mean its own territory in its documents (``全省``)."""
+
+    key: str
+    name: str
+    name_en: str
+    level: str
+    region: str
+    parent: str
+    unit_prefix: str
+    self_words: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Agency:
+    jurisdiction: str
     slug: str
     short_name: str
     full_name: str
@@ -69,36 +89,27 @@ class Place:
     abbrev: str
 
 
-def _rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    """CSV rows with their line numbers; a missing column or empty required cell names file:line."""
-    try:
-        with path.open(encoding="utf-8", newline="") as f:
-            reader = csv.DictReader(f)
-            missing = [c for c in required if c not in (reader.fieldnames or [])]
-            if missing:
-                raise SourceError(f"{path}:1: missing columns: {', '.join(missing)}")
-            rows = [(reader.line_num, dict(r)) for r in reader]
-    except OSError as e:
-        raise SourceError(f"{path}: cannot read: {e.strerror}") from e
-    for line, row in rows:
-        for c in required:
-            if not (row.get(c) or "").strip():
-                raise SourceError(f"{path}:{line}: empty required cell '{c}'")
-    return rows
-
-
 class Gazetteer:
-    """Agencies and places with name indexes; load once per build with :meth:`load`."""
+    """Jurisdictions, agencies and places with name indexes; load once per build with :meth:`load`."""
 
-    def __init__(self, agencies: list[Agency], places: list[Place]) -> None:
+    def __init__(self, agencies: list[Agency], places: list[Place], jurisdictions: list[Jurisdiction],
+                 directory: Path) -> None:
+        self.directory = directory
         self.agencies = agencies
         self.places = places
+        self.jurisdictions = {j.key: j for j in jurisdictions}
+        self._by_name: dict[str, dict[str, Agency]] = {j: {} for j in self.jurisdictions}
+        self._canonical: dict[str, dict[str, Agency]] = {j: {} for j in self.jurisdictions}
         # A recorded typo names the agency the documents meant, even where the written form is
         # another body's real name (工业和信息化部 in the notice is the provincial 工业和信息化厅).
-        self._agency_by_name: dict[str, Agency] = {t: a for a in agencies for t in a.typos}
+        for a in agencies:
+            for t in a.typos:
+                self._by_name[a.jurisdiction][t] = a
         for a in agencies:
             for name in (a.short_name, a.full_name_clean, *a.aliases):
-                self._agency_by_name.setdefault(name, a)
+                self._by_name[a.jurisdiction].setdefault(name, a)
+            for name in (a.short_name, a.full_name_clean):
+                self._canonical[a.jurisdiction].setdefault(name, a)
         self._place_by_name: dict[str, Place] = {}
         for p in places:
             for name in (p.name, *p.short_names):
@@ -106,17 +117,7 @@ class Gazetteer:
         self.place_by_key = {p.key: p for p in places}
 
     @classmethod
-    def load(cls, directory: Path = GAZETTEER_DIR) -> Gazetteer:
-        agencies = [
-            Agency(
-                slug=r["slug"], short_name=r["short_name_zh"], full_name=r["full_name_zh"],
-                name_en=r["name_en"], cls=r["class"], kind=r["kind"], parent=r["parent"],
-                managed_by=r["managed_by"], aliases=tuple(split_list(r["aliases"])),
-                typos=tuple(split_list(r["typos"])), governs=tuple(split_list(r["governs"])),
-                members=tuple(split_list(r["members"])),
-            )
-            for line, r in _checked(directory / "agencies.csv", ("slug", "short_name_zh", "class"), "class", AGENCY_CLASSES)
-        ]
+    def load(cls, directory: Path) -> Gazetteer:
         places = [
             Place(
                 key=r["key"], name=r["name_zh"], short_names=tuple(split_list(r["short_names"])),
@@ -125,14 +126,58 @@ class Gazetteer:
             )
             for line, r in _checked(directory / "regions.csv", ("key", "name_zh", "class"), "class", PLACE_CLASSES)
         ]
-        return cls(agencies, places)
+        jurisdictions = _load_jurisdictions(directory / "jurisdictions.csv", {p.key for p in places})
+        agencies = []
+        for key in sorted(jurisdictions):
+            path = directory / "agencies" / f"{key}.csv"
+            if path.exists():
+                agencies.extend(_load_agencies(path, key))
+        for path in sorted((directory / "agencies").glob("*.csv")):
+            if path.stem not in jurisdictions:
+                raise SourceError(f"{path}: no jurisdiction '{path.stem}' in {directory / 'jurisdictions.csv'} "
+                                  "(an agency file is named after the key of its jurisdiction)")
+        return cls(agencies, places, list(jurisdictions.values()), directory)
 
-    def agency(self, name: str) -> Agency | None:
-        """The agency written ``name`` (short name, full name, alias or typo), or None."""
-        return self._agency_by_name.get(name)
+    def jurisdiction(self, key: str, where: str = "") -> Jurisdiction:
+        """The jurisdiction ``key``; an unknown key names ``where`` it was asked and the table."""
+        if key not in self.jurisdictions:
+            raise SourceError(f"{where or key}: unknown jurisdiction '{key}' (add a row to "
+                              f"{self.directory / 'jurisdictions.csv'}; known: {', '.join(sorted(self.jurisdictions))})")
+        return self.jurisdictions[key]
 
-    def is_typo(self, name: str) -> bool:
-        a = self.agency(name)
+    def chain(self, key: str) -> list[Jurisdiction]:
+        """``key``'s jurisdiction and those above it, nearest first (where names are searched)."""
+        out: list[Jurisdiction] = []
+        while key:
+            j = self.jurisdiction(key)
+            out.append(j)
+            key = j.parent
+        return out
+
+    def agency(self, name: str, jurisdiction: str) -> Agency | None:
+        """The agency written ``name`` (short name, full name, alias or typo) as a document of
+        ``jurisdiction`` means it: searched there first, then up the chain; None if nowhere."""
+        for j in self.chain(jurisdiction):
+            a = self._by_name[j.key].get(name)
+            if a is not None:
+                return a
+        return None
+
+    def canonical(self, name: str, jurisdiction: str) -> Agency | None:
+        """The agency whose own short or full name is ``name`` (no alias or typo), up the chain:
+        how the tables name an agency's parent."""
+        for j in self.chain(jurisdiction):
+            a = self._canonical[j.key].get(name)
+            if a is not None:
+                return a
+        return None
+
+    def agency_file(self, jurisdiction: str) -> Path:
+        """The table that takes a new agency of ``jurisdiction``."""
+        return self.directory / "agencies" / f"{jurisdiction}.csv"
+
+    def is_typo(self, name: str, jurisdiction: str) -> bool:
+        a = self.agency(name, jurisdiction)
         return a is not None and name in a.typos
 
     def place(self, name: str) -> Place | None:
@@ -145,16 +190,49 @@ class Gazetteer:
 
 
 def _checked(path: Path, required: tuple[str, ...], column: str, allowed: set[str]):
-    rows = _rows(path, required)
-    seen: dict[str, int] = {}
-    for line, r in rows:
-        if r[column] not in allowed:
-            raise SourceError(f"{path}:{line}: unknown {column} '{r[column]}' (one of {', '.join(sorted(allowed))})")
-        key = r[required[0]]
-        if key in seen:
-            raise SourceError(f"{path}:{line}: duplicate {required[0]} '{key}' (first on line {seen[key]})")
-        seen[key] = line
+    """Rows whose ``column`` is allowed and whose first required column is a unique key."""
+    rows = read_csv(path, required)
+    check_choice(path, rows, column, allowed)
+    check_unique(path, rows, required[0])
     return rows
+
+
+def _load_jurisdictions(path: Path, regions: set[str]) -> dict[str, Jurisdiction]:
+    rows = _checked(path, ("key", "name_zh", "level", "region"), "level", JURISDICTION_LEVELS)
+    keys = {r["key"] for _, r in rows}
+    out: dict[str, Jurisdiction] = {}
+    for line, r in rows:
+        if r["region"] not in regions:
+            raise SourceError(f"{path}:{line}: region '{r['region']}' of '{r['key']}' is not a key of regions.csv")
+        if r["parent"] and r["parent"] not in keys:
+            raise SourceError(f"{path}:{line}: parent '{r['parent']}' of '{r['key']}' is not a jurisdiction")
+        out[r["key"]] = Jurisdiction(r["key"], r["name_zh"], r["name_en"], r["level"], r["region"], r["parent"],
+                                     r["unit_prefix"], tuple(split_list(r["self_words"])))
+    for key in out:  # a cycle would make every lookup loop
+        seen, k = set(), key
+        while k:
+            if k in seen:
+                raise SourceError(f"{path}: jurisdiction '{key}' is its own ancestor")
+            seen.add(k)
+            k = out[k].parent
+    return out
+
+
+def _load_agencies(path: Path, jurisdiction: str) -> list[Agency]:
+    return [
+        Agency(
+            jurisdiction=jurisdiction, slug=r["slug"], short_name=r["short_name_zh"], full_name=r["full_name_zh"],
+            name_en=r["name_en"], cls=r["class"], kind=r["kind"], parent=r["parent"],
+            managed_by=r["managed_by"], aliases=tuple(split_list(r["aliases"])),
+            typos=tuple(split_list(r["typos"])), governs=tuple(split_list(r["governs"])),
+            members=tuple(split_list(r["members"])),
+        )
+        for line, r in _checked(path, ("slug", "short_name_zh", "class"), "class", AGENCY_CLASSES)
+    ]
+
+
+def agency_iri(iris: Iris, agency: Agency) -> URIRef:
+    return iris.agency(agency.jurisdiction, agency.slug)
 
 
 def place_iri(iris: Iris, place: Place) -> URIRef:
@@ -164,11 +242,12 @@ def place_iri(iris: Iris, place: Place) -> URIRef:
 def gazetteer_graph(gaz: Gazetteer, iris: Iris) -> Graph:
     """Agencies, agency kinds and places as RDF (the reference graph's gazetteer part)."""
     g = Graph()
-    by_name = {**{a.full_name_clean: a for a in gaz.agencies}, **{a.short_name: a for a in gaz.agencies}}
     kinds: dict[str, URIRef] = {}
     for a in gaz.agencies:
-        s = iris.agency(a.slug)
+        s = agency_iri(iris, a)
+        table = gaz.agency_file(a.jurisdiction)
         g.add((s, RDF.type, HGV[a.cls]))
+        g.add((s, HGV.jurisdiction, iris.region(gaz.jurisdictions[a.jurisdiction].region)))
         g.add((s, SKOS.prefLabel, Literal(a.full_name_clean, lang="zh")))
         g.add((s, RDFS.label, Literal(a.full_name_clean, lang="zh")))
         g.add((s, HGV.shortName, Literal(a.short_name, lang="zh")))
@@ -181,19 +260,20 @@ def gazetteer_graph(gaz: Gazetteer, iris: Iris) -> Graph:
         if a.kind:
             kind = kinds.setdefault(a.kind, iris("agency-kind/" + _kind_slug(a.kind)))
             g.add((s, ORG.classification, kind))
-        if a.parent and a.parent in by_name:
-            g.add((s, ORG.subOrganizationOf, iris.agency(by_name[a.parent].slug)))
-        if a.managed_by and a.managed_by in by_name:
-            g.add((s, HGV.managedBy, iris.agency(by_name[a.managed_by].slug)))
+        if a.parent and (parent := gaz.canonical(a.parent, a.jurisdiction)) is not None:
+            g.add((s, ORG.subOrganizationOf, agency_iri(iris, parent)))
+        if a.managed_by and (manager := gaz.canonical(a.managed_by, a.jurisdiction)) is not None:
+            g.add((s, HGV.managedBy, agency_iri(iris, manager)))
         for member in a.members:
-            m = gaz.agency(member)
+            m = gaz.agency(member, a.jurisdiction)
             if m is None:
-                raise SourceError(f"{GAZETTEER_DIR / 'agencies.csv'}: member '{member}' of '{a.short_name}' is not an agency")
-            g.add((s, HGV.hasCollectiveMember, iris.agency(m.slug)))
+                raise SourceError(f"{table}: member '{member}' of '{a.short_name}' is not an agency of "
+                                  f"{a.jurisdiction} or above")
+            g.add((s, HGV.hasCollectiveMember, agency_iri(iris, m)))
         for region in a.governs:
             p = gaz.place(region)
             if p is None:
-                raise SourceError(f"{GAZETTEER_DIR / 'agencies.csv'}: '{a.short_name}' governs unknown place '{region}'")
+                raise SourceError(f"{table}: '{a.short_name}' governs unknown place '{region}'")
             g.add((s, HGV.governs, place_iri(iris, p)))
             g.add((place_iri(iris, p), HGV.governedBy, s))
     for text, kind in sorted(kinds.items()):
@@ -226,7 +306,7 @@ def gazetteer_graph(gaz: Gazetteer, iris: Iris) -> Graph:
             g.add((s, HGV.geonamesSeat, URIRef(f"https://sws.geonames.org/{p.geonames}/")))
         if p.parent:
             if p.parent not in gaz.place_by_key:
-                raise SourceError(f"{GAZETTEER_DIR / 'regions.csv'}: parent '{p.parent}' of '{p.name}' is not a place key")
+                raise SourceError(f"{gaz.directory / 'regions.csv'}: parent '{p.parent}' of '{p.name}' is not a place key")
             g.add((s, HGV.withinRegion, iris.region(p.parent)))
     return g
 

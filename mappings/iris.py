@@ -1,12 +1,12 @@
 """Namespaces and IRI builders: the one place that knows how data IRIs are spelled.
 
-The ontology namespace is fixed; the data base is configurable (``HENAN_KG_BASE``) so that a
-mirror can mint its own IRIs. See ``ontology/README.md`` for the full IRI contract.
+The ontology namespace is fixed; the data base is a parameter (the CLI's ``--base``, or
+``HENAN_KG_BASE``) so that a mirror can mint its own IRIs. See ``ontology/README.md`` for the
+full IRI contract.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 from rdflib import Namespace, URIRef
@@ -64,18 +64,16 @@ PREFIXES: dict[str, str] = {
 }
 
 
-def data_base() -> str:
-    """The data namespace in force: ``HENAN_KG_BASE`` or the default, always ending in ``/``."""
-    base = os.environ.get("HENAN_KG_BASE", DEFAULT_BASE)
-    return base if base.endswith("/") else base + "/"
-
-
 @dataclass(frozen=True)
 class Iris:
     """Builds data IRIs under one base; pass one instance through a build."""
 
     base: str = DEFAULT_BASE
     _shared: dict[str, URIRef] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.base.endswith("/"):
+            object.__setattr__(self, "base", self.base + "/")
 
     def __call__(self, path: str) -> URIRef:
         """The data IRI for ``path`` (no leading slash)."""
@@ -99,8 +97,9 @@ class Iris:
     def span(self, slug: str, start: int, end: int) -> URIRef:
         return self(f"{slug}/span/{start}-{end}")
 
-    def agency(self, slug: str) -> URIRef:
-        return self.shared("agency/" + slug)
+    def agency(self, jurisdiction: str, slug: str) -> URIRef:
+        """An agency's IRI carries its jurisdiction: slugs are unique within one government only."""
+        return self.shared(f"agency/{jurisdiction}/{slug}")
 
     def region(self, key: str) -> URIRef:
         return self.shared("region/" + key)
@@ -116,8 +115,3 @@ class Iris:
 
     def scheme(self, name: str) -> URIRef:
         return self.shared("scheme/" + name)
-
-
-def current() -> Iris:
-    """IRIs under the configured base."""
-    return Iris(data_base())

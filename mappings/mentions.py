@@ -1,35 +1,34 @@
 """Places and named projects mentioned in a stretch of normalised text.
 
 Both documents name the same high-speed lines, water works, parks and forums; one project entity
-per thing (``data/gazetteer/projects.csv``) lets a query put the 2024 wording beside the 2026 one.
+per thing (``projects.csv`` of the gazetteer) lets a query put the 2024 wording beside the 2026 one.
 Places come from the region gazetteer by full or short name (two characters or more). One-character
 abbreviations (郑开, 焦济洛平, 南信合) are resolved only inside the compound forms listed in
 ``data/gazetteer/place-compounds.csv``: the same character means different places in different
-compounds (济 is Jiyuan in 焦济洛平 but Jinan in 济郑高铁), so no rule guesses them.
+compounds (济 is Jiyuan in 焦济洛平 but Jinan in 济郑高铁), so no rule guesses them. Words that
+mean a document's own territory (全省, 全市: ``self_words`` of ``jurisdictions.csv``) name the
+region of the document's jurisdiction, and only in its own documents.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Generic, TypeVar
-from weakref import WeakKeyDictionary
 
 from rdflib import RDF, SKOS, Graph, Literal, URIRef
 
 from mappings import literals
 from mappings.document import add_span
-from mappings.gazetteer import GAZETTEER_DIR, Gazetteer, split_list
+from mappings.gazetteer import Gazetteer
 from mappings.iris import HGV, Iris
 from mappings.skos import add_labels
-from mappings.source import SourceDocument, SourceError
-from mappings.targets import read_csv
+from mappings.source import SourceDocument
+from mappings.tables import SourceError, read_csv, split_list
 from mappings.text import Normalized
 
-PROJECTS_CSV = GAZETTEER_DIR / "projects.csv"
-COMPOUNDS_CSV = GAZETTEER_DIR / "place-compounds.csv"
 PROJECT_TYPES = {"RailLine", "Station", "Airport", "WaterWorks", "IndustrialPark", "Forum", "OtherProject"}
 
 CLAUSE_END = "，。；：！？\n"
@@ -64,8 +63,7 @@ class Hit(Generic[T]):
     item: T
 
 
-@lru_cache(maxsize=4)
-def load_projects(path: Path = PROJECTS_CSV) -> tuple[Project, ...]:
+def load_projects(path: Path) -> tuple[Project, ...]:
     """The project gazetteer; a bad type, duplicate slug or pattern names file and line."""
     projects: list[Project] = []
     seen: dict[str, int] = {}
@@ -85,15 +83,14 @@ def load_projects(path: Path = PROJECTS_CSV) -> tuple[Project, ...]:
     return tuple(projects)
 
 
-@lru_cache(maxsize=4)
-def load_compounds(path: Path = COMPOUNDS_CSV) -> tuple[Compound, ...]:
+def load_compounds(path: Path) -> tuple[Compound, ...]:
     return tuple(Compound(r["form"], tuple(split_list(r["regions"])), line)
                  for line, r in read_csv(path, ("form", "regions")))
 
 
-def check_compounds(gaz: Gazetteer, path: Path = COMPOUNDS_CSV) -> None:
+def check_compounds(gaz: Gazetteer, compounds: tuple[Compound, ...], path: Path) -> None:
     """Every compound names known regions, each written by its abbreviation (or name) in the form."""
-    for c in load_compounds(path):
+    for c in compounds:
         for key in c.regions:
             place = gaz.place_by_key.get(key)
             if place is None:
@@ -120,58 +117,69 @@ class Scanner(Generic[T]):
         return [Hit(m.start(), m.end(), self.forms[m.group()]) for m in self.pattern.finditer(text)]
 
 
-def place_forms(gaz: Gazetteer) -> dict[str, tuple[str, ...]]:
+def place_forms(gaz: Gazetteer, compounds: tuple[Compound, ...]) -> dict[str, tuple[str, ...]]:
     """Written form → region keys: names of two or more characters, and the listed compounds
     whose regions this gazetteer knows (:func:`check_compounds` checks the project's own)."""
     forms: dict[str, tuple[str, ...]] = {name: (p.key,) for name, p in gaz.place_names() if len(name) >= 2}
-    for c in load_compounds():
+    for c in compounds:
         if all(k in gaz.place_by_key for k in c.regions):
             forms[c.form] = c.regions
     return forms
 
 
-_PLACE_SCANNERS: WeakKeyDictionary[Gazetteer, Scanner[tuple[str, ...]]] = WeakKeyDictionary()
+def project_forms(projects: tuple[Project, ...]) -> dict[str, Project]:
+    return {p: proj for proj in projects for p in proj.patterns}
 
 
-def place_scanner(gaz: Gazetteer) -> Scanner[tuple[str, ...]]:
-    """The scanner of :func:`place_forms`, built once per gazetteer (every paragraph asks)."""
-    scanner = _PLACE_SCANNERS.get(gaz)
-    if scanner is None:
-        scanner = _PLACE_SCANNERS[gaz] = Scanner(place_forms(gaz))
-    return scanner
+@dataclass(frozen=True)
+class Mentions:
+    """What the mention scan reads: projects, place compounds and action words, with the two
+    scanners built once (every paragraph and task asks)."""
 
+    gazetteer: Gazetteer
+    projects: tuple[Project, ...]
+    compounds: tuple[Compound, ...]
+    actions: tuple[str, ...]
+    _place_scanners: dict[str, Scanner[tuple[str, ...]]] = field(default_factory=dict, compare=False, repr=False)
 
-def mentioned_places(gaz: Gazetteer, text: str) -> list[str]:
-    """Region keys named in ``text``, in order of first mention."""
-    keys: list[str] = []
-    for hit in place_scanner(gaz)(text):
-        keys.extend(k for k in hit.item if k not in keys)
-    return keys
+    @classmethod
+    def load(cls, directory: Path, gaz: Gazetteer) -> Mentions:
+        compounds = load_compounds(directory / "place-compounds.csv")
+        check_compounds(gaz, compounds, directory / "place-compounds.csv")
+        return cls(gaz, load_projects(directory / "projects.csv"), compounds, load_actions(directory / "actions.csv"))
 
+    def place_scanner(self, jurisdiction: str) -> Scanner[tuple[str, ...]]:
+        """The place scanner of a document of ``jurisdiction`` (its self words added), built once."""
+        scanner = self._place_scanners.get(jurisdiction)
+        if scanner is None:
+            j = self.gazetteer.jurisdiction(jurisdiction)
+            forms = place_forms(self.gazetteer, self.compounds) | {w: (j.region,) for w in j.self_words}
+            scanner = self._place_scanners[jurisdiction] = Scanner(forms)
+        return scanner
 
-def project_forms() -> dict[str, Project]:
-    return {p: proj for proj in load_projects() for p in proj.patterns}
+    @cached_property
+    def project_scanner(self) -> Scanner[Project]:
+        return Scanner(project_forms(self.projects))
 
+    def places(self, text: str, jurisdiction: str) -> list[str]:
+        """Region keys named in ``text`` of a document of ``jurisdiction``, in order of first mention."""
+        keys: list[str] = []
+        for hit in self.place_scanner(jurisdiction)(text):
+            keys.extend(k for k in hit.item if k not in keys)
+        return keys
 
-@lru_cache(maxsize=1)
-def project_scanner() -> Scanner[Project]:
-    return Scanner(project_forms())
-
-
-def find_projects(text: str) -> list[Hit[Project]]:
-    return project_scanner()(text)
+    def find_projects(self, text: str) -> list[Hit[Project]]:
+        return self.project_scanner(text)
 
 
 # --- what the text says of a project ------------------------------------------------------------
 
-ACTIONS_CSV = GAZETTEER_DIR / "actions.csv"
 NUMBERING_RE = re.compile(r"^(?:\d+[.、]|（[一二三四五六七八九十]+）)")
 # ``…等项目建设``: 等 and the class noun close a list; what follows the noun is still the action.
 ETC_RE = re.compile(r"^等[^，。；]*(?:项目|工程|活动|遗址|公园|水库|论坛|设施|基地|产业园)")
 
 
-@lru_cache(maxsize=4)
-def load_actions(path: Path = ACTIONS_CSV) -> tuple[str, ...]:
+def load_actions(path: Path) -> tuple[str, ...]:
     """Action words (加快建设, 开工建设 …), longest first, to find the verb before a list."""
     words = {r["word"] for _, r in read_csv(path, ("word",))}
     return tuple(sorted(words, key=lambda w: (-len(w), w)))
@@ -191,13 +199,13 @@ def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return a, min(ends, default=line_end)
 
 
-def _verb(prefix: str) -> str:
+def _verb(prefix: str, actions: tuple[str, ...]) -> str:
     """The clause text before the first project; when other list items precede it, only the
     action word that opens the clause (``推动郑州上汽…工厂、`` → 推动)."""
     prefix = EDITION_RE.sub("", NUMBERING_RE.sub("", prefix))
     if not any(j in prefix for j in LIST_JOINERS):
         return prefix
-    return next((w for w in load_actions() if prefix.startswith(w)), prefix)
+    return next((w for w in actions if prefix.startswith(w)), prefix)
 
 
 def _tail(rest: str) -> str:
@@ -217,12 +225,12 @@ def _tail(rest: str) -> str:
     return rest[:cut] if cut != -1 and "等" in rest[cut:] else rest
 
 
-def stated_action(text: str, hit: Hit, hits: list[Hit]) -> str:
+def stated_action(text: str, hit: Hit, hits: list[Hit], actions: tuple[str, ...]) -> str:
     """The verb before a (possibly listed) project and the qualifier after it:
     ``加快建设雄商高铁、平漯周高铁`` → 加快建设; ``建成雄商高铁河南段`` → 建成河南段."""
     a, b = clause_bounds(text, hit.start, hit.end)
     in_clause = [h for h in hits if a <= h.start and h.end <= b]
-    verb = _verb(text[a:in_clause[0].start])
+    verb = _verb(text[a:in_clause[0].start], actions)
     edition = EDITION_RE.search(text[a:hit.start])
     rest = text[hit.end:b]
     if rest[:1] in LIST_JOINERS and in_clause[-1] is not hit:
@@ -237,14 +245,14 @@ def project_iri(iris: Iris, project: Project) -> URIRef:
     return iris.project(project.slug)
 
 
-def add_mentions(g: Graph, iris: Iris, gaz: Gazetteer, doc: SourceDocument, norm: Normalized, part: URIRef,
+def add_mentions(g: Graph, iris: Iris, mentions: Mentions, doc: SourceDocument, norm: Normalized, part: URIRef,
                  start: int, end: int) -> None:
     """hgv:mentionsPlace and project mentions of ``part`` for ``norm.text[start:end]``
     (normalised offsets; spans cite the source)."""
     text = norm.text
-    for key in mentioned_places(gaz, text[start:end]):
+    for key in mentions.places(text[start:end], doc.jurisdiction):
         g.add((part, HGV.mentionsPlace, iris.region(key)))
-    hits = [Hit(h.start + start, h.end + start, h.item) for h in find_projects(text[start:end])]
+    hits = [Hit(h.start + start, h.end + start, h.item) for h in mentions.find_projects(text[start:end])]
     for hit in hits:
         project = hit.item
         mention = URIRef(f"{part}/project/{project.slug}")
@@ -253,7 +261,7 @@ def add_mentions(g: Graph, iris: Iris, gaz: Gazetteer, doc: SourceDocument, norm
         g.add((mention, RDF.type, HGV.ProjectMention))
         g.add((mention, HGV.project, project_iri(iris, project)))
         g.add((mention, HGV.statedIn, part))
-        g.add((mention, HGV.statedAction, literals.text(stated_action(text, hit, hits), "zh")))
+        g.add((mention, HGV.statedAction, literals.text(stated_action(text, hit, hits, mentions.actions), "zh")))
         a, b = clause_bounds(text, hit.start, hit.end)
         a, b = max(a, start), min(b, end)
         numbering = NUMBERING_RE.match(text[a:b])
@@ -262,10 +270,10 @@ def add_mentions(g: Graph, iris: Iris, gaz: Gazetteer, doc: SourceDocument, norm
         g.add((mention, HGV.sourceSpan, add_span(g, iris, doc, s, e)))
 
 
-def project_graph(iris: Iris) -> Graph:
+def project_graph(projects: tuple[Project, ...], iris: Iris) -> Graph:
     """The projects of the gazetteer (reference graph); types are the ontology's individuals."""
     g = Graph()
-    for p in load_projects():
+    for p in projects:
         s = project_iri(iris, p)
         g.add((s, RDF.type, HGV.Project))
         add_labels(g, s, p.name_zh, p.name_en or None)

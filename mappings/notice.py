@@ -10,7 +10,8 @@ Responsibility clauses follow the genre's abbreviation rules (see :func:`parse_u
 units before ``牵头`` lead, the others are co-responsible; ``、`` separates units and ``，``
 groups of units; a group's leading ``省`` carries over to the group's provincial units
 (``省发展改革委、司法厅`` → ``省司法厅``); a suffix written once after a list of place names
-carries over to each (``郑州、洛阳市政府``, ``济源示范区、航空港区管委会``); ``等部门``/``等单位``,
+carries over to each (``郑州、洛阳市政府``, ``济源示范区、航空港区管委会``); the prefix is the issuer jurisdiction's
+(``jurisdictions.csv``), and names resolve in its agency table first, then up its chain; ``等部门``/``等单位``,
 ``按职责分工负责`` and ``牵头负责`` are clause words, not units. Each unit resolves to one agency
 of the gazetteer; the written form is kept (hgv:writtenAs) and a variant or typo is flagged
 (hgv:variantOf). The distributive ``省`` does not make a variant: gazetteer short names write it
@@ -33,11 +34,11 @@ from rdflib.namespace import DCTERMS, XSD
 from mappings import literals
 from mappings.cofog import add_policy_area
 from mappings.document import add_span
-from mappings.gazetteer import Agency, Gazetteer, place_iri
-from mappings.indicators import resolve_indicator
+from mappings.gazetteer import DEPARTMENT_CLASSES, Agency, Gazetteer, agency_iri, place_iri
 from mappings.iris import HGV, PROV, Iris
 from mappings.mentions import add_mentions
 from mappings.pause import gc_paused
+from mappings.reference import Reference
 from mappings.skos import add_labels
 from mappings.source import SourceDocument, SourceError
 from mappings.statements import add_statement
@@ -53,17 +54,10 @@ from mappings.text import (
     normalize,
 )
 
-# Clause words of the genre, simplified and traditional.
-ENDINGS = (
-    "按职责分工负责", "按職責分工負責", "按职责分工落实", "按職責分工落實", "分别负责", "分別負責",
-    "牵头负责", "牽頭負責", "负责", "負責", "配合", "参与", "參與",
-)
-LEAD_WORDS = ("牵头", "牽頭")
-FILLERS = (
-    "等部门", "等单位", "等部門", "等單位",
-    "等有关部门", "等相关部门", "等有关单位", "等相关单位", "等有關部門", "等相關部門", "等有關單位", "等相關單位",
-)
-PROVINCE_PREFIX = "省"
+# Clause words of the genre (simplified: normalised text reads traditional characters as simplified).
+ENDINGS = ("按职责分工负责", "按职责分工落实", "分别负责", "牵头负责", "负责", "配合", "参与")
+LEAD_WORDS = ("牵头",)
+FILLERS = ("等部门", "等单位", "等有关部门", "等相关部门", "等有关单位", "等相关单位")
 GROUP_SEP, ITEM_SEP = "，", "、"
 # What each reporting deadline asks for, by a word of its clause (first match wins).
 REPORT_KINDS = (
@@ -273,23 +267,25 @@ def parse_unit_list(text: str, start: int, end: int) -> list[UnitItem]:
     return units
 
 
-def distribute(units: list[UnitItem], gaz: Gazetteer) -> None:
-    """Restore the abbreviations of each ``，``-group in place (prefix ``省``, suffix after place names)."""
+def distribute(units: list[UnitItem], gaz: Gazetteer, jurisdiction: str) -> None:
+    """Restore the abbreviations of each ``，``-group in place: the jurisdiction's unit prefix
+    (``省``, ``市``) written once before a group, a suffix written once after place names."""
+    prefix = gaz.jurisdiction(jurisdiction).unit_prefix
     groups: dict[int, list[UnitItem]] = {}
     for u in units:
         groups.setdefault(u.group, []).append(u)
     for group in groups.values():
-        if group[0].bare.startswith(PROVINCE_PREFIX):
+        if prefix and group[0].bare.startswith(prefix):
             for u in group[1:]:
-                if not u.bare.startswith(PROVINCE_PREFIX) and gaz.place(u.bare) is None:
-                    u.written, u.prefixed = PROVINCE_PREFIX + u.bare, True
-        suffix = _shared_suffix(group, gaz)
+                if not u.bare.startswith(prefix) and gaz.place(u.bare) is None:
+                    u.written, u.prefixed = prefix + u.bare, True
+        suffix = _shared_suffix(group, gaz, jurisdiction)
         for u in group[:-1]:
             if suffix and gaz.place(u.bare) is not None:
                 u.written = u.bare + suffix
 
 
-def _shared_suffix(group: list[UnitItem], gaz: Gazetteer) -> str:
+def _shared_suffix(group: list[UnitItem], gaz: Gazetteer, jurisdiction: str) -> str:
     """The suffix written once after a list of place names (``市政府`` in ``郑州、洛阳市政府``):
     what follows a place name at the start of the group's last unit, choosing the split that
     turns most of the bare place names into known agencies (the shorter place name on a tie)."""
@@ -302,7 +298,7 @@ def _shared_suffix(group: list[UnitItem], gaz: Gazetteer) -> str:
         if gaz.place(last[:k]) is None:
             continue
         suffix = last[k:]
-        score = sum(gaz.agency(p + suffix) is not None for p in places)
+        score = sum(gaz.agency(p + suffix, jurisdiction) is not None for p in places)
         if score > best_score:
             best, best_score = suffix, score
     return best
@@ -316,22 +312,26 @@ class Resolved:
     slug: str
 
 
-def resolve_unit(u: UnitItem, gaz: Gazetteer) -> Resolved:
-    """One agency for a written unit; the distributed ``省`` is kept in the written form when
-    the restored name is known or the unit is a provincial agency, dropped otherwise (``郑商所``)."""
-    agency, written = gaz.agency(u.written), u.written
+def resolve_unit(u: UnitItem, gaz: Gazetteer, jurisdiction: str) -> Resolved:
+    """One agency for a written unit, searched in ``jurisdiction`` and up its chain; the
+    distributed prefix is kept in the written form when the restored name is known or the unit
+    is a department of the jurisdiction, dropped otherwise (``郑商所``)."""
+    agency, written = gaz.agency(u.written, jurisdiction), u.written
     if agency is None and u.prefixed:
-        agency = gaz.agency(u.bare)
-        if agency is not None and agency.cls != "ProvincialAgency":
+        agency = gaz.agency(u.bare, jurisdiction)
+        if agency is not None and not (agency.jurisdiction == jurisdiction and agency.cls in DEPARTMENT_CLASSES):
             written = u.bare
     if agency is None:
         return Resolved(None, written, None, unresolved_slug(written))
-    variant = None if _same_name(written, agency.short_name) else agency.short_name
+    prefix = gaz.jurisdiction(jurisdiction).unit_prefix
+    variant = None if _same_name(written, agency.short_name, prefix) else agency.short_name
     return Resolved(agency, written, variant, agency.slug)
 
 
-def _same_name(written: str, canonical: str) -> bool:
-    strip = lambda s: s[len(PROVINCE_PREFIX):] if s.startswith(PROVINCE_PREFIX) else s  # noqa: E731
+def _same_name(written: str, canonical: str, prefix: str) -> bool:
+    """Equal but for the unit prefix, which short names write for some departments only."""
+    def strip(s: str) -> str:
+        return s[len(prefix):] if prefix and s.startswith(prefix) else s
     return strip(written) == strip(canonical)
 
 
@@ -392,7 +392,7 @@ def _clause_start(text: str, start: int, pos: int) -> int:
 # --- RDF --------------------------------------------------------------------------------------
 
 @gc_paused()
-def map_notice(doc: SourceDocument, gaz: Gazetteer, iris: Iris, allow_unresolved: bool = False,
+def map_notice(doc: SourceDocument, ref: Reference, iris: Iris, allow_unresolved: bool = False,
                graph: Graph | None = None) -> Graph:
     """The notice's chapters, sections, tasks, responsibilities, targets, addressees and deadlines
     (the document node itself comes from :func:`mappings.document.document_graph`), added to
@@ -401,10 +401,11 @@ def map_notice(doc: SourceDocument, gaz: Gazetteer, iris: Iris, allow_unresolved
     notice = parse_notice(doc, norm)
     g = Graph() if graph is None else graph
     d = iris.doc(doc.slug)
-    ctx = _Context(g, iris, gaz, doc, norm, allow_unresolved)
-    distribute(notice.addressees, gaz)
+    gaz = ref.gazetteer
+    ctx = _Context(g, iris, ref, doc, norm, allow_unresolved)
+    distribute(notice.addressees, gaz, doc.jurisdiction)
     for u in notice.addressees:
-        r = resolve_unit(u, gaz)
+        r = resolve_unit(u, gaz, doc.jurisdiction)
         g.add((d, HGV.addressee, ctx.agency(r, u, "the addressees")))
     year = int(doc.meta["plan_year"])
     for k, rep in enumerate(reporting_requirements(norm, notice.preamble, year), 1):
@@ -413,7 +414,7 @@ def map_notice(doc: SourceDocument, gaz: Gazetteer, iris: Iris, allow_unresolved
         c = iris(f"{doc.slug}/chapter/{ch.number}")
         _add_part(ctx, c, HGV.Chapter, ch.number, ch.heading, d, ch.start, ch.end)
         add_labels(g, c, f"{ch.number}. {ch.heading}")
-        add_policy_area(g, iris, doc.slug, ch.number, c, ch.heading)
+        add_policy_area(g, iris, ref.cofog, doc.slug, ch.number, c, ch.heading)
         for sec in ch.sections:
             s = iris(f"{doc.slug}/section/{sec.number}")
             _add_part(ctx, s, HGV.Section, sec.number, sec.heading, c, sec.start, sec.end)
@@ -429,10 +430,14 @@ def map_notice(doc: SourceDocument, gaz: Gazetteer, iris: Iris, allow_unresolved
 class _Context:
     g: Graph
     iris: Iris
-    gaz: Gazetteer
+    ref: Reference
     doc: SourceDocument
     norm: Normalized
     allow_unresolved: bool
+
+    @property
+    def gaz(self) -> Gazetteer:
+        return self.ref.gazetteer
 
     def span(self, start: int, end: int) -> URIRef:
         s, e = self.norm.source_span(start, end)
@@ -441,11 +446,15 @@ class _Context:
     def agency(self, r: Resolved, u: UnitItem, where: str) -> URIRef:
         """The agency IRI of a resolved unit; an unknown unit fails unless exploring."""
         if r.agency is not None:
-            return self.iris.agency(r.slug)
+            return agency_iri(self.iris, r.agency)
+        jur = self.doc.jurisdiction
         if not self.allow_unresolved:
             line = self.doc.where(self.norm.offsets[u.start])
-            raise SourceError(f"{line}: unknown unit '{r.written}' in {where} (not in the agency gazetteer)")
-        a = self.iris.agency(r.slug)
+            searched = " → ".join(j.key for j in self.gaz.chain(jur))
+            raise SourceError(f"{line}: unknown unit '{r.written}' in {where} of {self.doc.slug} (searched the "
+                              f"agencies of {searched}); add a row to {self.gaz.agency_file(jur)}, or the "
+                              "file of the jurisdiction above it that the unit belongs to")
+        a = self.iris.agency(jur, r.slug)
         self.g.add((a, RDF.type, HGV.Agency))
         add_labels(self.g, a, r.written)
         return a
@@ -465,23 +474,23 @@ def _add_part(ctx: _Context, node: URIRef, cls: URIRef, number: int, heading: st
 def _add_task(ctx: _Context, task: Task, section: URIRef) -> None:
     g, text, iris = ctx.g, ctx.norm.text, ctx.iris
     t = iris(f"{ctx.doc.slug}/task/{task.number}")
-    body = text[task.text_start:task.text_end]
+    body = ctx.norm.in_source_script(task.text_start, task.text_end)
     heading = re.split(r"[，；。]", body, maxsplit=1)[0]
     _add_part(ctx, t, HGV.Task, task.number, heading, section, task.start, task.end)
     add_labels(g, t, f"任务{task.number}：{heading}", f"Task {task.number}")
     g.add((t, HGV.text, Literal(body, lang="zh")))
-    g.add((t, HGV.responsibilityClause, literals.text(text[task.clause_start:task.clause_end], "zh")))
+    g.add((t, HGV.responsibilityClause, literals.text(ctx.norm.in_source_script(task.clause_start, task.clause_end), "zh")))
     _add_units(ctx, task, t)
-    add_mentions(ctx.g, iris, ctx.gaz, ctx.doc, ctx.norm, t, task.text_start, task.text_end)
-    for k, m in enumerate(extract_targets(body), 1):
+    add_mentions(ctx.g, iris, ctx.ref.mentions, ctx.doc, ctx.norm, t, task.text_start, task.text_end)
+    for k, m in enumerate(extract_targets(text[task.text_start:task.text_end], ctx.ref.vocabulary), 1):
         _add_target(ctx, task, t, k, m)
 
 
 def _add_units(ctx: _Context, task: Task, t: URIRef) -> None:
     g = ctx.g
-    distribute(task.units, ctx.gaz)
+    distribute(task.units, ctx.gaz, ctx.doc.jurisdiction)
     for k, u in enumerate(task.units, 1):
-        r = resolve_unit(u, ctx.gaz)
+        r = resolve_unit(u, ctx.gaz, ctx.doc.jurisdiction)
         agent = ctx.agency(r, u, f"task {task.number}")
         role = HGV.LeadRole if u.lead else HGV.CoResponsibleRole
         g.add((t, HGV.leadUnit if u.lead else HGV.coResponsibleUnit, agent))
@@ -491,7 +500,8 @@ def _add_units(ctx: _Context, task: Task, t: URIRef) -> None:
         g.add((a, RDF.type, HGV.ResponsibilityAssignment))
         g.add((a, PROV.agent, agent))
         g.add((a, PROV.hadRole, role))
-        g.add((a, HGV.writtenAs, literals.text(r.written, "zh")))
+        written = r.written.replace(u.bare, ctx.norm.in_source_script(u.start, u.end), 1)
+        g.add((a, HGV.writtenAs, literals.text(written, "zh")))
         if r.variant_of:
             g.add((a, HGV.variantOf, literals.text(r.variant_of, "zh")))
         g.add((a, HGV.listPosition, literals.integer(k)))
@@ -506,7 +516,7 @@ def _add_units(ctx: _Context, task: Task, t: URIRef) -> None:
 def _add_target(ctx: _Context, task: Task, t: URIRef, k: int, m: TargetMatch) -> None:
     g, iris = ctx.g, ctx.iris
     node = iris(f"{ctx.doc.slug}/task/{task.number}/target/{k}")
-    indicator = resolve_indicator(m.indicator_phrase, m.verb + m.indicator_phrase, m.context)
+    indicator = ctx.ref.indicators.resolve(m.indicator_phrase, m.verb + m.indicator_phrase, m.context)
     if indicator is None and not ctx.allow_unresolved:
         line = ctx.doc.where(ctx.norm.offsets[task.text_start + m.start])
         raise SourceError(f"{line}: task {task.number}: no indicator in indicators.csv matches "

@@ -19,7 +19,6 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
@@ -27,15 +26,15 @@ from rdflib.namespace import DCTERMS
 from mappings import literals
 from mappings.cofog import add_policy_area
 from mappings.document import add_span
-from mappings.gazetteer import Gazetteer
-from mappings.indicators import resolve_indicator
+from mappings.indicators import Indicators
 from mappings.iris import HGV, Iris
 from mappings.mentions import add_mentions
 from mappings.pause import gc_paused
+from mappings.reference import Reference
 from mappings.skos import add_labels
 from mappings.source import SourceDocument, SourceError
 from mappings.statements import add_statement
-from mappings.targets import TargetMatch, count_quantities, extract_quantities
+from mappings.targets import TargetMatch, Vocabulary, count_quantities, extract_quantities
 from mappings.text import CHAPTER_RE, SECTION_RE, Line, Normalized, join_lines, normalized_lines
 
 TERMINAL = "。！？：；"
@@ -218,22 +217,30 @@ class Statement:
     period: int
 
 
-@lru_cache(maxsize=4096)
-def _single(text: str) -> bool:
-    """Whether ``text`` holds exactly one quantity (asked again for each figure of a sentence)."""
-    return count_quantities(text) == 1
+@dataclass
+class _Resolver:
+    """Reads the indicator of each quantity of a report, remembering per text whether it holds
+    one quantity only (asked again for each figure of a sentence)."""
 
+    indicators: Indicators
+    vocabulary: Vocabulary
+    single: dict[str, bool] = field(default_factory=dict)
 
-def resolve(text: str, m: TargetMatch) -> str | None:
-    """The indicator slug of a quantity in paragraph ``text``: from its phrase, its ``、`` item,
-    else its clause or sentence when that holds no other quantity."""
-    item = text[_around(text, m.number_start, "，。；：、")]
-    clause = text[_around(text, m.number_start, "，。；：")]
-    sentence = text[_around(text, m.number_start, "。；！？")]
-    phrases = [m.indicator_phrase, m.verb + m.indicator_phrase, item]
-    phrases += [t for t in (clause, sentence) if _single(t)]
-    ind = resolve_indicator(*[p for p in phrases if p])
-    return ind.slug if ind else None
+    def is_single(self, text: str) -> bool:
+        if text not in self.single:
+            self.single[text] = count_quantities(text, self.vocabulary) == 1
+        return self.single[text]
+
+    def __call__(self, text: str, m: TargetMatch) -> str | None:
+        """The indicator slug of a quantity in paragraph ``text``: from its phrase, its ``、`` item,
+        else its clause or sentence when that holds no other quantity."""
+        item = text[_around(text, m.number_start, "，。；：、")]
+        clause = text[_around(text, m.number_start, "，。；：")]
+        sentence = text[_around(text, m.number_start, "。；！？")]
+        phrases = [m.indicator_phrase, m.verb + m.indicator_phrase, item]
+        phrases += [t for t in (clause, sentence) if self.is_single(t)]
+        ind = self.indicators.resolve(*[p for p in phrases if p])
+        return ind.slug if ind else None
 
 
 def _around(text: str, pos: int, ends: str) -> slice:
@@ -252,20 +259,21 @@ def target_period(text: str, m: TargetMatch, plan_year: int) -> int:
     return years[-1] if years else plan_year
 
 
-def statements(doc: SourceDocument, report: Report) -> list[Statement]:
+def statements(doc: SourceDocument, report: Report, ref: Reference) -> list[Statement]:
     """Achieved figures of the review (part one), the main targets (part two) and the targets of
     the key work (part three), in text order; quantities no indicator matches are left out
     (see :func:`unresolved`)."""
-    return [s for s in _candidates(doc, report) if s.indicator]
+    return [s for s in _candidates(doc, report, ref) if s.indicator]
 
 
-def unresolved(doc: SourceDocument, report: Report) -> list[Statement]:
+def unresolved(doc: SourceDocument, report: Report, ref: Reference) -> list[Statement]:
     """Quantities that would be statements but match no indicator (for curators and tests)."""
-    return [s for s in _candidates(doc, report) if not s.indicator]
+    return [s for s in _candidates(doc, report, ref) if not s.indicator]
 
 
-def _candidates(doc: SourceDocument, report: Report) -> list[Statement]:
+def _candidates(doc: SourceDocument, report: Report, ref: Reference) -> list[Statement]:
     text = report.norm.text
+    resolve = _Resolver(ref.indicators, ref.vocabulary)
     review, plan = int(doc.meta.get("review_year", doc.meta["plan_year"] - 1)), int(doc.meta["plan_year"])
     out: list[Statement] = []
     for part in report.parts:
@@ -276,7 +284,7 @@ def _candidates(doc: SourceDocument, report: Report) -> list[Statement]:
             main = part.number == 2 and body.startswith(MAIN_TARGETS)
             if part.number == 2 and not main:
                 continue  # the other paragraphs explain the targets, restating them
-            for m in extract_quantities(body):
+            for m in extract_quantities(body, ref.vocabulary):
                 if part.number == 1 and m.excluded in ACHIEVED_EXCLUSIONS:
                     out.append(Statement("AchievedFigure", para, m, resolve(body, m), review))
                 elif (main and m.excluded in ACHIEVED_EXCLUSIONS) or (part.number == 3 and m.is_target):
@@ -292,6 +300,7 @@ class _Builder:
     iris: Iris
     doc: SourceDocument
     norm: Normalized
+    ref: Reference
 
     @property
     def d(self) -> URIRef:
@@ -314,7 +323,7 @@ class _Builder:
 
 
 @gc_paused()
-def map_report(doc: SourceDocument, gaz: Gazetteer, iris: Iris, allow_unresolved: bool = False,
+def map_report(doc: SourceDocument, ref: Reference, iris: Iris, allow_unresolved: bool = False,
                graph: Graph | None = None) -> Graph:
     """Parts, sections (with policy areas), paragraphs (with lead sentences, places and project
     mentions), achieved figures and targets of a government work report. The document node
@@ -325,7 +334,7 @@ def map_report(doc: SourceDocument, gaz: Gazetteer, iris: Iris, allow_unresolved
     The triples go to ``graph`` (the build's named graph for the document) or to a new graph."""
     norm = normalize_report(doc.text)
     report = parse_report(doc, norm)
-    b = _Builder(Graph() if graph is None else graph, iris, doc, norm)
+    b = _Builder(Graph() if graph is None else graph, iris, doc, norm, ref)
     containers: dict[int, URIRef] = {q.number: b.d for q in report.opening}
     for part in report.parts:
         p = iris(f"{doc.slug}/part/{part.number}")
@@ -347,9 +356,9 @@ def map_report(doc: SourceDocument, gaz: Gazetteer, iris: Iris, allow_unresolved
         b.g.add((node, HGV.text, Literal(norm.text[para.start:para.end], lang="zh")))
         add_labels(b.g, node, f"第{para.number}段" + (f"：{para.lead}" if para.lead else ""),
                    f"Paragraph {para.number}")
-        add_mentions(b.g, iris, gaz, doc, norm, node, para.start, para.end)
+        add_mentions(b.g, iris, ref.mentions, doc, norm, node, para.start, para.end)
     counts = {"AchievedFigure": 0, "Target": 0}
-    for st in statements(doc, report):
+    for st in statements(doc, report, ref):
         counts[st.cls] += 1
         _statement(b, st, paragraph_iris[st.paragraph.number], counts[st.cls])
     return b.g
@@ -364,7 +373,7 @@ def _policy_area(b: _Builder, section: URIRef, sec: ReportSection) -> None:
     """A key-work section's theme as a concept in ``scheme/policy-areas`` (COFOG links come from
     :mod:`mappings.cofog`)."""
     g = b.g
-    add_policy_area(g, b.iris, b.doc.slug, sec.number, section, sec.heading)
+    add_policy_area(g, b.iris, b.ref.cofog, b.doc.slug, sec.number, section, sec.heading)
 
 
 def _statement(b: _Builder, st: Statement, paragraph: URIRef, k: int) -> None:

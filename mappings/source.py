@@ -1,4 +1,4 @@
-"""Source documents: the text files under ``data/sources/`` with the metadata the build reads."""
+"""Source documents: text files, each with the ``.toml`` metadata file the build reads beside it."""
 
 from __future__ import annotations
 
@@ -10,14 +10,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-SOURCES_DIR = DATA_DIR / "sources"
+from mappings.tables import SourceError
 
-REQUIRED = ("file", "kind", "slug", "title_zh", "issuer", "date", "plan_year", "language")
+REQUIRED = ("file", "kind", "slug", "title_zh", "jurisdiction", "issuer", "date", "plan_year", "language")
 
-
-class SourceError(ValueError):
-    """A source or data file is unusable; the message names the file (and line where known)."""
+__all__ = ["REQUIRED", "SourceDocument", "SourceError", "load_document", "load_documents"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +33,12 @@ class SourceDocument:
     @property
     def slug(self) -> str:
         return self.meta["slug"]
+
+    @property
+    def jurisdiction(self) -> str:
+        """The key (``jurisdictions.csv``) of the government whose document this is: its unit
+        names are read in that government's agency table first."""
+        return self.meta["jurisdiction"]
 
     @property
     def date(self) -> dt.date:
@@ -83,6 +86,6 @@ def load_document(meta_path: Path) -> SourceDocument:
     return SourceDocument(meta_path=meta_path, path=path, text=text, meta=meta)
 
 
-def load_documents(sources_dir: Path = SOURCES_DIR) -> list[SourceDocument]:
+def load_documents(sources_dir: Path) -> list[SourceDocument]:
     """Every document with a ``.toml`` metadata file in ``sources_dir``, in file-name order."""
     return [load_document(p) for p in sorted(sources_dir.glob("*.toml"))]

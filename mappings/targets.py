@@ -37,16 +37,13 @@ the unit (``实施1000个以上省重点项目``), else the words before the ver
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 
-from mappings.gazetteer import GAZETTEER_DIR, split_list
-from mappings.source import SourceError
+from mappings.tables import SourceError, read_csv, split_list
 
 NUMBER_RE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
 CLAUSE_END = "，。；：！？\n"
@@ -121,9 +118,8 @@ def _sorted_longest(items, key):
     return tuple(sorted(items, key=lambda x: (-len(key(x)), key(x))))
 
 
-@lru_cache(maxsize=8)
-def load_vocabulary(directory: Path = GAZETTEER_DIR) -> Vocabulary:
-    """Read units.csv and target-words.csv (cached per directory)."""
+def load_vocabulary(directory: Path) -> Vocabulary:
+    """Read ``units.csv`` and ``target-words.csv`` of a gazetteer directory."""
     words: list[UnitWord] = []
     for line, row in read_csv(directory / "units.csv", ("slug", "zh", "factor")):
         try:
@@ -146,21 +142,6 @@ def load_vocabulary(directory: Path = GAZETTEER_DIR) -> Vocabulary:
         ordinal=tuple(w for w, _ in roles.get("ordinal", [])),
         existing=tuple(w for w, _ in roles.get("existing", [])),
     )
-
-
-def read_csv(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    """CSV rows (cells stripped) with line numbers; an empty required cell names file:line."""
-    try:
-        with path.open(encoding="utf-8", newline="") as f:
-            reader = csv.DictReader(f)
-            rows = [(reader.line_num, {k: (v or "").strip() for k, v in r.items()}) for r in reader]
-    except OSError as e:
-        raise SourceError(f"{path}: cannot read: {e.strerror}") from e
-    for line, row in rows:
-        for c in required:
-            if not row.get(c):
-                raise SourceError(f"{path}:{line}: empty required cell '{c}'")
-    return rows
 
 
 def multiply(number: str, factor: Decimal) -> Decimal:
@@ -269,15 +250,14 @@ def _quantities(text: str, voc: Vocabulary) -> Iterator[_Quantity]:
                 yield q
 
 
-def count_quantities(text: str, vocabulary: Vocabulary | None = None) -> int:
+def count_quantities(text: str, vocabulary: Vocabulary) -> int:
     """``len(extract_quantities(text))`` without reading each quantity's verb, phrase and period:
     enough to ask whether a clause or sentence is about one figure only."""
-    return sum(1 for _ in _quantities(text, vocabulary or load_vocabulary()))
+    return sum(1 for _ in _quantities(text, vocabulary))
 
 
-def extract_quantities(text: str, vocabulary: Vocabulary | None = None) -> list[TargetMatch]:
+def extract_quantities(text: str, voc: Vocabulary) -> list[TargetMatch]:
     """Every quantity in ``text`` (targets and non-targets, ``excluded`` saying why)."""
-    voc = vocabulary or load_vocabulary()
     out: list[TargetMatch] = []
     for q in _quantities(text, voc):
         clause = _bounds(text, q.start, CLAUSE_END)
@@ -300,7 +280,7 @@ def extract_quantities(text: str, vocabulary: Vocabulary | None = None) -> list[
     return out
 
 
-def extract_targets(text: str, vocabulary: Vocabulary | None = None) -> list[TargetMatch]:
+def extract_targets(text: str, vocabulary: Vocabulary) -> list[TargetMatch]:
     """The quantities in ``text`` that state a commitment (see the rules in the module docstring)."""
     return [t for t in extract_quantities(text, vocabulary) if t.is_target]
 

@@ -9,6 +9,12 @@ normalised range back into a source range (page-break junk inside it included).
 Normalised text is one paragraph per line (``\\n`` between paragraphs). Which source line starts
 a new paragraph depends on the genre, so it is a parameter: :func:`notice_breaks` for notices
 (the default); the report mapping passes its own rule.
+
+Traditional characters are read as simplified (OpenCC's ``t2s``), so that clause words, agency
+and place names are written once, in simplified form, in the data files; the conversion keeps
+one character per character, so offsets still point into the file as stored, and
+:attr:`Normalized.original` keeps the normalised text in the document's own script (for the
+written forms a graph quotes).
 """
 
 from __future__ import annotations
@@ -16,7 +22,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import NamedTuple
+
+import opencc
 
 # Half-width (and other) forms mapped to the one form normalised text uses. Full-width ASCII
 # letters and digits become ASCII; CJK punctuation is kept full width.
@@ -43,6 +52,12 @@ class Normalized:
     text: str
     source: str
     offsets: list[int]
+    original: str = ""
+    """``text`` before the script conversion (same length); empty when the two are equal."""
+
+    def in_source_script(self, start: int, end: int) -> str:
+        """``text[start:end]`` as the document writes it (traditional characters kept)."""
+        return (self.original or self.text)[start:end]
 
     def source_span(self, start: int, end: int) -> tuple[int, int]:
         """Source ``[start, end)`` covering ``text[start:end]``: from its first character's source
@@ -78,35 +93,73 @@ PUBLICATION_NOTE_RE = re.compile(r"^（此件.*）$")
 _TERMINAL = ("。", "）", "；", "！", "？", "”")
 
 
-def last_item_number(paragraphs: Sequence[str]) -> int:
-    """The number of the last numbered item so far (0 if none), for sequence-aware item detection."""
-    for p in reversed(paragraphs):
-        m = ITEM_RE.match(p)
-        if m:
-            return int(m.group(1))
-    return 0
+@dataclass(frozen=True)
+class Markers:
+    """What opens a paragraph in a notice, as a genre profile spells it (:mod:`mappings.genres`);
+    the defaults are the reference notice's."""
+
+    chapter: re.Pattern[str] = CHAPTER_RE
+    section: re.Pattern[str] = SECTION_RE
+    item: re.Pattern[str] = ITEM_RE
+    label: re.Pattern[str] = re.compile("(?!)")
+    is_signature: Callable[[str], bool] = SIGNATURE_RE.match  # type: ignore[assignment]
+    is_note: Callable[[str], bool] = PUBLICATION_NOTE_RE.match  # type: ignore[assignment]
+
+    def item_number(self, para: str) -> int | None:
+        m = self.item.match(para)
+        return _number(m) if m else None
 
 
-def notice_breaks(paragraphs: Sequence[str], line: str) -> bool:
-    """Notice genre: a paragraph starts with a chapter ``一、``, a section ``（一）``, a numbered
-    item ``17.`` (numbered above the last item, or following a closed clause or a heading), the
-    document number, the line after the addressees (ending ``：``), or the signature block
-    (issuer, date, publication note) after a finished paragraph.
-    Anything else continues the paragraph a page break (or a stray line break) split."""
-    if not paragraphs:
-        return True
-    prev = paragraphs[-1]
-    if prev.endswith("：") or DOC_NUMBER_RE.match(prev) or DOC_NUMBER_RE.match(line):
-        return True
-    if CHAPTER_RE.match(line) or SECTION_RE.match(line):
-        return True
-    m = ITEM_RE.match(line)
-    if m and (int(m.group(1)) > last_item_number(paragraphs) or prev.endswith("）")
-              or CHAPTER_RE.match(prev) or SECTION_RE.match(prev)):
-        return True
-    signature = SIGNATURE_RE.match(line) or DATE_RE.match(line) or PUBLICATION_NOTE_RE.match(line)
-    closes = prev.endswith(_TERMINAL) or SIGNATURE_RE.match(prev) or DATE_RE.match(prev)
-    return bool(signature and closes)
+def _number(m: re.Match[str]) -> int:
+    """The number of a marker match: digits, or a Chinese numeral (``十二``)."""
+    from mappings.genres import cn_number, marker_number
+
+    text = marker_number(m)
+    return int(text) if text.isdigit() else cn_number(text)
+
+
+class MarkerBreaks:
+    """Line rule of the notice genre: a paragraph starts with a chapter, a section, a numbered
+    item (numbered above the last item, or after a closed clause, a heading or a labelled line),
+    a labelled line, the document number, the line after the addressees (ending ``：``), the
+    signature block (issuer, date, publication note) after a finished paragraph, and whatever
+    follows the signature block. Anything else continues the paragraph a page break (or a stray
+    line break) split."""
+
+    def __init__(self, markers: Markers = Markers()) -> None:
+        self.m = markers
+
+    def _heading(self, para: str) -> bool:
+        return bool(self.m.chapter.match(para) or self.m.section.match(para))
+
+    def last_item(self, paragraphs: Sequence[str]) -> int:
+        """The number of the last numbered item so far (0 if none)."""
+        for p in reversed(paragraphs):
+            if not self._heading(p) and (n := self.m.item_number(p)) is not None:
+                return n
+        return 0
+
+    def __call__(self, paragraphs: Sequence[str], line: str) -> bool:
+        if not paragraphs:
+            return True
+        prev = paragraphs[-1]
+        if prev.endswith("：") or DOC_NUMBER_RE.match(prev) or DOC_NUMBER_RE.match(line):
+            return True
+        if self._heading(line) or self.m.label.match(line):
+            return True
+        n = self.m.item_number(line)
+        if n is not None and (n > self.last_item(paragraphs) or prev.endswith("）") or self._heading(prev)
+                              or self.m.label.match(prev)):
+            return True
+        if DATE_RE.match(prev) or self.m.is_note(prev):
+            return True  # the signature block is over
+        signature = self.m.is_signature(line) or DATE_RE.match(line) or self.m.is_note(line)
+        closes = prev.endswith(_TERMINAL) or self.m.is_signature(prev) or DATE_RE.match(prev)
+        return bool(signature and closes)
+
+
+notice_breaks = MarkerBreaks()
+"""The line rule with the reference notice's markers."""
 
 
 def every_line(paragraphs: Sequence[str], line: str) -> bool:
@@ -188,50 +241,108 @@ def _drop_thousands_commas(text: str, where: list[int]) -> tuple[str, list[int]]
 
 
 def normalize_line(source: str, start: int, end: int) -> tuple[str, list[int]]:
-    """One source line normalised, with the source index of each of its characters."""
+    """One source line normalised, with the source index of each of its characters (the
+    document's own script: :func:`simplified` converts it)."""
     text = _map_chars(source[start:end])
     text, where = _drop_spaces(text, list(range(start, end)))
     return _drop_thousands_commas(text, where)
 
 
+@cache
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """``text`` in simplified characters, one character for one: OpenCC converts by phrase,
+    and where a phrase changes length the line is converted character by character instead."""
+    out = _t2s().convert(text)
+    if len(out) != len(text):
+        out = "".join(c2 if len(c2 := _t2s().convert(c)) == 1 else c for c in text)
+    return out
+
+
 class Line(NamedTuple):
-    """A non-blank source line: its source range, its normalised text and the source index of
-    each character of that text."""
+    """A non-blank source line: its source range, its normalised text (simplified), the source
+    index of each character of that text, the text in the document's own script, and its layout:
+    indented (a space first) and after a blank line."""
 
     start: int
     end: int
     text: str
     where: list[int]
+    original: str
+    indented: bool = False
+    after_blank: bool = False
 
 
-def normalized_lines(source: str) -> list[Line]:
-    """The lines of ``source`` that keep characters after :func:`normalize_line`, in order."""
-    lines = []
+@dataclass(frozen=True)
+class Layout:
+    """How a text's lines are laid out, from its genre profile: ``inline`` texts have no line
+    breaks (paragraphs separated by spaces); an indented line or a blank line may end a paragraph."""
+
+    inline: bool = False
+    indent_starts: bool = False
+    blank_line_ends: bool = False
+
+
+_INLINE_GAP_RE = re.compile(r"(?<=[^\x00-\x7f]) +|(?<=[\x21-\x7e]) +(?=[^\x00-\x7f])")
+
+
+def _pieces(source: str, start: int, end: int, inline: bool) -> list[tuple[int, int]]:
+    """A source line, or in an inline text the pieces of it between space gaps next to CJK text."""
+    if not inline:
+        return [(start, end)]
+    out, pos = [], start
+    for m in _INLINE_GAP_RE.finditer(source, start, end):
+        out.append((pos, m.start()))
+        pos = m.end()
+    out.append((pos, end))
+    return [(a, b) for a, b in out if b > a]
+
+
+def normalized_lines(source: str, layout: Layout = Layout(), body_start: int = 0) -> list[Line]:
+    """The lines of ``source`` from ``body_start`` on that keep characters after
+    :func:`normalize_line`, in order."""
+    lines: list[Line] = []
+    blank = False
     for start, end in source_lines(source):
-        text, where = normalize_line(source, start, end)
-        if text:
-            lines.append(Line(start, end, text, where))
+        if start < body_start:
+            continue
+        indented = source[start:start + 1] in (" ", "\t", "\u3000")
+        for k, (a, b) in enumerate(_pieces(source, start, end, layout.inline)):
+            text, where = normalize_line(source, a, b)
+            if text:
+                lines.append(Line(a, b, simplified(text), where, text, indented and k == 0, blank and k == 0))
+                blank = False
+        if not source[start:end].strip():
+            blank = True
     return lines
 
 
-def normalize(source: str, starts_paragraph: LineRule = notice_breaks) -> Normalized:
-    """Normalise ``source``: paragraphs rejoined by ``starts_paragraph``, one form of punctuation,
-    no spaces in or around numbers, no stray leading spaces; every character keeps its source index."""
-    return join_lines(source, normalized_lines(source), starts_paragraph)
+def normalize(source: str, starts_paragraph: LineRule = notice_breaks, layout: Layout = Layout(),
+              body_start: int = 0) -> Normalized:
+    """Normalise ``source``: paragraphs rejoined by ``starts_paragraph`` (and the layout), one
+    form of punctuation, no spaces in or around numbers, no stray leading spaces; every character
+    keeps its source index."""
+    return join_lines(source, normalized_lines(source, layout, body_start), starts_paragraph, layout)
 
 
-def join_lines(source: str, lines: Sequence[Line], starts_paragraph: LineRule) -> Normalized:
+def join_lines(source: str, lines: Sequence[Line], starts_paragraph: LineRule, layout: Layout = Layout()) -> Normalized:
     """The normalised text of ``source`` from its :func:`normalized_lines` (a rule that measures
     the lines too, as the report's does, is given the same list rather than normalising twice)."""
     texts: list[str] = []
     paragraphs: list[list[Line]] = []
     for line in lines:
-        if starts_paragraph(texts, line.text):
+        forced = (layout.indent_starts and line.indented) or (layout.blank_line_ends and line.after_blank)
+        if starts_paragraph(texts, line.text) or forced:
             texts.append(line.text)
             paragraphs.append([line])
         else:
             texts[-1] += line.text
             paragraphs[-1].append(line)
+    text = "\n".join(texts)
+    original = "\n".join("".join(line.original for line in p) for p in paragraphs)
     offsets: list[int] = []
     for k, paragraph in enumerate(paragraphs):
         if k:
@@ -239,7 +350,7 @@ def join_lines(source: str, lines: Sequence[Line], starts_paragraph: LineRule) -
         for line in paragraph:
             offsets.extend(line.where)
     offsets.append(offsets[-1] + 1 if offsets else 0)
-    return Normalized(text="\n".join(texts), source=source, offsets=offsets)
+    return Normalized(text=text, source=source, offsets=offsets, original="" if original == text else original)
 
 
 def _newline_after(source: str, index: int) -> int:

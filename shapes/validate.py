@@ -1,7 +1,7 @@
 """Validate a graph against the SHACL shapes in ``shapes/*.ttl`` and report in the documents' terms.
 
 The shapes' IRI patterns are written for the default data base; :func:`load_shapes` rewrites them
-for the base in force, so a mirror with its own ``HENAN_KG_BASE`` validates the same way.
+for the base it is given, so a mirror with its own data base validates the same way.
 ``sh:class`` and ``sh:targetClass`` follow ``rdfs:subClassOf`` in the *data* graph (pyshacl, no
 inference): the build validates the union with the ontology graph, and :func:`validate` mixes the
 ontology in itself when a graph without it (a single document's dump, say) is given.
@@ -23,7 +23,7 @@ from rdflib import RDF, RDFS, SKOS, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
-from mappings.iris import DEFAULT_BASE, HGV, PREFIXES, data_base
+from mappings.iris import DEFAULT_BASE, HGV, PREFIXES
 from shapes import HSH
 from shapes.candidates import narrow, store_of
 
@@ -210,13 +210,13 @@ def validate(data: Graph, base: str | None = None, store: Store | None = None) -
     """Validate ``data`` against the shapes (SHACL core and SPARQL constraints, no inference).
 
     ``data`` is one graph (the build's union of named graphs) or a Dataset, whose named graphs
-    are then validated together; ``base`` is the data namespace (default: ``HENAN_KG_BASE``).
+    are then validated together; ``base`` is the data namespace (default: the project's).
 
     The caller's graph is never modified; when it lacks the ontology's class hierarchy, a copy with
     the ontology added is validated instead, so that ``sh:class hgv:Agency`` accepts a
     ``hgv:ProvincialAgency``.
     """
-    shapes = load_shapes(base or data_base())
+    shapes = load_shapes(base or DEFAULT_BASE)
     if isinstance(data, Dataset):  # validate all named graphs together, as the build does
         merged = Graph()
         for s, p, o, _ in data.quads((None, None, None, None)):
@@ -385,7 +385,7 @@ def _short(node: Node | None) -> str:
     if not isinstance(node, URIRef):
         return node.n3()
     text = str(node)
-    for prefix, ns in (("hsh", str(HSH)), ("sh", str(SH)), ("hgd", data_base()), *PREFIXES.items()):
+    for prefix, ns in (("hsh", str(HSH)), ("sh", str(SH)), ("hgd", DEFAULT_BASE), *PREFIXES.items()):
         if text.startswith(ns):
             return f"{prefix}:{text[len(ns) :]}"
     return f"<{text}>"

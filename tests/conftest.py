@@ -7,6 +7,7 @@ in a thread (:func:`thread_server`), both on a free port of 127.0.0.1.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import http.server
 import json
@@ -27,12 +28,23 @@ import pytest
 import requests
 
 from kg import build as b
+from kg.build import DATA_ROOT, SOURCES_DIR
+from mappings.reference import Reference, load_reference
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 MINI_NQ = DATA / "endpoint-mini.nq"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+__all__ = ["DATA_ROOT", "SOURCES_DIR", "FIXTURES", "reference"]
 
 # --- the real build -----------------------------------------------------------------------
+
+
+@functools.cache
+def reference(root: Path = DATA_ROOT) -> Reference:
+    """The reference tables of a data root (the project's by default), loaded once per session."""
+    return load_reference(root)
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+
 from conftest import Server, thread_server
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -88,7 +89,7 @@ def test_gallery_query_shows_its_table(browser: Any, kg_server: Server) -> None:
         page.click(".yasr table tbody tr a[href*='development-reform-commission']")
     agency = popup.value
     agency.wait_for_load_state()
-    assert urlsplit(agency.url).path == "/id/agency/development-reform-commission"
+    assert urlsplit(agency.url).path == "/id/agency/henan/development-reform-commission"
     assert "河南省发展和改革委员会" in agency.inner_text("h1")
     page.close()
 

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Store
 
+from conftest import DATA_ROOT as DATA_DIR
 from kg import build as b
-from mappings.source import DATA_DIR, SourceError
+from mappings.source import SourceError
 
 DUMPS = ["henan-kg.nq", "henan-kg.nt", "henan-kg.ttl", "henan-kg.nq.gz", "henan-kg.nt.gz",
          "henan-kg.ttl.gz", "void.ttl", "manifest.json"]

@@ -70,7 +70,7 @@ def test_narrowed_report_equals_pyshacl_on_the_full_shapes(graph: Graph) -> None
     task = IRIS("notice/2026-4/task/3")
     broken = Graph()
     broken += graph
-    broken.add((task, HGV.leadUnit, IRIS.agency("finance")))  # 财政厅 named lead without an assignment
+    broken.add((task, HGV.leadUnit, IRIS.agency("henan", "finance")))  # 财政厅 named lead without an assignment
     broken.set((IRIS("notice/2026-4/task/5"), HGV.orderNumber, Literal(4)))
     ours = validate(broken)
     _, report, _ = pyshacl_validate(broken, shacl_graph=load_shapes(), inference="none", advanced=True,

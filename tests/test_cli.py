@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mappings.source import DATA_DIR
+from conftest import DATA_ROOT as DATA_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,14 +61,16 @@ def test_source_not_utf8_names_file_and_line(sources: Path, tmp_path: Path) -> N
 
 
 def test_bad_gazetteer_row_names_file_and_line(tmp_path: Path) -> None:
-    gaz = tmp_path / "gazetteer"
+    root = tmp_path / "data"
+    gaz = root / "gazetteer"
     shutil.copytree(DATA_DIR / "gazetteer", gaz)
-    agencies = gaz / "agencies.csv"
+    agencies = gaz / "agencies" / "henan.csv"
     lines = agencies.read_text(encoding="utf-8").split("\n")
     assert ",ProvincialAgency," in lines[3]
     lines[3] = lines[3].replace(",ProvincialAgency,", ",Ministry,")
     agencies.write_text("\n".join(lines), encoding="utf-8")
-    done = henan_kg("build", "--out", str(tmp_path / "out"), "--gazetteer", str(gaz))
+    done = henan_kg("build", "--out", str(tmp_path / "out"), "--data", str(root),
+                    "--sources", str(DATA_DIR / "sources"))
     assert done.returncode == 2
     assert f"{agencies}:4:" in done.stderr and "Ministry" in done.stderr
 

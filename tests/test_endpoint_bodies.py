@@ -25,8 +25,9 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from conftest import ENDPOINT_TEST_SETTINGS, Server, gunicorn_server, thread_server
 from SPARQLWrapper import JSON, POST, POSTDIRECTLY, URLENCODED, SPARQLWrapper
+
+from conftest import ENDPOINT_TEST_SETTINGS, Server, gunicorn_server, thread_server
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"

@@ -19,11 +19,11 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 import requests
-from conftest import thread_server
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
 
+from conftest import thread_server
 from endpoint.app import create_app
 from endpoint.gallery import load_gallery
 
@@ -41,7 +41,7 @@ NOTICE = """
 <{b}notice/2026-4/task/17> a hgv:Task ; hgv:orderNumber 17 ;
     rdfs:label "任务 17 <script>alert('x')</script>"@zh ;
     hgv:inDocument <{b}notice/2026-4> ; dcterms:isPartOf <{b}notice/2026-4> ;
-    hgv:leadUnit <{b}agency/development-reform-commission> ;
+    hgv:leadUnit <{b}agency/henan/development-reform-commission> ;
     hgv:sourceSpan <{b}notice/2026-4/span/{s}-{e}> ;
     rdfs:seeAlso <javascript:alert(1)> .
 <{b}notice/2026-4/span/{s}-{e}> a hgv:SourceSpan ; hgv:inDocument <{b}notice/2026-4> ;
@@ -54,7 +54,7 @@ REFERENCE = """
 @prefix hgv: <https://w3id.org/henan-gov/def#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
-<{b}agency/development-reform-commission> a hgv:ProvincialAgency ;
+<{b}agency/henan/development-reform-commission> a hgv:ProvincialAgency ;
     rdfs:label "河南省发展和改革委员会"@zh, "Development and Reform Commission of Henan Province"@en ;
     hgv:shortName "省发展改革委"@zh .
 <{b}region/410100> a hgv:PrefectureLevelCity ; rdfs:label "郑州市"@zh ;
@@ -192,7 +192,7 @@ def test_resource_page_shows_labels_links_incoming_and_source_text(client: Flask
     task = client.get("/id/notice/2026-4/task/17", headers={"Accept": "text/html"})
     assert task.status_code == 200 and task.mimetype == "text/html"
     html = task.get_data(as_text=True)
-    assert 'href="/id/agency/development-reform-commission"' in html
+    assert 'href="/id/agency/henan/development-reform-commission"' in html
     assert "河南省发展和改革委员会 · Development and Reform Commission of Henan Province" in html
     assert 'href="/def#leadUnit"' in html
     assert "17. </span><mark>实施 1000 个以上省重点项目，年度完成投资 1 万亿元。</mark>" in html
@@ -200,7 +200,7 @@ def test_resource_page_shows_labels_links_incoming_and_source_text(client: Flask
     assert html.count("<mark>") == 1  # only the task's own span, not the document's
     span = client.get("/id/notice/2026-4/span/0-7").get_data(as_text=True)
     assert "<mark>河南省人民政府</mark>" in span and span.count("<mark>") == 1
-    agency = client.get("/id/agency/development-reform-commission").get_data(as_text=True)
+    agency = client.get("/id/agency/henan/development-reform-commission").get_data(as_text=True)
     incoming = agency.split("Incoming links")[1]
     assert 'href="/id/notice/2026-4/task/17"' in incoming
 
@@ -226,7 +226,7 @@ def test_resource_description_by_negotiation(client: FlaskClient, accept: str, f
     assert response.mimetype == media and "Accept" in response.headers["Vary"]
     g = _graph(response.data, fmt)
     task = URIRef(BASE + "notice/2026-4/task/17")
-    agency = URIRef(BASE + "agency/development-reform-commission")
+    agency = URIRef(BASE + "agency/henan/development-reform-commission")
     assert (task, URIRef(HGV + "leadUnit"), agency) in g
     assert (agency, RDFS_LABEL, Literal("河南省发展和改革委员会", lang="zh")) in g  # label of a linked node
     assert not list(g.triples((agency, URIRef(HGV + "shortName"), None)))  # not the neighbour's other facts

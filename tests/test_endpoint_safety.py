@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
+
 from conftest import thread_server
 
 ID = "https://w3id.org/henan-gov/id/"

@@ -26,8 +26,8 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 import requests
-from conftest import Server, thread_server
 
+from conftest import Server, thread_server
 from endpoint.gallery import GALLERY_DIR, Example, load_gallery, parse_example
 from mappings.iris import DEFAULT_BASE, HGV
 

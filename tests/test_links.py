@@ -13,14 +13,13 @@ from pyoxigraph import NamedNode, RdfFormat, Store
 from rdflib import RDF, Graph
 from rdflib.namespace import SKOS
 
-from mappings.cofog import cofog_graph, load_divisions
+from conftest import SOURCES_DIR, reference
 from mappings.document import document_graph
-from mappings.gazetteer import Gazetteer, gazetteer_graph
-from mappings.indicators import indicator_graph, unit_graph
 from mappings.iris import HGV, Iris
-from mappings.mentions import load_projects, project_graph
+from mappings.notice import map_notice
+from mappings.reference import Reference, reference_graph
 from mappings.report import map_report
-from mappings.source import SOURCES_DIR, load_document
+from mappings.source import load_document
 
 IRIS = Iris()
 REPORT = "report/2024"
@@ -28,31 +27,19 @@ NOTICE = "notice/2026-4"
 PREFIX = """PREFIX hgv: <https://w3id.org/henan-gov/def#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dcterms: <http://purl.org/dc/terms/> """
 
-try:
-    from mappings.notice import map_notice
-except ImportError:  # the notice mapping lands separately
-    map_notice = None
+@pytest.fixture(scope="module")
+def ref() -> Reference:
+    return reference()
 
 
 @pytest.fixture(scope="module")
-def gaz():
-    return Gazetteer.load()
-
-
-@pytest.fixture(scope="module")
-def graphs(gaz) -> dict[str, Graph]:
-    if map_notice is None:
-        pytest.skip("mappings.notice is not there yet: the cross-document links need both documents")
+def graphs(ref) -> dict[str, Graph]:
     report = load_document(SOURCES_DIR / "henan-2024-government-work-report.toml")
     notice = load_document(SOURCES_DIR / "henan-2026-key-tasks-notice.toml")
-    reference = Graph()
-    for part in (gazetteer_graph(gaz, IRIS), indicator_graph(IRIS), unit_graph(IRIS), project_graph(IRIS),
-                 cofog_graph(IRIS)):
-        reference += part
     return {
-        REPORT: map_report(report, gaz, IRIS) + document_graph(report, gaz, IRIS),
-        NOTICE: map_notice(notice, gaz, IRIS) + document_graph(notice, gaz, IRIS),
-        "reference": reference,
+        REPORT: map_report(report, ref, IRIS) + document_graph(report, ref, IRIS),
+        NOTICE: map_notice(notice, ref, IRIS) + document_graph(notice, ref, IRIS),
+        "reference": reference_graph(ref, IRIS),
     }
 
 
@@ -128,7 +115,7 @@ def test_project_gazetteer_types(graphs) -> None:
     assert (IRIS.project("zhengzhou-south-station"), HGV.projectType, HGV.Station) in ref
     assert (IRIS.project("guanyinsi-storage"), HGV.projectType, HGV.WaterWorks) in ref
     assert (IRIS.project("zhengzhou-luxembourg-forum"), HGV.projectType, HGV.Forum) in ref
-    assert len(load_projects()) == len(set(ref.subjects(RDF.type, HGV.Project)))
+    assert len(reference().mentions.projects) == len(set(ref.subjects(RDF.type, HGV.Project)))
 
 
 def test_sparql_projects_in_both_documents(store: Store) -> None:
@@ -244,7 +231,7 @@ def test_ten_cofog_divisions(graphs) -> None:
     assert (IRIS("cofog/05"), SKOS.inScheme, IRIS.scheme("cofog")) in ref
     labels = {str(o) for o in ref.objects(IRIS("cofog/10"), SKOS.prefLabel)}
     assert {"Social protection", "社会保护"} <= labels
-    assert len(load_divisions()) == 10
+    assert len(reference().cofog.divisions) == 10
 
 
 def test_every_policy_area_of_both_documents_has_a_cofog_match(store: Store) -> None:

@@ -8,8 +8,8 @@ import random
 import pytest
 from rdflib import Literal, Namespace, URIRef
 
+from conftest import SOURCES_DIR, reference
 from mappings import literals
-from mappings.gazetteer import Gazetteer
 from mappings.iris import HGV, Iris
 from mappings.mentions import Hit, Scanner, place_forms, project_forms
 from mappings.pause import gc_paused
@@ -34,8 +34,9 @@ def per_position_scan(text: str, forms: dict) -> list[Hit]:
 
 
 def test_scanner_finds_what_a_per_position_scan_finds():
-    text = "\n".join(d.text for d in load_documents())
-    for forms in (place_forms(Gazetteer.load()), project_forms()):
+    text = "\n".join(d.text for d in load_documents(SOURCES_DIR))
+    ref = reference()
+    for forms in (place_forms(ref.gazetteer, ref.mentions.compounds), project_forms(ref.mentions.projects)):
         assert Scanner(forms)(text) == per_position_scan(text, forms)
 
 
@@ -59,8 +60,8 @@ def test_cached_namespace_terms_equal_rdflib_ones():
 
 def test_shared_iris_are_built_once():
     iris = Iris()
-    assert iris.agency("x") is iris.agency("x")
-    assert iris.agency("x") == iris("agency/x")
+    assert iris.agency("henan", "x") is iris.agency("henan", "x")
+    assert iris.agency("henan", "x") == iris("agency/henan/x")
     assert Iris() == iris and hash(Iris()) == hash(iris)
 
 
@@ -88,6 +89,7 @@ def test_cached_literals_equal_fresh_ones():
 
 
 def test_count_quantities_counts_what_extract_quantities_finds():
-    for doc in load_documents():
+    voc = reference().vocabulary
+    for doc in load_documents(SOURCES_DIR):
         for sentence in doc.text.split("。"):
-            assert count_quantities(sentence) == len(extract_quantities(sentence))
+            assert count_quantities(sentence, voc) == len(extract_quantities(sentence, voc))

@@ -15,19 +15,18 @@ from rdflib import RDF, Graph, Literal, URIRef
 from rdflib import namespace as ns
 from rdflib.namespace import DCTERMS
 
+from conftest import DATA_ROOT, FIXTURES, SOURCES_DIR, reference
 from mappings.document import document_graph
-from mappings.gazetteer import GAZETTEER_DIR, Gazetteer, gazetteer_graph
-from mappings.indicators import indicator_graph, unit_graph
 from mappings.iris import HGV, PROV, Iris
 from mappings.notice import map_notice
-from mappings.source import SOURCES_DIR, SourceError, load_document
+from mappings.reference import Reference, reference_graph
+from mappings.source import SourceError, load_document
 
 IRIS = Iris()
-FIXTURES = Path(__file__).parent / "fixtures"
 NOTICE_META = SOURCES_DIR / "henan-2026-key-tasks-notice.toml"
 DOC = "notice/2026-4"
 
-with (GAZETTEER_DIR / "agencies.csv").open(encoding="utf-8") as f:
+with (DATA_ROOT / "gazetteer" / "agencies" / "henan.csv").open(encoding="utf-8") as f:
     SLUG = {r["short_name_zh"]: r["slug"] for r in csv.DictReader(f)}
 
 
@@ -37,20 +36,19 @@ def doc():
 
 
 @pytest.fixture(scope="module")
-def gaz():
-    return Gazetteer.load()
+def ref() -> Reference:
+    return reference()
 
 
 @pytest.fixture(scope="module")
-def g(doc, gaz) -> Graph:
-    return map_notice(doc, gaz, IRIS)
+def g(doc, ref) -> Graph:
+    return map_notice(doc, ref, IRIS)
 
 
 @pytest.fixture(scope="module")
-def store(doc, gaz, g) -> Store:
+def store(doc, ref, g) -> Store:
     union = Graph()
-    parts = (g, document_graph(doc, gaz, IRIS), gazetteer_graph(gaz, IRIS), indicator_graph(IRIS), unit_graph(IRIS))
-    for part in parts:
+    for part in (g, document_graph(doc, ref, IRIS), reference_graph(ref, IRIS)):
         union += part
     s = Store()
     s.load(union.serialize(format="nt", encoding="utf-8"), format=RdfFormat.N_TRIPLES)
@@ -222,7 +220,7 @@ def test_units_of_task(g: Graph, n: int) -> None:
 
 def test_lead_and_responsible_properties(g: Graph) -> None:
     t = task(16)
-    assert set(g.objects(t, HGV.leadUnit)) == {IRIS.agency("commerce")}
+    assert set(g.objects(t, HGV.leadUnit)) == {IRIS.agency("henan", "commerce")}
     assert len(set(g.objects(t, HGV.coResponsibleUnit))) == 4
     assert len(set(g.objects(t, HGV.responsibleUnit))) == 5
 
@@ -247,8 +245,8 @@ def test_written_forms(g: Graph, n: int, k: int, written: str, variant: str | No
 
 
 def test_typo_resolves_to_the_provincial_department(g: Graph) -> None:
-    assert g.value(assignment(g, 108, 2), PROV.agent) == IRIS.agency("industry-information-technology")
-    assert g.value(assignment(g, 30, 4), PROV.agent) == IRIS.agency("tax-service")
+    assert g.value(assignment(g, 108, 2), PROV.agent) == IRIS.agency("henan", "industry-information-technology")
+    assert g.value(assignment(g, 30, 4), PROV.agent) == IRIS.agency("henan", "tax-service")
 
 
 @pytest.mark.parametrize("n, k, exact", [
@@ -287,7 +285,7 @@ def test_places(g: Graph) -> None:
 
 def test_addressees(g: Graph) -> None:
     assert set(g.objects(IRIS(DOC), HGV.addressee)) == {
-        IRIS.agency(s) for s in ("all-city-governments", "jiyuan-zone-committee", "airport-zone-committee",
+        IRIS.agency("henan", s) for s in ("all-city-governments", "jiyuan-zone-committee", "airport-zone-committee",
                                  "provincial-departments")}
 
 
@@ -390,10 +388,10 @@ def test_sparql_tasks_of_zhengzhou_government(store: Store) -> None:
     rows = store.query(PREFIX + """
         SELECT DISTINCT ?n WHERE {
           ?t a hgv:Task ; hgv:orderNumber ?n .
-          { ?t hgv:responsibleUnit <https://w3id.org/henan-gov/id/agency/zhengzhou-municipal-government> }
+          { ?t hgv:responsibleUnit <https://w3id.org/henan-gov/id/agency/henan/zhengzhou-municipal-government> }
           UNION
           { ?t hgv:responsibleUnit ?c .
-            ?c hgv:hasCollectiveMember <https://w3id.org/henan-gov/id/agency/zhengzhou-municipal-government> }
+            ?c hgv:hasCollectiveMember <https://w3id.org/henan-gov/id/agency/henan/zhengzhou-municipal-government> }
         } ORDER BY ?n""")
     got = [int(r["n"].value) for r in rows]
     # clauses naming 郑州(…)市政府 or 各省辖市政府
@@ -420,9 +418,9 @@ def test_sparql_tasks_without_lead(store: Store) -> None:
 
 # --- determinism, errors ------------------------------------------------------------------------
 
-def test_two_mappings_serialise_identically(doc, gaz) -> None:
-    a = sorted(map_notice(doc, gaz, IRIS).serialize(format="nt").splitlines())
-    b = sorted(map_notice(doc, gaz, IRIS).serialize(format="nt").splitlines())
+def test_two_mappings_serialise_identically(doc, ref) -> None:
+    a = sorted(map_notice(doc, ref, IRIS).serialize(format="nt").splitlines())
+    b = sorted(map_notice(doc, ref, IRIS).serialize(format="nt").splitlines())
     assert a == b
     assert not any("_:" in line for line in a)
 
@@ -437,40 +435,40 @@ def _copy_notice(tmp_path: Path, old: str, new: str):
     return load_document(tmp_path / "henan-2026-key-tasks-notice.toml")
 
 
-def test_unknown_unit_names_unit_task_and_line(tmp_path: Path, gaz) -> None:
+def test_unknown_unit_names_unit_task_and_line(tmp_path: Path, ref) -> None:
     doc = _copy_notice(tmp_path, "（省财政厅牵头负责）", "（省财政厅牵头，省天文台按职责分工负责）")
     with pytest.raises(SourceError) as err:
-        map_notice(doc, gaz, IRIS)
+        map_notice(doc, ref, IRIS)
     msg = str(err.value)
     assert "天文台" in msg and "task 75" in msg and "henan-2026-key-tasks-notice.txt:226:" in msg
 
 
-def test_unknown_unit_allowed_when_exploring(tmp_path: Path, gaz) -> None:
+def test_unknown_unit_allowed_when_exploring(tmp_path: Path, ref) -> None:
     doc = _copy_notice(tmp_path, "（省财政厅牵头负责）", "（省财政厅牵头，省天文台按职责分工负责）")
-    g = map_notice(doc, gaz, IRIS, allow_unresolved=True)
+    g = map_notice(doc, ref, IRIS, allow_unresolved=True)
     agent = g.value(assignment(g, 75, 2), PROV.agent)
-    assert str(agent).startswith(str(IRIS.agency("unresolved-")))
+    assert str(agent).startswith(str(IRIS.agency("henan", "unresolved-")))
     assert (agent, RDF.type, HGV.Agency) in g
     assert g.value(assignment(g, 75, 2), HGV.writtenAs) == Literal("省天文台", lang="zh")
 
 
-def test_broken_numbering_names_the_line(tmp_path: Path, gaz) -> None:
+def test_broken_numbering_names_the_line(tmp_path: Path, ref) -> None:
     doc = _copy_notice(tmp_path, "76. 全面开展", "77. 全面开展")
     with pytest.raises(SourceError, match=r"txt:228: task 77 where task 76 was expected"):
-        map_notice(doc, gaz, IRIS)
+        map_notice(doc, ref, IRIS)
 
 
-def test_task_without_clause_is_an_error(tmp_path: Path, gaz) -> None:
+def test_task_without_clause_is_an_error(tmp_path: Path, ref) -> None:
     doc = _copy_notice(tmp_path, "（省财政厅牵头负责）", "")
     with pytest.raises(SourceError, match="task 75 has no responsibility clause"):
-        map_notice(doc, gaz, IRIS)
+        map_notice(doc, ref, IRIS)
 
 
 # --- notices of the genre written for the tests -------------------------------------------------
 
-def fixture(name: str, gazetteer: Path = GAZETTEER_DIR) -> tuple[Graph, Gazetteer]:
-    gz = Gazetteer.load(gazetteer)
-    return map_notice(load_document(FIXTURES / "notices" / f"{name}.toml"), gz, IRIS), gz
+def fixture(name: str, root: Path = DATA_ROOT) -> tuple[Graph, Reference]:
+    r = reference(root)
+    return map_notice(load_document(FIXTURES / "notices" / f"{name}.toml"), r, IRIS), r
 
 
 def test_halfwidth_notice() -> None:
@@ -515,7 +513,9 @@ def test_pagebreak_notice() -> None:
 
 
 def test_traditional_notice() -> None:
-    g, _ = fixture("traditional", FIXTURES / "gazetteer-traditional")
+    """Traditional characters map with the project's own (simplified) gazetteer: the text is read
+    through OpenCC, the graph quotes the document's own script."""
+    g, _ = fixture("traditional")
     slug = "notice/2025-3"
     assert units(g, 1, slug) == (["development-reform-commission"],
                                  ["finance", "zhengzhou-municipal-government", "kaifeng-municipal-government"])
@@ -524,6 +524,6 @@ def test_traditional_notice() -> None:
     assert g.value(IRIS(f"{slug}/task/1/unit/3"), HGV.writtenAs) == Literal("鄭州市政府", lang="zh")
     assert IRIS.region("410100") in set(g.objects(IRIS(f"{slug}/task/1"), HGV.mentionsPlace))
     assert set(g.objects(IRIS(slug), HGV.addressee)) == {
-        IRIS.agency("all-city-governments"), IRIS.agency("provincial-departments")}
+        IRIS.agency("henan", "all-city-governments"), IRIS.agency("henan", "provincial-departments")}
     due = sorted(str(g.value(r, HGV.dueDate)) for r in g.objects(IRIS(slug), HGV.reportingRequirement))
     assert due == ["2025-03-10", "2025-06-30"]

@@ -320,7 +320,7 @@ def test_readme_classes_and_properties_match_the_turtle_exactly(graph: Graph) ->
     classes = {HGV[n] for row in _table("## Classes (hgv:)") for n in _ticks(row[0])}
     properties = {_curie(n) for row in _table("## Properties") for n in _ticks(row[0])}
     properties |= {HGV[n] for n in re.findall(r"`hgv:([a-z]\w*)`", README)}  # hgv:governedBy
-    assert len(classes) == 47 and len(properties) == 53  # counted by hand in the README
+    assert {HGV.Agency, HGV.Country, HGV.MunicipalAgency} <= classes and HGV.jurisdiction in properties  # parser sanity
     assert classes == _hgv_terms(graph, (OWL.Class,))
     assert properties == _hgv_terms(graph, PROPERTY_KINDS)
     named = {HGV[n] for n in README_INDIVIDUALS}

@@ -25,8 +25,9 @@ from pathlib import Path
 import pytest
 from pyoxigraph import BlankNode, Store
 
+from conftest import DATA_ROOT as DATA_DIR
 from kg import build as b
-from mappings.source import DATA_DIR, SourceError
+from mappings.source import SourceError
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTICE_TXT = "henan-2026-key-tasks-notice.txt"

@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench import loadgen
+from conftest import DATA_ROOT as DATA_DIR
 from kg import build as b
-from mappings.source import DATA_DIR
 
 pytestmark = pytest.mark.skipif(loadgen.endpoint_available() is not None,
                                 reason=str(loadgen.endpoint_available()))

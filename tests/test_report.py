@@ -14,14 +14,13 @@ import pytest
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS, XSD
 
-from mappings.cofog import cofog_graph
+from conftest import SOURCES_DIR, reference
 from mappings.document import document_graph
-from mappings.gazetteer import Gazetteer, gazetteer_graph
-from mappings.indicators import indicator_graph, unit_graph
 from mappings.iris import HGV, Iris
-from mappings.mentions import project_graph
+from mappings.mentions import check_compounds, load_compounds
+from mappings.reference import Reference, reference_graph
 from mappings.report import map_report, normalize_report, parse_report
-from mappings.source import SOURCES_DIR, SourceError, load_document
+from mappings.source import SourceError, load_document
 
 IRIS = Iris()
 REPORT_META = SOURCES_DIR / "henan-2024-government-work-report.toml"
@@ -34,13 +33,13 @@ def doc():
 
 
 @pytest.fixture(scope="module")
-def gaz():
-    return Gazetteer.load()
+def ref() -> Reference:
+    return reference()
 
 
 @pytest.fixture(scope="module")
-def g(doc, gaz) -> Graph:
-    return map_report(doc, gaz, IRIS)
+def g(doc, ref) -> Graph:
+    return map_report(doc, ref, IRIS)
 
 
 def node(path: str) -> URIRef:
@@ -63,8 +62,8 @@ def squeeze(text: str) -> str:
 
 # --- the document ----------------------------------------------------------------------------
 
-def test_document_node(doc, gaz) -> None:
-    d = document_graph(doc, gaz, IRIS)
+def test_document_node(doc, ref) -> None:
+    d = document_graph(doc, ref, IRIS)
     r = IRIS.doc(DOC)
     assert (r, RDF.type, HGV.GovernmentWorkReport) in d
     assert (r, DCTERMS.issued, Literal("2024-01-28", datatype=XSD.date)) in d
@@ -450,11 +449,10 @@ def test_air_silk_road_links_the_programme_not_luxembourg(g: Graph) -> None:
 
 # --- shapes, determinism, errors -----------------------------------------------------------------
 
-def test_report_graph_passes_the_shapes(doc, gaz, g) -> None:
+def test_report_graph_passes_the_shapes(doc, ref, g) -> None:
     from shapes.validate import validate
     union = Graph()
-    for part in (g, document_graph(doc, gaz, IRIS), gazetteer_graph(gaz, IRIS), indicator_graph(IRIS),
-                 unit_graph(IRIS), project_graph(IRIS), cofog_graph(IRIS)):
+    for part in (g, document_graph(doc, ref, IRIS), reference_graph(ref, IRIS)):
         union += part
     result = validate(union)
     mine = [(f, s) for f, s in result.fired("Violation")
@@ -462,9 +460,9 @@ def test_report_graph_passes_the_shapes(doc, gaz, g) -> None:
     assert mine == [], result.summary()
 
 
-def test_two_mappings_serialise_identically(doc, gaz) -> None:
-    a = sorted(map_report(doc, gaz, IRIS).serialize(format="nt").splitlines())
-    b = sorted(map_report(doc, gaz, IRIS).serialize(format="nt").splitlines())
+def test_two_mappings_serialise_identically(doc, ref) -> None:
+    a = sorted(map_report(doc, ref, IRIS).serialize(format="nt").splitlines())
+    b = sorted(map_report(doc, ref, IRIS).serialize(format="nt").splitlines())
     assert a == b
     assert not any("_:" in line for line in a)
 
@@ -479,11 +477,11 @@ def _copy_report(tmp_path: Path, old: str, new: str):
     return load_document(tmp_path / "henan-2024-government-work-report.toml")
 
 
-def test_section_out_of_sequence_names_file_and_line(tmp_path: Path, gaz) -> None:
+def test_section_out_of_sequence_names_file_and_line(tmp_path: Path, ref) -> None:
     doc = _copy_report(tmp_path, "（五）统筹区域协调发展", "（六）统筹区域协调发展")
     expected = r"henan-2024-government-work-report\.txt:514: section of part 3 numbered 6, expected 5"
     with pytest.raises(SourceError, match=expected):
-        map_report(doc, gaz, IRIS)
+        map_report(doc, ref, IRIS)
 
 
 def test_normalisation_keeps_offsets(doc) -> None:
@@ -494,16 +492,16 @@ def test_normalisation_keeps_offsets(doc) -> None:
     assert len(parse_report(doc, norm).parts) == 3
 
 
-def test_place_compounds_agree_with_the_region_gazetteer(gaz, tmp_path: Path) -> None:
-    from mappings.mentions import COMPOUNDS_CSV, check_compounds
-    check_compounds(gaz)
-    text = COMPOUNDS_CSV.read_text(encoding="utf-8")
+def test_place_compounds_agree_with_the_region_gazetteer(ref, tmp_path: Path) -> None:
+    compounds_csv = ref.gazetteer_dir / "place-compounds.csv"
+    check_compounds(ref.gazetteer, load_compounds(compounds_csv), compounds_csv)
+    text = compounds_csv.read_text(encoding="utf-8")
     line = next(k for k, x in enumerate(text.splitlines(), 1) if x.startswith("郑许,"))
     bad = tmp_path / "place-compounds.csv"
     bad.write_text(text.replace("郑许,410100; 411000,", "郑许,410100; 410300,", 1), encoding="utf-8")
     # 洛阳's abbreviation 洛 is not written in 郑许
     with pytest.raises(SourceError, match=rf"place-compounds\.csv:{line}: '郑许' does not write region '洛阳市'"):
-        check_compounds(gaz, bad)
+        check_compounds(ref.gazetteer, load_compounds(bad), bad)
 
 
 def test_crlf_line_ends_give_the_same_paragraphs(doc, tmp_path: Path) -> None:

@@ -7,10 +7,23 @@ from decimal import Decimal
 import pytest
 from rdflib import RDF, SKOS
 
-from mappings.indicators import indicator_graph, resolve_indicator, unit_graph
+from conftest import reference
+from mappings.indicators import indicator_graph, unit_graph
 from mappings.iris import HGV, Iris
-from mappings.targets import extract_quantities, extract_targets, multiply
+from mappings.targets import extract_quantities as _extract_quantities
+from mappings.targets import extract_targets as _extract_targets
+from mappings.targets import multiply
 from mappings.text import normalize
+
+VOCABULARY = reference().vocabulary
+
+
+def extract_targets(text: str):
+    return _extract_targets(text, VOCABULARY)
+
+
+def extract_quantities(text: str):
+    return _extract_quantities(text, VOCABULARY)
 
 
 def one(text: str):
@@ -106,14 +119,15 @@ def test_multiply_keeps_exact_decimals() -> None:
 
 
 def test_indicators_resolve_longest_pattern() -> None:
-    assert resolve_indicator("国家高新技术企业").slug == "high-tech-enterprises"
-    assert resolve_indicator("投资", "完成投资").slug == "key-project-investment"
-    assert resolve_indicator("并无此指标") is None
+    indicators = reference().indicators
+    assert indicators.resolve("国家高新技术企业").slug == "high-tech-enterprises"
+    assert indicators.resolve("投资", "完成投资").slug == "key-project-investment"
+    assert indicators.resolve("并无此指标") is None
 
 
 def test_schemes() -> None:
     iris = Iris()
-    ig, ug = indicator_graph(iris), unit_graph(iris)
+    ig, ug = indicator_graph(reference().indicators, iris), unit_graph(VOCABULARY, iris)
     assert (iris.indicator("digital-economy-scale"), SKOS.inScheme, iris.scheme("indicators")) in ig
     assert (iris.indicator("digital-economy-scale"), RDF.type, HGV.Indicator) in ig
     assert (iris.unit("yuan"), SKOS.inScheme, iris.scheme("units")) in ug

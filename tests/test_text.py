@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mappings.source import SOURCES_DIR
+from conftest import SOURCES_DIR
 from mappings.text import every_line, normalize, notice_breaks
 
 NOTICE = (SOURCES_DIR / "henan-2026-key-tasks-notice.txt").read_text(encoding="utf-8")

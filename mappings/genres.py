@@ -1,0 +1,210 @@
+"""Genre profiles: how a kind of document is written, read from ``data/genres/*.toml``.
+
+A profile says which parser reads the genre and everything that parser must not hard-code: how
+lines make paragraphs, how chapters, sections and tasks are numbered (and whether across the
+document or per chapter), where a task's units are (a bracketed clause or labelled lines), the
+clause words, labels and signature forms; for reports, the headings that tell a part's role.
+A document's ``.toml`` names its profile (``genre = "task-notice"``); a variant extends another
+profile and overrides only what differs, so the next government's notice needs a profile file,
+not code. Words are simplified characters: the text is read through OpenCC first.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mappings.tables import SourceError
+
+CN_DIGITS = "一二三四五六七八九十百零〇两"
+PLACEHOLDERS = {"{cn}": f"([{CN_DIGITS}]+)", "{n}": r"(\d+)"}
+PARAGRAPH_RULES = {"wrapped", "inline", "report"}
+CLAUSE_FORMS = {"bracket", "labelled"}
+NUMBERING_SCOPES = {"document", "chapter"}
+PART_ROLES = ("review", "five-year-goals", "main-targets", "key-work", "government-conduct")
+
+
+def marker_regex(templates: list[str]) -> re.Pattern[str]:
+    """One anchored regex for numbering templates (``{cn}、``, ``（{cn}）``, ``{n}.``): group 1 is the
+    number; an Arabic number is not followed by a digit (``1.5%`` opens no task)."""
+    if not templates:
+        return re.compile("(?!)")
+    alternatives = []
+    for t in templates:
+        parts = re.split(r"(\{cn\}|\{n\})", t)
+        body = "".join(PLACEHOLDERS.get(p, re.escape(p)) for p in parts)
+        alternatives.append(body + (r"(?!\d)" if t.endswith((".", "、")) and "{n}" in t else ""))
+    # one group per alternative; the parser reads whichever matched
+    return re.compile("^(?:" + "|".join(alternatives) + ")")
+
+
+def cn_number(text: str) -> int:
+    """A Chinese numeral (``三十四`` → 34, ``十`` → 10, ``两`` → 2), read by cn2an."""
+    import cn2an
+
+    try:
+        return int(cn2an.cn2an(text, "normal"))
+    except (ValueError, KeyError) as e:
+        raise ValueError(f"not a Chinese numeral: {text}") from e
+
+
+def marker_number(m: re.Match[str]) -> str:
+    """The numeral a :func:`marker_regex` match holds (whichever alternative matched)."""
+    return next(g for g in m.groups() if g is not None)
+
+
+@dataclass(frozen=True)
+class Labels:
+    lead: tuple[str, ...]
+    co_responsible: tuple[str, ...]
+    division: tuple[str, ...]
+    leader: tuple[str, ...]
+
+    def all(self) -> tuple[str, ...]:
+        return self.lead + self.co_responsible + self.division + self.leader
+
+    def regex(self) -> re.Pattern[str]:
+        """A labelled field at the start of a text: ``牵头单位：``; group 1 is the label."""
+        words = sorted(self.all(), key=len, reverse=True)
+        return re.compile("^(" + "|".join(map(re.escape, words)) + ")：" if words else "(?!)")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One genre profile; see ``data/genres/task-notice.toml`` for what each setting means."""
+
+    name: str
+    path: Path
+    parser: str
+    kind: str
+    description: str
+    paragraph_rule: str
+    indent_starts: bool
+    blank_line_ends: bool
+    chapter: re.Pattern[str]
+    section: re.Pattern[str]
+    task: re.Pattern[str]
+    chapter_templates: tuple[str, ...]
+    section_templates: tuple[str, ...]
+    task_templates: tuple[str, ...]
+    chapters: bool
+    sections_numbered: str
+    tasks_numbered: str
+    clause_form: str
+    group_separators: tuple[str, ...]
+    item_separators: tuple[str, ...]
+    endings: tuple[str, ...]
+    lead_words: tuple[str, ...]
+    fillers: tuple[str, ...]
+    deadlines: tuple[re.Pattern[str], ...]
+    labels: Labels
+    signature_suffixes: tuple[str, ...]
+    signature_notes: tuple[re.Pattern[str], ...]
+    salutation: str
+    part_roles: tuple[tuple[str, re.Pattern[str]], ...]
+
+    def is_signature(self, para: str) -> bool:
+        """A signature line: a short name ending with one of the profile's suffixes, no punctuation."""
+        return (len(para) <= 40 and para.endswith(self.signature_suffixes)
+                and not any(c in para for c in "，。；：、（）"))
+
+    def is_note(self, para: str) -> bool:
+        return any(p.match(para) for p in self.signature_notes)
+
+    def part_role(self, heading: str) -> str | None:
+        """The role of a report part from its heading (the first rule that matches), or None."""
+        return next((role for role, rx in self.part_roles if rx.search(heading)), None)
+
+    def expected_clause(self) -> str:
+        """What this profile expects after a task, for error messages."""
+        if self.clause_form == "bracket":
+            return "a responsibility clause in brackets （…） closing the task"
+        return "labelled lines after the task (" + "、".join(f"{w}：" for w in self.labels.all()) + ")"
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merged(base[k], v) if isinstance(v, dict) and isinstance(base.get(k), dict) else v
+    return out
+
+
+def _raw(directory: Path, name: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    path = directory / f"{name}.toml"
+    if name in seen:
+        raise SourceError(f"{path}: profile '{name}' extends itself (through {' → '.join(seen)})")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise SourceError(f"{path}: cannot read genre profile: {e.strerror}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise SourceError(f"{path}: not valid TOML: {e}") from e
+    parent = data.pop("extends", None)
+    return _merged(_raw(directory, parent, (*seen, name)), data) if parent else data
+
+
+def _compile_all(path: Path, key: str, patterns: list[str]) -> tuple[re.Pattern[str], ...]:
+    out = []
+    for p in patterns:
+        try:
+            out.append(re.compile(p))
+        except re.error as e:
+            raise SourceError(f"{path}: {key}: bad regular expression {p!r}: {e}") from e
+    return tuple(out)
+
+
+def _choice(path: Path, key: str, value: str, allowed: set[str]) -> str:
+    if value not in allowed:
+        raise SourceError(f"{path}: {key} = {value!r} (one of {', '.join(sorted(allowed))})")
+    return value
+
+
+def load_profile(directory: Path, name: str) -> Profile:
+    """Profile ``name`` with what it extends merged in; a missing or bad setting names the file."""
+    path = directory / f"{name}.toml"
+    d = _raw(directory, name)
+    try:
+        para, num, clause = d.get("paragraphs", {}), d.get("numbering", {}), d.get("clause", {})
+        labels, sig = d.get("labels", {}), d.get("signature", {})
+        roles = d.get("parts", {}).get("roles", {})
+        for role in roles:
+            _choice(path, "parts.roles", role, set(PART_ROLES))
+        chapter, section, task = (tuple(num.get(k, [])) for k in ("chapter", "section", "task"))
+        return Profile(
+            name=name, path=path, parser=d["parser"], kind=d["kind"], description=d.get("description", ""),
+            paragraph_rule=_choice(path, "paragraphs.rule", para.get("rule", "wrapped"), PARAGRAPH_RULES),
+            indent_starts=bool(para.get("indent_starts", False)),
+            blank_line_ends=bool(para.get("blank_line_ends", False)),
+            chapter=marker_regex(list(chapter)), section=marker_regex(list(section)), task=marker_regex(list(task)),
+            chapter_templates=chapter, section_templates=section, task_templates=task,
+            chapters=bool(num.get("chapters", True)),
+            sections_numbered=_choice(path, "numbering.sections_numbered", num.get("sections_numbered", "document"),
+                                      NUMBERING_SCOPES),
+            tasks_numbered=_choice(path, "numbering.tasks_numbered", num.get("tasks_numbered", "document"),
+                                   NUMBERING_SCOPES),
+            clause_form=_choice(path, "clause.form", clause.get("form", "bracket"), CLAUSE_FORMS),
+            group_separators=tuple(clause.get("group_separators", [])),
+            item_separators=tuple(clause.get("item_separators", [])),
+            endings=tuple(sorted(clause.get("endings", []), key=len, reverse=True)),
+            lead_words=tuple(clause.get("lead_words", [])),
+            fillers=tuple(sorted(clause.get("fillers", []), key=len, reverse=True)),
+            deadlines=_compile_all(path, "clause.deadlines", clause.get("deadlines", [])),
+            labels=Labels(*(tuple(labels.get(k, [])) for k in ("lead", "co_responsible", "division", "leader"))),
+            signature_suffixes=tuple(sig.get("suffixes", [])),
+            signature_notes=_compile_all(path, "signature.notes", sig.get("notes", [])),
+            salutation=d.get("salutation", ""),
+            part_roles=tuple((role, rx) for role, patterns in roles.items()
+                             for rx in _compile_all(path, f"parts.roles.{role}", patterns)),
+        )
+    except KeyError as e:
+        raise SourceError(f"{path}: missing setting {e.args[0]!r}") from e
+
+
+def load_profiles(directory: Path) -> dict[str, Profile]:
+    """Every profile under ``directory`` (``{name}.toml``), by name."""
+    if not directory.is_dir():
+        raise SourceError(f"{directory}: no genre profiles (a data root needs genres/*.toml)")
+    return {p.stem: load_profile(directory, p.stem) for p in sorted(directory.glob("*.toml"))}
