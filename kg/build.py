@@ -39,7 +39,8 @@ from kg.pins import in_use
 from mappings.document import document_graph
 from mappings.iris import DEFAULT_BASE, PREFIXES, Iris
 from mappings.reference import Reference, load_reference, reference_graph
-from mappings.source import SourceDocument, SourceError, load_documents
+from mappings.source import SourceDocument, SourceError, load_document
+from mappings.writer import mapper_for
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_ROOT = ROOT / "data"
@@ -48,9 +49,6 @@ BUILD_DIR = ROOT / "kg" / "build"
 ONTOLOGY_TTL = ROOT / "ontology" / "henan-gov.ttl"
 KEEP_RELEASES = 3
 
-Mapper = Callable[..., Graph]
-"""``mapper(doc, reference, iris, allow_unresolved=False, graph=None) -> Graph``: one per document kind."""
-
 
 class ValidationFailed(Exception):
     """The assembled graph violates the shapes; it was not published."""
@@ -58,19 +56,6 @@ class ValidationFailed(Exception):
     def __init__(self, result) -> None:
         super().__init__(f"the graph violates the shapes ({result.violations} violations); nothing was published")
         self.result = result
-
-
-def mapper_for(kind: str) -> Mapper:
-    """The mapping function for a document kind (the ``kind`` of its metadata file)."""
-    if kind == "TaskAssignmentNotice":
-        from mappings.notice import map_notice
-
-        return map_notice
-    if kind == "GovernmentWorkReport":
-        from mappings.report import map_report
-
-        return map_report
-    raise SourceError(f"no mapping for document kind '{kind}' (TaskAssignmentNotice, GovernmentWorkReport)")
 
 
 def ontology_graph() -> Graph:
@@ -91,8 +76,15 @@ def assemble(
     ref = load_reference(data_root)
     store = Memory()
     graphs = in_one_store(shared_graphs(ref, iris), store)
-    for doc in load_documents(sources_dir):
-        graphs[iris.graph(doc.slug)] = map_document(doc, ref, iris, store, allow_unresolved)
+    failures: list[str] = []
+    for meta in sorted(sources_dir.glob("*.toml")):
+        try:
+            doc = load_document(meta)
+            graphs[iris.graph(doc.slug)] = map_document(doc, ref, iris, store, allow_unresolved)
+        except SourceError as e:  # go on: one build reports every failing document
+            failures.append(str(e))
+    if failures:
+        raise SourceError(f"{len(failures)} document(s) failed to map:\n" + "\n".join(f"- {f}" for f in failures))
     return graphs
 
 
@@ -113,7 +105,7 @@ def in_one_store(graphs: dict[URIRef, Graph], store: RdfStore) -> dict[URIRef, G
 def map_document(doc: SourceDocument, ref: Reference, iris: Iris, store: RdfStore,
                  allow_unresolved: bool = False) -> Graph:
     """One document's named graph, as a named graph of ``store``."""
-    g = mapper_for(doc.kind)(doc, ref, iris, allow_unresolved=allow_unresolved,
+    g = mapper_for(doc, ref)(doc, ref, iris, allow_unresolved=allow_unresolved,
                              graph=Graph(store=store, identifier=iris.graph(doc.slug)))
     g += document_graph(doc, ref, iris)
     return g

@@ -104,6 +104,7 @@ class Profile:
     signature_suffixes: tuple[str, ...]
     signature_notes: tuple[re.Pattern[str], ...]
     salutation: str
+    stated_target_chapters: tuple[re.Pattern[str], ...]
     part_roles: tuple[tuple[str, re.Pattern[str]], ...]
 
     def is_signature(self, para: str) -> bool:
@@ -196,6 +197,8 @@ def load_profile(directory: Path, name: str) -> Profile:
             signature_suffixes=tuple(sig.get("suffixes", [])),
             signature_notes=_compile_all(path, "signature.notes", sig.get("notes", [])),
             salutation=d.get("salutation", ""),
+            stated_target_chapters=_compile_all(path, "targets.stated_chapters",
+                                                d.get("targets", {}).get("stated_chapters", [])),
             part_roles=tuple((role, rx) for role, patterns in roles.items()
                              for rx in _compile_all(path, f"parts.roles.{role}", patterns)),
         )

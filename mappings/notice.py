@@ -1,64 +1,38 @@
-"""The task-assignment notice (重点工作责任单位的通知): structure, responsibilities, targets.
+"""The task-assignment notice (重点工作责任单位的通知, 分工方案, 分工的意见): text → plain dataclasses.
 
 The genre: a title, the document number, the addressees (ending ``：``), a preamble with the
-reporting deadlines, then chapters ``一、``, sections ``（一）`` numbered across the notice, and
-numbered tasks, each ending with its responsibility clause in brackets; then the signature.
-The parser reads that structure from the normalised text (:mod:`mappings.text`), never this
-file's line layout, so another year's or province's notice needs only metadata and gazetteer rows.
+reporting deadlines, then chapters, sections and numbered tasks, each task with the units
+responsible for it; then the signature. Everything a government writes differently lives in its
+genre profile (``data/genres/*.toml``, :mod:`mappings.genres`): the numbering markers and whether
+numbering restarts per chapter, whether there are chapters at all, where the units are (the last
+bracketed clause of the task, or labelled lines after it, or labelled fields inside the
+bracket), the clause words, the labels, the signature forms and how lines make paragraphs. The
+parser reads the normalised text (:mod:`mappings.text`), never a file's line layout.
 
-Responsibility clauses follow the genre's abbreviation rules (see :func:`parse_unit_list`):
-units before ``牵头`` lead, the others are co-responsible; ``、`` separates units and ``，``
-groups of units; a group's leading ``省`` carries over to the group's provincial units
-(``省发展改革委、司法厅`` → ``省司法厅``); a suffix written once after a list of place names
-carries over to each (``郑州、洛阳市政府``, ``济源示范区、航空港区管委会``); the prefix is the issuer jurisdiction's
-(``jurisdictions.csv``), and names resolve in its agency table first, then up its chain; ``等部门``/``等单位``,
-``按职责分工负责`` and ``牵头负责`` are clause words, not units. Each unit resolves to one agency
-of the gazetteer; the written form is kept (hgv:writtenAs) and a variant or typo is flagged
-(hgv:variantOf). The distributive ``省`` does not make a variant: gazetteer short names write it
-for some departments and not for others.
+Clause rules (see :func:`parse_clause`): ``，``/``；`` separate groups of units and ``、``/``及``
+the units of a group; a group whose closing word starts with ``牵头`` (or a unit followed by
+``牵头``) leads, the others are co-responsible; a closing word (按职责分工负责, 分别负责, 配合 …) and a
+filler (等部门, 等) are not units; a group that is a deadline (年内持续推进) is kept as the task's
+deadline. Labelled fields: ``牵头单位：`` units lead, ``责任单位：`` units are co-responsible,
+``部门分工：`` holds a clause with its own words, ``牵头领导：`` names a person.
 
-Quantitative targets come from :mod:`mappings.targets`; see its docstring for the rules.
+A partial document (``partial = true`` in its metadata: an excerpt) may stop inside its last
+task: that task is reported as cut (:attr:`Notice.cut`), not invented.
+RDF comes from :mod:`mappings.writer`; resolving the units from :mod:`mappings.units`.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rdflib import RDF, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, XSD
-
-from mappings import literals
-from mappings.cofog import add_policy_area
-from mappings.document import add_span
-from mappings.gazetteer import DEPARTMENT_CLASSES, Agency, Gazetteer, agency_iri, place_iri
-from mappings.iris import HGV, PROV, Iris
-from mappings.mentions import add_mentions
-from mappings.pause import gc_paused
-from mappings.reference import Reference
-from mappings.skos import add_labels
+from mappings.genres import Profile, cn_number, marker_number
 from mappings.source import SourceDocument, SourceError
-from mappings.statements import add_statement
-from mappings.targets import TargetMatch, extract_targets
-from mappings.text import (
-    CHAPTER_RE,
-    DATE_RE,
-    DOC_NUMBER_RE,
-    ITEM_RE,
-    SECTION_RE,
-    SIGNATURE_RE,
-    Normalized,
-    normalize,
-)
+from mappings.text import DATE_RE, DOC_NUMBER_RE, Layout, Markers, MarkerBreaks, Normalized, normalize
 
-# Clause words of the genre (simplified: normalised text reads traditional characters as simplified).
-ENDINGS = ("按职责分工负责", "按职责分工落实", "分别负责", "牵头负责", "负责", "配合", "参与")
-LEAD_WORDS = ("牵头",)
-FILLERS = ("等部门", "等单位", "等有关部门", "等相关部门", "等有关单位", "等相关单位")
-GROUP_SEP, ITEM_SEP = "，", "、"
 # What each reporting deadline asks for, by a word of its clause (first match wins).
 REPORT_KINDS = (
     ("季度", "quarterly progress report"),
@@ -66,7 +40,6 @@ REPORT_KINDS = (
     ("全年", "annual implementation report"),
     ("方案", "implementation plan"),
     ("进展", "progress report"),
-    ("進展", "progress report"),
 )
 REPORT_DATE_RE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(?:(\d{1,2})日前|底)")
 
@@ -88,23 +61,41 @@ class UnitItem:
 
 
 @dataclass
+class Clause:
+    """What a task says of who does it: the units, the leading officials named (牵头领导) and a
+    deadline written among the units (年内持续推进); ``start``/``end`` span the clause text."""
+
+    start: int
+    end: int
+    units: list[UnitItem] = field(default_factory=list)
+    leaders: list[tuple[int, int]] = field(default_factory=list)
+    deadline: tuple[int, int] | None = None
+
+
+@dataclass
 class Task:
-    number: int
+    number: int      # as printed
+    ordinal: int     # position in the document: the IRI where numbering restarts per chapter
     start: int
     end: int
     text_start: int
     text_end: int
-    clause_start: int
-    clause_end: int
-    units: list[UnitItem] = field(default_factory=list)
+    clause: Clause
+    targets_stated: bool = False  # in a chapter of targets: a quantity needs no commitment verb
+
+    @property
+    def units(self) -> list[UnitItem]:
+        return self.clause.units
 
 
 @dataclass
 class Section:
     number: int
-    heading: str
+    ordinal: int
+    heading: str  # simplified (what the policy-area table matches); heading_span gives the written form
     start: int
     end: int
+    heading_span: tuple[int, int]
     tasks: list[Task] = field(default_factory=list)
 
 
@@ -114,6 +105,7 @@ class Chapter:
     heading: str
     start: int
     end: int
+    heading_span: tuple[int, int]
     sections: list[Section] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)  # a chapter without sections holds its tasks
 
@@ -121,9 +113,12 @@ class Chapter:
 @dataclass
 class Notice:
     norm: Normalized
+    profile: Profile
     addressees: list[UnitItem]
     preamble: tuple[int, int]
     chapters: list[Chapter]
+    tasks_outside: list[Task] = field(default_factory=list)  # a notice without chapters
+    cut: int | None = None  # the number of a last task the (partial) text stops inside
 
     @property
     def sections(self) -> list[Section]:
@@ -131,97 +126,206 @@ class Notice:
 
     @property
     def tasks(self) -> list[Task]:
-        return [t for c in self.chapters for t in c.tasks + [t for s in c.sections for t in s.tasks]]
+        return self.tasks_outside + [t for c in self.chapters
+                                     for t in c.tasks + [t for s in c.sections for t in s.tasks]]
 
 
-def cn_number(text: str) -> int:
-    """A Chinese numeral below 1000 (``三十四`` → 34, ``十`` → 10)."""
-    digits = {c: i for i, c in enumerate("零一二三四五六七八九")}
-    digits.update({"〇": 0, "两": 2})
-    total, current = 0, 0
-    for c in text:
-        if c in digits:
-            current = digits[c]
-        elif c in "十百":
-            total += (current or 1) * (10 if c == "十" else 100)
-            current = 0
+def notice_text(doc: SourceDocument, profile: Profile) -> Normalized:
+    """The document's text normalised by its profile's paragraph rules."""
+    markers = Markers(chapter=profile.chapter, section=profile.section, item=profile.task,
+                      label=profile.labels.regex(), is_signature=profile.is_signature, is_note=profile.is_note)
+    layout = Layout(inline=profile.paragraph_rule == "inline", indent_starts=profile.indent_starts,
+                    blank_line_ends=profile.blank_line_ends)
+    return normalize(doc.text, MarkerBreaks(markers), layout, doc.body_start)
+
+
+def _number(m: re.Match[str]) -> int:
+    text = marker_number(m)
+    return int(text) if text.isdigit() else cn_number(text)
+
+
+class _Reader:
+    """Reads the paragraphs in order, keeping the numbering counters of the profile's scopes."""
+
+    def __init__(self, doc: SourceDocument, profile: Profile, norm: Normalized) -> None:
+        self.doc, self.p, self.norm = doc, profile, norm
+        self.chapters: list[Chapter] = []
+        self.outside: list[Task] = []
+        self.head: list[tuple[int, int]] = []
+        self.tasks = 0
+        self.sections = 0
+        self.open: tuple[Task, list[tuple[int, int]]] | None = None  # a labelled task and its lines
+        self.cut: int | None = None
+
+    def where(self, pos: int) -> str:
+        return self.doc.where(self.norm.offsets[pos])
+
+    def expect(self, number: int, expected: int, what: str, pos: int) -> None:
+        if number != expected:
+            scope = {"section": self.p.sections_numbered, "task": self.p.tasks_numbered}.get(what)
+            per = f" (profile {self.p.name} numbers {what}s across the {scope})" if scope else ""
+            raise SourceError(f"{self.where(pos)}: {what} {number} where {what} {expected} was expected{per}")
+
+    @property
+    def started(self) -> bool:
+        return bool(self.chapters or self.outside)
+
+    def read(self, start: int, end: int, last: bool) -> None:
+        p, para = self.p, self.norm.text[start:end]
+        if p.chapters and (m := p.chapter.match(para)):
+            self.close_task(last=False)
+            self.expect(_number(m), len(self.chapters) + 1, "chapter", start)
+            span = _heading(self.norm, start + m.end(), end)
+            self.chapters.append(Chapter(len(self.chapters) + 1, self.norm.text[slice(*span)], start, end, span))
+            if p.sections_numbered == "chapter":
+                self.sections = 0
+            if p.tasks_numbered == "chapter":
+                self.tasks = 0
+        elif (m := p.section.match(para)) and (self.chapters or not p.chapters):
+            self.close_task(last=False)
+            if not self.chapters:
+                raise SourceError(f"{self.where(start)}: section before the first chapter")
+            ch = self.chapters[-1]
+            self.expect(_number(m), self.sections + 1, "section", start)
+            self.sections += 1
+            if ch.tasks:
+                raise SourceError(f"{self.where(start)}: section {self.sections}: chapter {ch.number} mixes tasks and sections")
+            ordinal = len(self.all_sections()) + 1
+            span = _heading(self.norm, start + m.end(), end)
+            ch.sections.append(Section(self.sections, ordinal, self.norm.text[slice(*span)], start, end, span))
+        elif (m := p.task.match(para)) and (self.chapters or not p.chapters):
+            self.close_task(last=False)
+            self.task(_number(m), start + m.end(), start, end, last)
+        elif self.open is not None and p.labels.regex().match(para):
+            self.open[1].append((start, end))
+            self.open[0].end = end
+        elif not self.started:
+            self.head.append((start, end))
+        elif self.signature(para):
+            self.close_task(last=False)
         else:
-            raise ValueError(f"not a Chinese numeral: {text}")
-    return total + current
+            raise SourceError(f"{self.where(start)}: paragraph is not a chapter, section, task or signature "
+                              f"(profile {p.name}): {para[:30]}")
 
+    def signature(self, para: str) -> bool:
+        return bool(self.p.is_signature(para) or DATE_RE.match(para) or self.p.is_note(para))
 
-def parse_notice(doc: SourceDocument, norm: Normalized | None = None) -> Notice:
-    """The notice's structure; a break in numbering or a task without a clause names file:line."""
-    norm = norm or normalize(doc.text)
-    chapters: list[Chapter] = []
-    head: list[tuple[int, int]] = []
-    last_task = 0
-    for start, end in norm.paragraphs():
-        para = norm.text[start:end]
-        where = doc.where(norm.offsets[start])
-        if m := CHAPTER_RE.match(para):
-            _expect(cn_number(m.group(1)), len(chapters) + 1, "chapter", where)
-            chapters.append(Chapter(len(chapters) + 1, para[m.end():].strip(), start, end))
-        elif m := SECTION_RE.match(para):
-            if not chapters:
-                raise SourceError(f"{where}: section before the first chapter")
-            number = cn_number(m.group(1))
-            _expect(number, sum(len(c.sections) for c in chapters) + 1, "section", where)
-            if chapters[-1].tasks:
-                raise SourceError(f"{where}: section {number}: chapter {chapters[-1].number} mixes tasks and sections")
-            chapters[-1].sections.append(Section(number, _heading(para[m.end():]), start, end))
-        elif (m := ITEM_RE.match(para)) and chapters:
-            _expect(int(m.group(1)), last_task + 1, "task", where)
-            last_task = int(m.group(1))
-            ch = chapters[-1]
-            if ch.tasks and ch.sections:
-                raise SourceError(f"{where}: task {last_task}: chapter {ch.number} mixes tasks and sections")
+    def all_sections(self) -> list[Section]:
+        return [s for c in self.chapters for s in c.sections]
+
+    def task(self, number: int, body: int, start: int, end: int, last: bool) -> None:
+        self.expect(number, self.tasks + 1, "task", start)
+        self.tasks = number
+        ordinal = len(self.all_tasks()) + 1
+        if self.chapters:
+            ch = self.chapters[-1]
             container = ch.sections[-1].tasks if ch.sections else ch.tasks
-            container.append(_task(norm, doc, last_task, start + m.end(), start, end))
-        elif not chapters:
-            head.append((start, end))
-        elif not (SIGNATURE_RE.match(para) or DATE_RE.match(para) or para.startswith("（此件")):
-            raise SourceError(f"{where}: paragraph is not a chapter, section, task or signature: {para[:30]}")
-    if not chapters:
-        raise SourceError(f"{doc.path}: no chapter (一、…) found; is this a task-assignment notice?")
-    return Notice(norm, _addressees(norm, head), _preamble(norm, head), chapters)
+        else:
+            container = self.outside
+        text = self.norm.text
+        stated = bool(self.chapters) and any(rx.search(self.chapters[-1].heading) for rx in self.p.stated_target_chapters)
+        if self.p.clause_form == "labelled":
+            task = Task(number, ordinal, start, end, body, end, Clause(end, end), stated)
+            container.append(task)
+            self.open = (task, [])
+            return
+        clause = _bracket(text, body, start, end)
+        if clause is None:
+            if last and self.doc.partial:
+                self.cut = number
+                return
+            raise SourceError(self.no_clause(number, start, end))
+        k, close = clause
+        task = Task(number, ordinal, start, end, body, k, parse_clause(text, k + 1, close, self.p, self.where), stated)
+        if not task.units and not (last and self.doc.partial):
+            raise SourceError(f"{self.where(k)}: task {number}: no unit in its clause")
+        container.append(task)
+
+    def all_tasks(self) -> list[Task]:
+        return self.outside + [t for c in self.chapters for t in c.tasks + [t for s in c.sections for t in s.tasks]]
+
+    def close_task(self, last: bool) -> None:
+        """A labelled task ends where the next paragraph that is not one of its lines starts."""
+        if self.open is None:
+            return
+        task, lines = self.open
+        self.open = None
+        if lines:
+            task.clause = _labelled_lines(self.norm.text, lines, self.p, self.where)
+        if not task.units:
+            if last and self.doc.partial:
+                self.cut = task.number
+                self.remove(task)
+                return
+            raise SourceError(self.no_clause(task.number, task.start, task.end))
+
+    def remove(self, task: Task) -> None:
+        for container in [self.outside] + [c.tasks for c in self.chapters] + [s.tasks for s in self.all_sections()]:
+            if task in container:
+                container.remove(task)
+
+    def no_clause(self, number: int, start: int, end: int) -> str:
+        """Why a task has no units, and which profile would read the document if this one cannot."""
+        text = self.norm.text
+        found = [w for w in self.p.labels.all() if f"{w}：" in text[end:end + 200]]
+        hint = ""
+        if found and self.p.clause_form == "bracket":
+            hint = f"; labelled lines {'、'.join(f'{w}：' for w in found)} follow it: try a profile with clause.form = \"labelled\""
+        elif self.p.clause_form == "labelled" and text[start:end].rstrip("。 ").endswith("）"):
+            hint = "; it ends with a bracketed clause: try a profile with clause.form = \"bracket\""
+        partial = "" if self.doc.partial else " (if the text is an excerpt that stops here, set partial = true in its .toml)"
+        return (f"{self.where(start)}: task {number} has no responsibility clause; profile {self.p.name} expects "
+                f"{self.p.expected_clause()}{hint}{partial}")
 
 
-def _expect(number: int, expected: int, what: str, where: str) -> None:
-    if number != expected:
-        raise SourceError(f"{where}: {what} {number} where {what} {expected} was expected")
+def parse_notice(doc: SourceDocument, profile: Profile, norm: Normalized | None = None) -> Notice:
+    """The notice's structure; a break in numbering or a task without units names file:line."""
+    norm = norm or notice_text(doc, profile)
+    reader = _Reader(doc, profile, norm)
+    spans = norm.paragraphs()
+    for k, (start, end) in enumerate(spans):
+        if end > start:
+            reader.read(start, end, last=k == len(spans) - 1)
+    reader.close_task(last=True)
+    if not reader.started:
+        what = "chapter" if profile.chapters else "task"
+        templates = profile.chapter_templates if profile.chapters else profile.task_templates
+        raise SourceError(f"{doc.path}: no {what} ({' or '.join(templates)}) found with profile {profile.name}; "
+                          "is this a task-assignment notice, and is its genre right?")
+    head = reader.head
+    return Notice(norm, profile, _addressees(norm, head, profile), _preamble(norm, head), reader.chapters,
+                  reader.outside, reader.cut)
 
 
-def _heading(text: str) -> str:
-    return text.strip().rstrip("。")
-
-
-def _task(norm: Normalized, doc: SourceDocument, number: int, body: int, start: int, end: int) -> Task:
-    """A task paragraph split into its text and its bracketed responsibility clause (the last one)."""
+def _heading(norm: Normalized, start: int, end: int) -> tuple[int, int]:
+    """The span of a heading: its paragraph after the marker, without spaces or a closing ``。``."""
     text = norm.text
+    while start < end and text[start] == " ":
+        start += 1
+    while end > start and text[end - 1] in " 。":
+        end -= 1
+    return start, end
+
+
+def _bracket(text: str, body: int, start: int, end: int) -> tuple[int, int] | None:
+    """``(open, close)`` of the task paragraph's last bracketed clause, or None."""
     if not text[start:end].rstrip("。 ").endswith("）"):
-        raise SourceError(f"{doc.where(norm.offsets[start])}: task {number} has no responsibility clause in brackets")
+        return None
     close = text.rindex("）", start, end)
     depth, k = 0, close
     while k >= body:
         depth += {"）": 1, "（": -1}.get(text[k], 0)
         if depth == 0:
-            break
+            return k, close
         k -= 1
-    if depth:
-        raise SourceError(f"{doc.where(norm.offsets[close])}: task {number}: unbalanced brackets in its clause")
-    task = Task(number, start, end, body, k, k + 1, close)
-    task.units = parse_unit_list(text, k + 1, close)
-    if not task.units:
-        raise SourceError(f"{doc.where(norm.offsets[k])}: task {number}: no unit in its clause")
-    return task
+    return None
 
 
-def _addressees(norm: Normalized, head: list[tuple[int, int]]) -> list[UnitItem]:
+def _addressees(norm: Normalized, head: list[tuple[int, int]], profile: Profile) -> list[UnitItem]:
     """The head paragraph ending ``：`` lists the addressees."""
     for start, end in head:
         if norm.text[start:end].endswith("："):
-            return parse_unit_list(norm.text, start, end - 1)
+            return _units(norm.text, start, end - 1, profile, lead=False, first_group=0)[0]
     return []
 
 
@@ -232,112 +336,80 @@ def _preamble(norm: Normalized, head: list[tuple[int, int]]) -> tuple[int, int]:
     return (body[0][0], body[-1][1]) if body else (0, 0)
 
 
-# --- unit lists -------------------------------------------------------------------------------
+# --- clauses ----------------------------------------------------------------------------------
 
-def _split(text: str, start: int, end: int, sep: str) -> list[tuple[int, int]]:
+def _split(text: str, start: int, end: int, seps: tuple[str, ...]) -> list[tuple[int, int]]:
+    """``text[start:end]`` cut at any of ``seps`` (one-character separators), empty parts dropped."""
     parts, pos = [], start
-    while True:
-        k = text.find(sep, pos, end)
-        if k == -1:
-            parts.append((pos, end))
-            return parts
-        parts.append((pos, k))
-        pos = k + 1
+    for k in range(start, end):
+        if text[k] in seps:
+            parts.append((pos, k))
+            pos = k + 1
+    parts.append((pos, end))
+    return [(a, b) for a, b in parts if b > a]
 
 
 def _strip_suffix(text: str, start: int, end: int, words: tuple[str, ...]) -> tuple[int, str]:
-    for w in sorted(words, key=len, reverse=True):
-        if text.endswith(w, start, end):
+    for w in words:  # longest first (the profile sorts them)
+        if w and text.endswith(w, start, end):
             return end - len(w), w
     return end, ""
 
 
-def parse_unit_list(text: str, start: int, end: int) -> list[UnitItem]:
-    """The units of ``text[start:end]`` (a clause without brackets, or the addressee line)."""
-    end, ending = _strip_suffix(text, start, end, ENDINGS)
-    last_group_leads = ending.startswith(LEAD_WORDS)
-    groups = [(s, e) for s, e in _split(text, start, end, GROUP_SEP) if e > s]
+def _units(text: str, start: int, end: int, p: Profile, lead: bool | None, first_group: int
+           ) -> tuple[list[UnitItem], tuple[int, int] | None]:
+    """The units of ``text[start:end]``, by groups: ``lead`` True or False gives every unit that
+    role (a labelled field); None reads the role from the clause words. Also the deadline group."""
     units: list[UnitItem] = []
-    for g, (gs, ge) in enumerate(groups):
-        ge, lead_word = _strip_suffix(text, gs, ge, LEAD_WORDS)
-        ge, _ = _strip_suffix(text, gs, ge, FILLERS)
-        lead = bool(lead_word) or (last_group_leads and g == len(groups) - 1)
-        items = [UnitItem(text[s:e], text[s:e], s, e, lead, g) for s, e in _split(text, gs, ge, ITEM_SEP) if e > s]
-        units.extend(items)
-    return units
-
-
-def distribute(units: list[UnitItem], gaz: Gazetteer, jurisdiction: str) -> None:
-    """Restore the abbreviations of each ``，``-group in place: the jurisdiction's unit prefix
-    (``省``, ``市``) written once before a group, a suffix written once after place names."""
-    prefix = gaz.jurisdiction(jurisdiction).unit_prefix
-    groups: dict[int, list[UnitItem]] = {}
-    for u in units:
-        groups.setdefault(u.group, []).append(u)
-    for group in groups.values():
-        if prefix and group[0].bare.startswith(prefix):
-            for u in group[1:]:
-                if not u.bare.startswith(prefix) and gaz.place(u.bare) is None:
-                    u.written, u.prefixed = prefix + u.bare, True
-        suffix = _shared_suffix(group, gaz, jurisdiction)
-        for u in group[:-1]:
-            if suffix and gaz.place(u.bare) is not None:
-                u.written = u.bare + suffix
-
-
-def _shared_suffix(group: list[UnitItem], gaz: Gazetteer, jurisdiction: str) -> str:
-    """The suffix written once after a list of place names (``市政府`` in ``郑州、洛阳市政府``):
-    what follows a place name at the start of the group's last unit, choosing the split that
-    turns most of the bare place names into known agencies (the shorter place name on a tie)."""
-    places = [u.bare for u in group[:-1] if gaz.place(u.bare) is not None]
-    if not places:
-        return ""
-    last = group[-1].bare
-    best, best_score = "", -1
-    for k in range(1, len(last)):
-        if gaz.place(last[:k]) is None:
+    deadline = None
+    for g, (gs, ge) in enumerate(_split(text, start, end, p.group_separators), first_group):
+        if any(rx.match(text[gs:ge]) for rx in p.deadlines):
+            deadline = (gs, ge)
             continue
-        suffix = last[k:]
-        score = sum(gaz.agency(p + suffix, jurisdiction) is not None for p in places)
-        if score > best_score:
-            best, best_score = suffix, score
-    return best
+        ge, ending = _strip_suffix(text, gs, ge, p.endings)
+        ge, lead_word = _strip_suffix(text, gs, ge, tuple(sorted(p.lead_words, key=len, reverse=True)))
+        ge, _ = _strip_suffix(text, gs, ge, p.fillers)
+        role = lead if lead is not None else bool(lead_word) or ending.startswith(p.lead_words)
+        units += [UnitItem(text[s:e], text[s:e], s, e, role, g) for s, e in _split(text, gs, ge, p.item_separators)]
+    return units, deadline
 
 
-@dataclass(frozen=True)
-class Resolved:
-    agency: Agency | None
-    written: str
-    variant_of: str | None
-    slug: str
+def parse_clause(text: str, start: int, end: int, p: Profile, where: Callable[[int], str]) -> Clause:
+    """The clause ``text[start:end]`` (inside the brackets): plain clause words, or labelled fields
+    (``牵头单位：X；责任单位：Y、Z``) separated by ``；``."""
+    label = p.labels.regex()
+    fields = _split(text, start, end, ("；",))
+    if not any(label.match(text[a:b]) for a, b in fields):
+        units, deadline = _units(text, start, end, p, None, 0)
+        return Clause(start, end, units, [], deadline)
+    clause = Clause(start, end)
+    for a, b in fields:
+        _field(text, a, b, p, clause, where)
+    return clause
 
 
-def resolve_unit(u: UnitItem, gaz: Gazetteer, jurisdiction: str) -> Resolved:
-    """One agency for a written unit, searched in ``jurisdiction`` and up its chain; the
-    distributed prefix is kept in the written form when the restored name is known or the unit
-    is a department of the jurisdiction, dropped otherwise (``郑商所``)."""
-    agency, written = gaz.agency(u.written, jurisdiction), u.written
-    if agency is None and u.prefixed:
-        agency = gaz.agency(u.bare, jurisdiction)
-        if agency is not None and not (agency.jurisdiction == jurisdiction and agency.cls in DEPARTMENT_CLASSES):
-            written = u.bare
-    if agency is None:
-        return Resolved(None, written, None, unresolved_slug(written))
-    prefix = gaz.jurisdiction(jurisdiction).unit_prefix
-    variant = None if _same_name(written, agency.short_name, prefix) else agency.short_name
-    return Resolved(agency, written, variant, agency.slug)
+def _labelled_lines(text: str, lines: list[tuple[int, int]], p: Profile, where: Callable[[int], str]) -> Clause:
+    clause = Clause(lines[0][0], lines[-1][1])
+    for a, b in lines:
+        _field(text, a, b, p, clause, where)
+    return clause
 
 
-def _same_name(written: str, canonical: str, prefix: str) -> bool:
-    """Equal but for the unit prefix, which short names write for some departments only."""
-    def strip(s: str) -> str:
-        return s[len(prefix):] if prefix and s.startswith(prefix) else s
-    return strip(written) == strip(canonical)
-
-
-def unresolved_slug(name: str) -> str:
-    """A stable slug for a unit the gazetteer does not know (exploratory runs only)."""
-    return "unresolved-" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:12]
+def _field(text: str, a: int, b: int, p: Profile, clause: Clause, where: Callable[[int], str]) -> None:
+    """One labelled field into ``clause``; text without a known label is an error naming it."""
+    m = p.labels.regex().match(text[a:b])
+    if m is None:
+        raise SourceError(f"{where(a)}: '{text[a:b][:20]}' is not a labelled field of profile {p.name} "
+                          f"({'、'.join(p.labels.all())})")
+    label, vs = m.group(1), a + m.end()
+    groups = 1 + max((u.group for u in clause.units), default=-1)
+    if label in p.labels.leader:
+        clause.leaders += [(s, e) for s, e in _split(text, vs, b, ("、", "，"))]
+        return
+    role = True if label in p.labels.lead else False if label in p.labels.co_responsible else None
+    units, deadline = _units(text, vs, b, p, role, groups)
+    clause.units += units
+    clause.deadline = clause.deadline or deadline
 
 
 # --- reporting requirements -------------------------------------------------------------------
@@ -387,154 +459,3 @@ def _clause_start(text: str, start: int, pos: int) -> int:
     """Start of the sentence holding a dated deadline (what is to be submitted is said before it)."""
     k = max(text.rfind(c, start, pos) for c in "。；")
     return k + 1 if k >= start else start
-
-
-# --- RDF --------------------------------------------------------------------------------------
-
-@gc_paused()
-def map_notice(doc: SourceDocument, ref: Reference, iris: Iris, allow_unresolved: bool = False,
-               graph: Graph | None = None) -> Graph:
-    """The notice's chapters, sections, tasks, responsibilities, targets, addressees and deadlines
-    (the document node itself comes from :func:`mappings.document.document_graph`), added to
-    ``graph`` (the build's named graph for the document) or to a new graph."""
-    norm = normalize(doc.text)
-    notice = parse_notice(doc, norm)
-    g = Graph() if graph is None else graph
-    d = iris.doc(doc.slug)
-    gaz = ref.gazetteer
-    ctx = _Context(g, iris, ref, doc, norm, allow_unresolved)
-    distribute(notice.addressees, gaz, doc.jurisdiction)
-    for u in notice.addressees:
-        r = resolve_unit(u, gaz, doc.jurisdiction)
-        g.add((d, HGV.addressee, ctx.agency(r, u, "the addressees")))
-    year = int(doc.meta["plan_year"])
-    for k, rep in enumerate(reporting_requirements(norm, notice.preamble, year), 1):
-        _add_reporting(ctx, d, k, rep)
-    for ch in notice.chapters:
-        c = iris(f"{doc.slug}/chapter/{ch.number}")
-        _add_part(ctx, c, HGV.Chapter, ch.number, ch.heading, d, ch.start, ch.end)
-        add_labels(g, c, f"{ch.number}. {ch.heading}")
-        add_policy_area(g, iris, ref.cofog, doc.slug, ch.number, c, ch.heading)
-        for sec in ch.sections:
-            s = iris(f"{doc.slug}/section/{sec.number}")
-            _add_part(ctx, s, HGV.Section, sec.number, sec.heading, c, sec.start, sec.end)
-            add_labels(g, s, f"（{sec.number}）{sec.heading}")
-            for task in sec.tasks:
-                _add_task(ctx, task, s)
-        for task in ch.tasks:
-            _add_task(ctx, task, c)
-    return g
-
-
-@dataclass
-class _Context:
-    g: Graph
-    iris: Iris
-    ref: Reference
-    doc: SourceDocument
-    norm: Normalized
-    allow_unresolved: bool
-
-    @property
-    def gaz(self) -> Gazetteer:
-        return self.ref.gazetteer
-
-    def span(self, start: int, end: int) -> URIRef:
-        s, e = self.norm.source_span(start, end)
-        return add_span(self.g, self.iris, self.doc, s, e)
-
-    def agency(self, r: Resolved, u: UnitItem, where: str) -> URIRef:
-        """The agency IRI of a resolved unit; an unknown unit fails unless exploring."""
-        if r.agency is not None:
-            return agency_iri(self.iris, r.agency)
-        jur = self.doc.jurisdiction
-        if not self.allow_unresolved:
-            line = self.doc.where(self.norm.offsets[u.start])
-            searched = " → ".join(j.key for j in self.gaz.chain(jur))
-            raise SourceError(f"{line}: unknown unit '{r.written}' in {where} of {self.doc.slug} (searched the "
-                              f"agencies of {searched}); add a row to {self.gaz.agency_file(jur)}, or the "
-                              "file of the jurisdiction above it that the unit belongs to")
-        a = self.iris.agency(jur, r.slug)
-        self.g.add((a, RDF.type, HGV.Agency))
-        add_labels(self.g, a, r.written)
-        return a
-
-
-def _add_part(ctx: _Context, node: URIRef, cls: URIRef, number: int, heading: str,
-              container: URIRef, start: int, end: int) -> None:
-    g = ctx.g
-    g.add((node, RDF.type, cls))
-    g.add((node, HGV.orderNumber, literals.integer(number)))
-    g.add((node, HGV.heading, literals.text(heading, "zh")))
-    g.add((node, DCTERMS.isPartOf, container))
-    g.add((node, HGV.inDocument, ctx.iris.doc(ctx.doc.slug)))
-    g.add((node, HGV.sourceSpan, ctx.span(start, end)))
-
-
-def _add_task(ctx: _Context, task: Task, section: URIRef) -> None:
-    g, text, iris = ctx.g, ctx.norm.text, ctx.iris
-    t = iris(f"{ctx.doc.slug}/task/{task.number}")
-    body = ctx.norm.in_source_script(task.text_start, task.text_end)
-    heading = re.split(r"[，；。]", body, maxsplit=1)[0]
-    _add_part(ctx, t, HGV.Task, task.number, heading, section, task.start, task.end)
-    add_labels(g, t, f"任务{task.number}：{heading}", f"Task {task.number}")
-    g.add((t, HGV.text, Literal(body, lang="zh")))
-    g.add((t, HGV.responsibilityClause, literals.text(ctx.norm.in_source_script(task.clause_start, task.clause_end), "zh")))
-    _add_units(ctx, task, t)
-    add_mentions(ctx.g, iris, ctx.ref.mentions, ctx.doc, ctx.norm, t, task.text_start, task.text_end)
-    for k, m in enumerate(extract_targets(text[task.text_start:task.text_end], ctx.ref.vocabulary), 1):
-        _add_target(ctx, task, t, k, m)
-
-
-def _add_units(ctx: _Context, task: Task, t: URIRef) -> None:
-    g = ctx.g
-    distribute(task.units, ctx.gaz, ctx.doc.jurisdiction)
-    for k, u in enumerate(task.units, 1):
-        r = resolve_unit(u, ctx.gaz, ctx.doc.jurisdiction)
-        agent = ctx.agency(r, u, f"task {task.number}")
-        role = HGV.LeadRole if u.lead else HGV.CoResponsibleRole
-        g.add((t, HGV.leadUnit if u.lead else HGV.coResponsibleUnit, agent))
-        g.add((t, HGV.responsibleUnit, agent))
-        a = ctx.iris(f"{ctx.doc.slug}/task/{task.number}/unit/{k}")
-        g.add((t, HGV.responsibility, a))
-        g.add((a, RDF.type, HGV.ResponsibilityAssignment))
-        g.add((a, PROV.agent, agent))
-        g.add((a, PROV.hadRole, role))
-        written = r.written.replace(u.bare, ctx.norm.in_source_script(u.start, u.end), 1)
-        g.add((a, HGV.writtenAs, literals.text(written, "zh")))
-        if r.variant_of:
-            g.add((a, HGV.variantOf, literals.text(r.variant_of, "zh")))
-        g.add((a, HGV.listPosition, literals.integer(k)))
-        g.add((a, HGV.sourceSpan, ctx.span(u.start, u.end)))
-        for place in r.agency.governs if r.agency else ():
-            p = ctx.gaz.place(place)
-            if p is not None:
-                g.add((a, HGV.mentionsPlace, place_iri(ctx.iris, p)))
-                g.add((t, HGV.mentionsPlace, place_iri(ctx.iris, p)))
-
-
-def _add_target(ctx: _Context, task: Task, t: URIRef, k: int, m: TargetMatch) -> None:
-    g, iris = ctx.g, ctx.iris
-    node = iris(f"{ctx.doc.slug}/task/{task.number}/target/{k}")
-    indicator = ctx.ref.indicators.resolve(m.indicator_phrase, m.verb + m.indicator_phrase, m.context)
-    if indicator is None and not ctx.allow_unresolved:
-        line = ctx.doc.where(ctx.norm.offsets[task.text_start + m.start])
-        raise SourceError(f"{line}: task {task.number}: no indicator in indicators.csv matches "
-                          f"'{m.indicator_phrase}' (target {m.number_text})")
-    start, end = task.text_start + m.start, task.text_start + m.end
-    period = m.period or int(ctx.doc.meta["plan_year"])
-    add_statement(g, iris, node, "Target", t, m, indicator.slug if indicator else None, period,
-                  ctx.span(start, end), ctx.norm.text[start:end])
-
-
-def _add_reporting(ctx: _Context, d: URIRef, k: int, rep: Reporting) -> None:
-    g = ctx.g
-    r = ctx.iris(f"{ctx.doc.slug}/reporting/{k}")
-    g.add((d, HGV.reportingRequirement, r))
-    g.add((r, RDF.type, HGV.ReportingRequirement))
-    g.add((r, HGV.dueDate, Literal(rep.due.isoformat(), datatype=XSD.date)))
-    g.add((r, HGV.requiredReport, Literal(rep.description, lang="zh")))
-    g.add((r, HGV.requiredReport, Literal(f"{rep.kind_en}, due {rep.due.isoformat()}", lang="en")))
-    due = rep.due.isoformat()
-    add_labels(g, r, f"报送要求{k}：{due}", f"Reporting requirement {k}: {rep.kind_en} due {due}")
-    g.add((r, HGV.sourceSpan, ctx.span(rep.start, rep.end)))

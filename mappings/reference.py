@@ -1,7 +1,7 @@
 """The reference root: every table the mappings read, loaded once from one data root and passed on.
 
-A data root is a directory with ``gazetteer/`` (agencies, regions, indicators, units, target words,
-projects, place compounds, action words, COFOG). :func:`load_reference` reads all of it, checks
+A data root is a directory with ``gazetteer/`` (jurisdictions, agencies, regions, indicators, units,
+target words, projects, place compounds, action words, COFOG) and ``genres/`` (genre profiles). :func:`load_reference` reads all of it, checks
 it, and returns one :class:`Reference`; mappers take that object as an argument, so two data roots
 (the project's and a test's) can be used side by side in one process, and no module reads
 ``data/`` on its own.
@@ -16,6 +16,7 @@ from rdflib import Graph
 
 from mappings.cofog import Cofog, cofog_graph
 from mappings.gazetteer import Gazetteer, gazetteer_graph
+from mappings.genres import Profile, load_profiles
 from mappings.indicators import Indicators, indicator_graph, unit_graph
 from mappings.iris import Iris
 from mappings.mentions import Mentions, project_graph
@@ -33,6 +34,7 @@ class Reference:
     indicators: Indicators
     mentions: Mentions
     cofog: Cofog
+    genres: dict[str, Profile]
 
     @property
     def gazetteer_dir(self) -> Path:
@@ -52,6 +54,7 @@ def load_reference(root: Path) -> Reference:
         indicators=Indicators.load(gazetteer_dir),
         mentions=Mentions.load(gazetteer_dir, gaz),
         cofog=Cofog.load(gazetteer_dir),
+        genres=load_profiles(root / "genres"),
     )
 
 

@@ -7,10 +7,12 @@ and the first line of a paragraph is indented by two characters (so a full first
 narrower than a full continuation line), opens with a heading number, the salutation 各位代表, or a
 lead sentence that works as a sub-heading (``加快建设“三足鼎立”创新大格局。``).
 
-Structure: parts ``一、`` … ``三、``; in part one the review's areas ``（一）经济运行整体向好。…``
-open a paragraph in-line; in part three the key-work sections ``（一）提升创新能级，…`` are heading
-lines of their own. Quantities come from :mod:`mappings.targets`, indicators from
-:mod:`mappings.indicators`, places and projects from :mod:`mappings.mentions`.
+Structure: parts ``一、`` …, each with a role its heading tells (the genre profile's
+``parts.roles``: review, five-year goals, main targets, key work, the government's own conduct);
+in the review the areas ``（一）经济运行整体向好。…`` open a paragraph in-line; in the key work the
+sections ``（一）提升创新能级，…`` are heading lines of their own. Quantities come from
+:mod:`mappings.targets`, indicators from :mod:`mappings.indicators`. This module reads text into
+dataclasses; :mod:`mappings.writer` writes the RDF.
 """
 
 from __future__ import annotations
@@ -20,20 +22,10 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rdflib import RDF, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS
-
-from mappings import literals
-from mappings.cofog import add_policy_area
-from mappings.document import add_span
+from mappings.genres import Profile, cn_number
 from mappings.indicators import Indicators
-from mappings.iris import HGV, Iris
-from mappings.mentions import add_mentions
-from mappings.pause import gc_paused
 from mappings.reference import Reference
-from mappings.skos import add_labels
 from mappings.source import SourceDocument, SourceError
-from mappings.statements import add_statement
 from mappings.targets import TargetMatch, Vocabulary, count_quantities, extract_quantities
 from mappings.text import CHAPTER_RE, SECTION_RE, Line, Normalized, join_lines, normalized_lines
 
@@ -85,9 +77,9 @@ class ReportBreaks:
         return self.widths[k] <= INDENT_MAX and not line.endswith(tuple(TERMINAL))
 
 
-def normalize_report(text: str) -> Normalized:
+def normalize_report(text: str, body_start: int = 0) -> Normalized:
     """The report as one paragraph per line, offsets back to the source."""
-    lines = normalized_lines(text)
+    lines = normalized_lines(text, body_start=body_start)
     return join_lines(text, lines, ReportBreaks(text, lines))
 
 
@@ -117,6 +109,7 @@ class ReportPart:
     heading: str
     start: int
     end: int
+    role: str | None  # from the heading, by the profile's parts.roles
     sections: list[ReportSection] = field(default_factory=list)
     paragraphs: list[Paragraph] = field(default_factory=list)  # those outside any section
 
@@ -146,16 +139,16 @@ def lead_sentence(text: str) -> str:
     return m.group() if m and m.end() < len(body) else ""
 
 
-def parse_report(doc: SourceDocument, norm: Normalized | None = None) -> Report:
+def parse_report(doc: SourceDocument, profile: Profile, norm: Normalized | None = None) -> Report:
     """Parts, sections and paragraphs; numbering out of sequence fails naming file and line."""
-    from mappings.notice import cn_number  # the one Chinese-numeral reader
-
-    norm = norm or normalize_report(doc.text)
+    norm = norm or normalize_report(doc.text, doc.body_start)
     spans = norm.paragraphs()
     texts = [norm.text[a:b] for a, b in spans]
-    first = next((k for k, t in enumerate(texts) if t.startswith(ADDRESS)), None)
+    salutation = profile.salutation or ADDRESS
+    first = next((k for k, t in enumerate(texts) if t.startswith(salutation)), None)
     if first is None:
-        raise SourceError(f"{doc.path}: no salutation '{ADDRESS}' found: is this a work report?")
+        raise SourceError(f"{doc.path}: no salutation '{salutation}' found (profile {profile.name}): "
+                          "is this a work report?")
     report = Report(norm, [], [])
     part: ReportPart | None = None
     section: ReportSection | None = None
@@ -165,7 +158,8 @@ def parse_report(doc: SourceDocument, norm: Normalized | None = None) -> Report:
         if m := CHAPTER_RE.match(text):
             number = cn_number(m.group(1))
             _expect(number, len(report.parts) + 1, "part", where)
-            part, section = ReportPart(number, text[m.end():], a, b), None
+            heading = text[m.end():]
+            part, section = ReportPart(number, heading, a, b, profile.part_role(heading)), None
             report.parts.append(part)
             continue
         if part is not None and (m := SECTION_RE.match(text)):
@@ -178,7 +172,7 @@ def parse_report(doc: SourceDocument, norm: Normalized | None = None) -> Report:
             if not inline:
                 part.end = b
                 continue
-        elif text.startswith(ADDRESS) or (section is not None and section.inline):
+        elif text.startswith(salutation) or (section is not None and section.inline):
             section = None  # the salutation closes a section; an in-line area is one paragraph
         count += 1
         para = Paragraph(count, a, b, lead_sentence(text))
@@ -260,8 +254,8 @@ def target_period(text: str, m: TargetMatch, plan_year: int) -> int:
 
 
 def statements(doc: SourceDocument, report: Report, ref: Reference) -> list[Statement]:
-    """Achieved figures of the review (part one), the main targets (part two) and the targets of
-    the key work (part three), in text order; quantities no indicator matches are left out
+    """Achieved figures of the review, the main targets and the targets of the key work (parts
+    by role), in text order; quantities no indicator matches are left out
     (see :func:`unresolved`)."""
     return [s for s in _candidates(doc, report, ref) if s.indicator]
 
@@ -281,107 +275,23 @@ def _candidates(doc: SourceDocument, report: Report, ref: Reference) -> list[Sta
                             key=lambda q: q.number)
         for para in paragraphs:
             body = text[para.start:para.end]
-            main = part.number == 2 and body.startswith(MAIN_TARGETS)
-            if part.number == 2 and not main:
+            main = part.role == "main-targets" and body.startswith(MAIN_TARGETS)
+            if part.role == "main-targets" and not main:
                 continue  # the other paragraphs explain the targets, restating them
             for m in extract_quantities(body, ref.vocabulary):
-                if part.number == 1 and m.excluded in ACHIEVED_EXCLUSIONS:
+                if part.role == "review" and m.excluded in ACHIEVED_EXCLUSIONS:
                     out.append(Statement("AchievedFigure", para, m, resolve(body, m), review))
-                elif (main and m.excluded in ACHIEVED_EXCLUSIONS) or (part.number == 3 and m.is_target):
+                elif (main and m.excluded in ACHIEVED_EXCLUSIONS) or (part.role == "key-work" and m.is_target):
                     out.append(Statement("Target", para, m, resolve(body, m), target_period(body, m, plan)))
     return out
 
 
-# --- RDF --------------------------------------------------------------------------------------
-
-@dataclass
-class _Builder:
-    g: Graph
-    iris: Iris
-    doc: SourceDocument
-    norm: Normalized
-    ref: Reference
-
-    @property
-    def d(self) -> URIRef:
-        return self.iris.doc(self.doc.slug)
-
-    def span(self, start: int, end: int) -> URIRef:
-        s, e = self.norm.source_span(start, end)
-        return add_span(self.g, self.iris, self.doc, s, e)
-
-    def part(self, node: URIRef, cls: URIRef, number: int, heading: str, container: URIRef,
-             start: int, end: int) -> None:
-        g = self.g
-        g.add((node, RDF.type, cls))
-        g.add((node, HGV.orderNumber, literals.integer(number)))
-        if heading:
-            g.add((node, HGV.heading, literals.text(heading, "zh")))
-        g.add((node, DCTERMS.isPartOf, container))
-        g.add((node, HGV.inDocument, self.d))
-        g.add((node, HGV.sourceSpan, self.span(start, end)))
-
-
-@gc_paused()
-def map_report(doc: SourceDocument, ref: Reference, iris: Iris, allow_unresolved: bool = False,
-               graph: Graph | None = None) -> Graph:
-    """Parts, sections (with policy areas), paragraphs (with lead sentences, places and project
-    mentions), achieved figures and targets of a government work report. The document node
-    itself (title, meeting, speaker) comes from :func:`mappings.document.document_graph`.
-
-    ``allow_unresolved`` is the build's common switch; the report names no responsible units, and
-    a quantity no indicator matches is left out either way (listed by :func:`unresolved`).
-    The triples go to ``graph`` (the build's named graph for the document) or to a new graph."""
-    norm = normalize_report(doc.text)
-    report = parse_report(doc, norm)
-    b = _Builder(Graph() if graph is None else graph, iris, doc, norm, ref)
-    containers: dict[int, URIRef] = {q.number: b.d for q in report.opening}
-    for part in report.parts:
-        p = iris(f"{doc.slug}/part/{part.number}")
-        b.part(p, HGV.Part, part.number, part.heading, b.d, part.start, part.end)
-        add_labels(b.g, p, f"{_CN[part.number]}、{part.heading}", PART_EN.get(part.number))
-        containers.update({q.number: p for q in part.paragraphs})
-        for sec in part.sections:
-            s = iris(f"{doc.slug}/part/{part.number}/section/{sec.number}")
-            b.part(s, HGV.Section, sec.number, sec.heading, p, sec.start, sec.end)
-            add_labels(b.g, s, f"（{_CN[sec.number]}）{sec.heading}")
-            containers.update({q.number: s for q in sec.paragraphs})
-            if not sec.inline:
-                _policy_area(b, s, sec)
-    paragraph_iris = {}
-    for para in report.paragraphs:
-        node = iris(f"{doc.slug}/paragraph/{para.number}")
-        paragraph_iris[para.number] = node
-        b.part(node, HGV.Paragraph, para.number, para.lead, containers[para.number], para.start, para.end)
-        b.g.add((node, HGV.text, Literal(norm.text[para.start:para.end], lang="zh")))
-        add_labels(b.g, node, f"第{para.number}段" + (f"：{para.lead}" if para.lead else ""),
-                   f"Paragraph {para.number}")
-        add_mentions(b.g, iris, ref.mentions, doc, norm, node, para.start, para.end)
-    counts = {"AchievedFigure": 0, "Target": 0}
-    for st in statements(doc, report, ref):
-        counts[st.cls] += 1
-        _statement(b, st, paragraph_iris[st.paragraph.number], counts[st.cls])
-    return b.g
-
-
-_CN = dict(enumerate("零一二三四五六七八九十", 0))
-PART_EN = {1: "Review of the work in 2023", 2: "Overall requirements and main targets for 2024",
-           3: "Key work for 2024"}
-
-
-def _policy_area(b: _Builder, section: URIRef, sec: ReportSection) -> None:
-    """A key-work section's theme as a concept in ``scheme/policy-areas`` (COFOG links come from
-    :mod:`mappings.cofog`)."""
-    g = b.g
-    add_policy_area(g, b.iris, b.ref.cofog, b.doc.slug, sec.number, section, sec.heading)
-
-
-def _statement(b: _Builder, st: Statement, paragraph: URIRef, k: int) -> None:
-    """An achieved figure (``{doc}/figure/{k}``, data set ``dataset/achieved``) or a target
-    (``{doc}/target/{k}``, ``dataset/targets``): the same model as the notice's task targets."""
-    iris, m = b.iris, st.match
-    figure = st.cls == "AchievedFigure"
-    node = iris(f"{b.doc.slug}/{'figure' if figure else 'target'}/{k}")
-    start, end = st.paragraph.start + m.start, st.paragraph.start + m.end
-    add_statement(b.g, iris, node, st.cls, paragraph, m, st.indicator, st.period, b.span(start, end),
-                  b.norm.text[start:end])
+def part_label_en(part: ReportPart, review_year: int, plan_year: int) -> str | None:
+    """An English label for a part by its role (the heading itself is Chinese only)."""
+    return {
+        "review": f"Review of the work in {review_year}",
+        "main-targets": f"Overall requirements and main targets for {plan_year}",
+        "key-work": f"Key work for {plan_year}",
+        "five-year-goals": "Main goals of the Five-Year Plan period",
+        "government-conduct": "The government's own conduct",
+    }.get(part.role or "")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from mappings.tables import SourceError
 
-REQUIRED = ("file", "kind", "slug", "title_zh", "jurisdiction", "issuer", "date", "plan_year", "language")
+REQUIRED = ("file", "kind", "genre", "slug", "title_zh", "jurisdiction", "issuer", "date", "plan_year", "language")
 
 __all__ = ["REQUIRED", "SourceDocument", "SourceError", "load_document", "load_documents"]
 
@@ -39,6 +39,28 @@ class SourceDocument:
         """The key (``jurisdictions.csv``) of the government whose document this is: its unit
         names are read in that government's agency table first."""
         return self.meta["jurisdiction"]
+
+    @property
+    def genre(self) -> str:
+        """The name of the genre profile that reads it (``data/genres/{genre}.toml``)."""
+        return self.meta["genre"]
+
+    @property
+    def partial(self) -> bool:
+        """An excerpt: the text may stop inside its last part, which is then reported as cut."""
+        return bool(self.meta.get("partial", False))
+
+    @cached_property
+    def body_start(self) -> int:
+        """Offset where the document's own text begins: after the line ``header_end`` (a
+        collector's header above the text, e.g. ``---``), else 0. Offsets stay file offsets."""
+        marker = self.meta.get("header_end")
+        if not marker:
+            return 0
+        for m in re.finditer(r"^(.*)$", self.text, re.M):
+            if m.group(1).strip() == marker:
+                return m.end() + 1
+        raise SourceError(f"{self.meta_path}: header_end {marker!r}: no such line in {self.path}")
 
     @property
     def date(self) -> dt.date:

@@ -286,11 +286,13 @@ class Layout:
     blank_line_ends: bool = False
 
 
-_INLINE_GAP_RE = re.compile(r"(?<=[^\x00-\x7f]) +|(?<=[\x21-\x7e]) +(?=[^\x00-\x7f])")
+# In an inline text every run of spaces may end a paragraph, except between two Latin letters or
+# digits (``5G A``): the line rule rejoins the pieces that are not paragraphs.
+_INLINE_GAP_RE = re.compile(r"(?<![A-Za-z0-9])[ \u3000]+|[ \u3000]+(?![A-Za-z0-9])")
 
 
 def _pieces(source: str, start: int, end: int, inline: bool) -> list[tuple[int, int]]:
-    """A source line, or in an inline text the pieces of it between space gaps next to CJK text."""
+    """A source line, or in an inline text the pieces of it between its space gaps."""
     if not inline:
         return [(start, end)]
     out, pos = [], start

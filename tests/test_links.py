@@ -16,9 +16,9 @@ from rdflib.namespace import SKOS
 from conftest import SOURCES_DIR, reference
 from mappings.document import document_graph
 from mappings.iris import HGV, Iris
-from mappings.notice import map_notice
+from mappings.writer import map_notice
 from mappings.reference import Reference, reference_graph
-from mappings.report import map_report
+from mappings.writer import map_report
 from mappings.source import load_document
 
 IRIS = Iris()

@@ -18,7 +18,7 @@ from rdflib.namespace import DCTERMS
 from conftest import DATA_ROOT, FIXTURES, SOURCES_DIR, reference
 from mappings.document import document_graph
 from mappings.iris import HGV, PROV, Iris
-from mappings.notice import map_notice
+from mappings.writer import map_notice
 from mappings.reference import Reference, reference_graph
 from mappings.source import SourceError, load_document
 
