@@ -8,7 +8,6 @@ latency percentiles and every non-2xx answer or connection error.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -27,14 +26,6 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 GALLERY = ROOT / "examples" / "queries"
-
-
-def endpoint_available() -> str | None:
-    """``None`` when the served endpoint can be started, else why not (for ``pytest.skip``)."""
-    for module in ("endpoint.app", "endpoint.serve"):
-        if importlib.util.find_spec(module) is None:
-            return f"{module} has not landed yet"
-    return None
 
 
 def research_mix(base: str | None = None) -> list[tuple[str, str]]:

@@ -141,8 +141,9 @@ class Gazetteer:
     def jurisdiction(self, key: str, where: str = "") -> Jurisdiction:
         """The jurisdiction ``key``; an unknown key names ``where`` it was asked and the table."""
         if key not in self.jurisdictions:
+            known = ", ".join(sorted(self.jurisdictions))
             raise SourceError(f"{where or key}: unknown jurisdiction '{key}' (add a row to "
-                              f"{self.directory / 'jurisdictions.csv'}; known: {', '.join(sorted(self.jurisdictions))})")
+                              f"{self.directory / 'jurisdictions.csv'}; known: {known})")
         return self.jurisdictions[key]
 
     def chain(self, key: str) -> list[Jurisdiction]:
@@ -306,7 +307,8 @@ def gazetteer_graph(gaz: Gazetteer, iris: Iris) -> Graph:
             g.add((s, HGV.geonamesSeat, URIRef(f"https://sws.geonames.org/{p.geonames}/")))
         if p.parent:
             if p.parent not in gaz.place_by_key:
-                raise SourceError(f"{gaz.directory / 'regions.csv'}: parent '{p.parent}' of '{p.name}' is not a place key")
+                raise SourceError(f"{gaz.directory / 'regions.csv'}: parent '{p.parent}' of '{p.name}' "
+                                  "is not a place key")
             g.add((s, HGV.withinRegion, iris.region(p.parent)))
     return g
 

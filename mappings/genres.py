@@ -94,6 +94,7 @@ class Profile:
     sections_numbered: str
     tasks_numbered: str
     clause_form: str
+    brackets: tuple[str, str]
     group_separators: tuple[str, ...]
     item_separators: tuple[str, ...]
     endings: tuple[str, ...]
@@ -122,7 +123,7 @@ class Profile:
     def expected_clause(self) -> str:
         """What this profile expects after a task, for error messages."""
         if self.clause_form == "bracket":
-            return "a responsibility clause in brackets （…） closing the task"
+            return f"a responsibility clause in brackets {self.brackets[0]}…{self.brackets[1]} closing the task"
         return "labelled lines after the task (" + "、".join(f"{w}：" for w in self.labels.all()) + ")"
 
 
@@ -157,6 +158,12 @@ def _compile_all(path: Path, key: str, patterns: list[str]) -> tuple[re.Pattern[
     return tuple(out)
 
 
+def _pair(path: Path, value: list[str]) -> tuple[str, str]:
+    if len(value) != 2 or not all(isinstance(v, str) and len(v) == 1 for v in value):
+        raise SourceError(f"{path}: clause.brackets must be two characters, opening and closing: {value!r}")
+    return value[0], value[1]
+
+
 def _choice(path: Path, key: str, value: str, allowed: set[str]) -> str:
     if value not in allowed:
         raise SourceError(f"{path}: {key} = {value!r} (one of {', '.join(sorted(allowed))})")
@@ -187,6 +194,7 @@ def load_profile(directory: Path, name: str) -> Profile:
             tasks_numbered=_choice(path, "numbering.tasks_numbered", num.get("tasks_numbered", "document"),
                                    NUMBERING_SCOPES),
             clause_form=_choice(path, "clause.form", clause.get("form", "bracket"), CLAUSE_FORMS),
+            brackets=_pair(path, clause.get("brackets", ["（", "）"])),
             group_separators=tuple(clause.get("group_separators", [])),
             item_separators=tuple(clause.get("item_separators", [])),
             endings=tuple(sorted(clause.get("endings", []), key=len, reverse=True)),

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from mappings.genres import Profile, cn_number, marker_number
 from mappings.source import SourceDocument, SourceError
-from mappings.text import DATE_RE, DOC_NUMBER_RE, Layout, Markers, MarkerBreaks, Normalized, normalize
+from mappings.text import DATE_RE, DOC_NUMBER_RE, Layout, MarkerBreaks, Markers, Normalized, normalize
 
 # What each reporting deadline asks for, by a word of its clause (first match wins).
 REPORT_KINDS = (
@@ -41,7 +41,8 @@ REPORT_KINDS = (
     ("方案", "implementation plan"),
     ("进展", "progress report"),
 )
-REPORT_DATE_RE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(?:(\d{1,2})日前|底)")
+# 3月10日前, 3月底, and a date listed before one of those (3月25日、6月25日、9月25日前)
+REPORT_DATE_RE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(?:(\d{1,2})日(?:前|(?=、(?:\d{4}年)?\d{1,2}月\d{1,2}日))|底)")
 
 
 # --- structure --------------------------------------------------------------------------------
@@ -133,7 +134,8 @@ class Notice:
 def notice_text(doc: SourceDocument, profile: Profile) -> Normalized:
     """The document's text normalised by its profile's paragraph rules."""
     markers = Markers(chapter=profile.chapter, section=profile.section, item=profile.task,
-                      label=profile.labels.regex(), is_signature=profile.is_signature, is_note=profile.is_note)
+                      label=profile.labels.regex(), is_signature=profile.is_signature, is_note=profile.is_note,
+                      closing=profile.brackets[1])
     layout = Layout(inline=profile.paragraph_rule == "inline", indent_starts=profile.indent_starts,
                     blank_line_ends=profile.blank_line_ends)
     return normalize(doc.text, MarkerBreaks(markers), layout, doc.body_start)
@@ -189,7 +191,8 @@ class _Reader:
             self.expect(_number(m), self.sections + 1, "section", start)
             self.sections += 1
             if ch.tasks:
-                raise SourceError(f"{self.where(start)}: section {self.sections}: chapter {ch.number} mixes tasks and sections")
+                raise SourceError(f"{self.where(start)}: section {self.sections}: chapter {ch.number} "
+                                  "mixes tasks and sections")
             ordinal = len(self.all_sections()) + 1
             span = _heading(self.norm, start + m.end(), end)
             ch.sections.append(Section(self.sections, ordinal, self.norm.text[slice(*span)], start, end, span))
@@ -223,13 +226,14 @@ class _Reader:
         else:
             container = self.outside
         text = self.norm.text
-        stated = bool(self.chapters) and any(rx.search(self.chapters[-1].heading) for rx in self.p.stated_target_chapters)
+        heading = self.chapters[-1].heading if self.chapters else ""
+        stated = any(rx.search(heading) for rx in self.p.stated_target_chapters) if heading else False
         if self.p.clause_form == "labelled":
             task = Task(number, ordinal, start, end, body, end, Clause(end, end), stated)
             container.append(task)
             self.open = (task, [])
             return
-        clause = _bracket(text, body, start, end)
+        clause = _bracket(text, body, start, end, self.p.brackets)
         if clause is None:
             if last and self.doc.partial:
                 self.cut = number
@@ -270,10 +274,12 @@ class _Reader:
         found = [w for w in self.p.labels.all() if f"{w}：" in text[end:end + 200]]
         hint = ""
         if found and self.p.clause_form == "bracket":
-            hint = f"; labelled lines {'、'.join(f'{w}：' for w in found)} follow it: try a profile with clause.form = \"labelled\""
-        elif self.p.clause_form == "labelled" and text[start:end].rstrip("。 ").endswith("）"):
+            lines = "、".join(f"{w}：" for w in found)
+            hint = f"; labelled lines {lines} follow it: try a profile with clause.form = \"labelled\""
+        elif self.p.clause_form == "labelled" and text[start:end].rstrip("。 ").endswith(self.p.brackets[1]):
             hint = "; it ends with a bracketed clause: try a profile with clause.form = \"bracket\""
-        partial = "" if self.doc.partial else " (if the text is an excerpt that stops here, set partial = true in its .toml)"
+        partial = "" if self.doc.partial else \
+            " (if the text is an excerpt that stops here, set partial = true in its .toml)"
         return (f"{self.where(start)}: task {number} has no responsibility clause; profile {self.p.name} expects "
                 f"{self.p.expected_clause()}{hint}{partial}")
 
@@ -307,14 +313,15 @@ def _heading(norm: Normalized, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _bracket(text: str, body: int, start: int, end: int) -> tuple[int, int] | None:
+def _bracket(text: str, body: int, start: int, end: int, brackets: tuple[str, str]) -> tuple[int, int] | None:
     """``(open, close)`` of the task paragraph's last bracketed clause, or None."""
-    if not text[start:end].rstrip("。 ").endswith("）"):
+    opening, closing = brackets
+    if not text[start:end].rstrip("。 ").endswith(closing):
         return None
-    close = text.rindex("）", start, end)
+    close = text.rindex(closing, start, end)
     depth, k = 0, close
     while k >= body:
-        depth += {"）": 1, "（": -1}.get(text[k], 0)
+        depth += {closing: 1, opening: -1}.get(text[k], 0)
         if depth == 0:
             return k, close
         k -= 1

@@ -1,7 +1,8 @@
 """The reference root: every table the mappings read, loaded once from one data root and passed on.
 
 A data root is a directory with ``gazetteer/`` (jurisdictions, agencies, regions, indicators, units,
-target words, projects, place compounds, action words, COFOG) and ``genres/`` (genre profiles). :func:`load_reference` reads all of it, checks
+target words, projects, place compounds, action words, COFOG) and ``genres/`` (genre profiles).
+:func:`load_reference` reads all of it, checks
 it, and returns one :class:`Reference`; mappers take that object as an argument, so two data roots
 (the project's and a test's) can be used side by side in one process, and no module reads
 ``data/`` on its own.

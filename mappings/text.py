@@ -104,6 +104,7 @@ class Markers:
     label: re.Pattern[str] = re.compile("(?!)")
     is_signature: Callable[[str], bool] = SIGNATURE_RE.match  # type: ignore[assignment]
     is_note: Callable[[str], bool] = PUBLICATION_NOTE_RE.match  # type: ignore[assignment]
+    closing: str = "）"  # what closes a task's clause
 
     def item_number(self, para: str) -> int | None:
         m = self.item.match(para)
@@ -148,13 +149,13 @@ class MarkerBreaks:
         if self._heading(line) or self.m.label.match(line):
             return True
         n = self.m.item_number(line)
-        if n is not None and (n > self.last_item(paragraphs) or prev.endswith("）") or self._heading(prev)
+        if n is not None and (n > self.last_item(paragraphs) or prev.endswith(self.m.closing) or self._heading(prev)
                               or self.m.label.match(prev)):
             return True
         if DATE_RE.match(prev) or self.m.is_note(prev):
             return True  # the signature block is over
         signature = self.m.is_signature(line) or DATE_RE.match(line) or self.m.is_note(line)
-        closes = prev.endswith(_TERMINAL) or self.m.is_signature(prev) or DATE_RE.match(prev)
+        closes = prev.endswith((*_TERMINAL, self.m.closing)) or self.m.is_signature(prev) or DATE_RE.match(prev)
         return bool(signature and closes)
 
 

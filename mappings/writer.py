@@ -99,6 +99,8 @@ def write_notice(w: Writer, notice: Notice) -> None:
     distribute(notice.addressees, gaz, doc.jurisdiction)
     for u in notice.addressees:
         g.add((w.d, HGV.addressee, w.agency(resolve_unit(u, gaz, doc.jurisdiction), u, "the addressees")))
+    if notice.profile.tasks_numbered == "chapter":
+        g.add((w.d, HGV.tasksNumberedPerChapter, Literal(True)))
     year = int(doc.meta["plan_year"])
     for k, rep in enumerate(reporting_requirements(w.norm, notice.preamble, year), 1):
         _reporting(w, k, rep)

@@ -16,10 +16,9 @@ from rdflib.namespace import SKOS
 from conftest import SOURCES_DIR, reference
 from mappings.document import document_graph
 from mappings.iris import HGV, Iris
-from mappings.writer import map_notice
 from mappings.reference import Reference, reference_graph
-from mappings.writer import map_report
 from mappings.source import load_document
+from mappings.writer import map_notice, map_report
 
 IRIS = Iris()
 REPORT = "report/2024"

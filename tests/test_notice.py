@@ -18,9 +18,9 @@ from rdflib.namespace import DCTERMS
 from conftest import DATA_ROOT, FIXTURES, SOURCES_DIR, reference
 from mappings.document import document_graph
 from mappings.iris import HGV, PROV, Iris
-from mappings.writer import map_notice
 from mappings.reference import Reference, reference_graph
 from mappings.source import SourceError, load_document
+from mappings.writer import map_notice
 
 IRIS = Iris()
 NOTICE_META = SOURCES_DIR / "henan-2026-key-tasks-notice.toml"

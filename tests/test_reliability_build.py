@@ -408,9 +408,6 @@ def test_endpoint_keeps_serving_through_failed_builds(tmp_path: Path) -> None:
     """gunicorn serving ``current`` answers the same graph and dumps after failed and killed builds;
     it keeps the release it opened after a good build, and a server started afterwards serves the new one."""
     from bench import loadgen
-
-    if loadgen.endpoint_available():
-        pytest.skip(loadgen.endpoint_available())
     import requests
 
     build_dir = tmp_path / "build"
@@ -437,9 +434,6 @@ def test_servers_started_while_builds_publish_see_one_whole_graph(tmp_path: Path
     """Servers started one after another while builds of two corpora publish in turn: each serves
     exactly one release, with the checksum and the quad count of that release."""
     from bench import loadgen
-
-    if loadgen.endpoint_available():
-        pytest.skip(loadgen.endpoint_available())
     build_dir = tmp_path / "build"
     corpora = [DATA_DIR / "sources", notice_only(tmp_path)]
     releases = {r.checksum: r.quads for r in [b.build(build_dir, sources_dir=corpora[0], validate=no_shapes)]}

@@ -27,8 +27,6 @@ from bench import loadgen
 from conftest import DATA_ROOT as DATA_DIR
 from kg import build as b
 
-pytestmark = pytest.mark.skipif(loadgen.endpoint_available() is not None,
-                                reason=str(loadgen.endpoint_available()))
 
 TIMEOUT_S = 2.0
 WORKERS, THREADS = 2, 4

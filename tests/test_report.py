@@ -20,8 +20,8 @@ from mappings.iris import HGV, Iris
 from mappings.mentions import check_compounds, load_compounds
 from mappings.reference import Reference, reference_graph
 from mappings.report import normalize_report, parse_report
-from mappings.writer import map_report
 from mappings.source import SourceError, load_document
+from mappings.writer import map_report
 
 IRIS = Iris()
 REPORT_META = SOURCES_DIR / "henan-2024-government-work-report.toml"
