@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.build import DATA_ROOT
+from mappings.numerals import cn_numeral
 from mappings.text import CHAPTER_RE, DATE_RE, DOC_NUMBER_RE, ITEM_RE, SECTION_RE, SIGNATURE_RE, normalize
 
 SOURCES = DATA_ROOT / "sources"
@@ -34,30 +35,8 @@ NOTICE = SOURCES / "henan-2026-key-tasks-notice.txt"
 REPORT = SOURCES / "henan-2024-government-work-report.txt"
 REAL_TASKS = 148
 
-_DIGITS = "零一二三四五六七八九"
 CLAUSE_CLASSES = {"ProvincialAgency", "CentralGovernmentBranch", "StateOwnedEnterprise", "MassOrganisation"}
 _CLAUSE_RE = re.compile(r"[（(]([^（(）)]*(?:负责|负责。))[）)]\s*$")
-
-
-def chinese_numeral(n: int) -> str:
-    """``n`` (1..9999) in Chinese numerals as chapter and section numbers are printed: 十一, 二十, 一百零五."""
-    if not 0 < n < 10000:
-        raise ValueError(f"no numeral for {n}")
-    if n < 10:
-        return _DIGITS[n]
-    if n < 20:
-        return "十" + (_DIGITS[n % 10] if n % 10 else "")
-    out, zero = "", False
-    for value, name in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
-        d = n // value % 10
-        if d:
-            if zero and out:
-                out += "零"
-            out += _DIGITS[d] + name
-            zero = False
-        elif out:
-            zero = True
-    return out
 
 
 @dataclass(frozen=True)
@@ -213,10 +192,10 @@ def synth_notice(parts: NoticeParts, units: Units, rng: random.Random, number: i
             if current != (cycle, c):
                 current = (cycle, c)
                 chapter_no += 1
-                out.append(f"{chinese_numeral(chapter_no)}、{parts.chapters[c]}")
+                out.append(f"{cn_numeral(chapter_no)}、{parts.chapters[c]}")
                 narrow = rng.random() < 0.15
             section_no += 1
-            heading = f"（{chinese_numeral(section_no)}）{parts.sections[s]}"
+            heading = f"（{cn_numeral(section_no)}）{parts.sections[s]}"
             out.append(half_width(heading) if narrow else heading)
             for _ in range(min(n, tasks - t)):
                 t += 1

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mappings.numerals import CN_DIGITS
 from mappings.tables import SourceError
 
-CN_DIGITS = "一二三四五六七八九十百零〇两"
+__all__ = ["Profile", "load_profile", "load_profiles", "marker_regex"]
+
 PLACEHOLDERS = {"{cn}": f"([{CN_DIGITS}]+)", "{n}": r"(\d+)"}
 PARAGRAPH_RULES = {"wrapped", "inline", "report"}
 CLAUSE_FORMS = {"bracket", "labelled"}
@@ -39,21 +41,6 @@ def marker_regex(templates: list[str]) -> re.Pattern[str]:
         alternatives.append(body + (r"(?!\d)" if t.endswith((".", "、")) and "{n}" in t else ""))
     # one group per alternative; the parser reads whichever matched
     return re.compile("^(?:" + "|".join(alternatives) + ")")
-
-
-def cn_number(text: str) -> int:
-    """A Chinese numeral (``三十四`` → 34, ``十`` → 10, ``两`` → 2), read by cn2an."""
-    import cn2an
-
-    try:
-        return int(cn2an.cn2an(text, "normal"))
-    except (ValueError, KeyError) as e:
-        raise ValueError(f"not a Chinese numeral: {text}") from e
-
-
-def marker_number(m: re.Match[str]) -> str:
-    """The numeral a :func:`marker_regex` match holds (whichever alternative matched)."""
-    return next(g for g in m.groups() if g is not None)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from mappings import literals
 from mappings.document import add_span
 from mappings.gazetteer import Gazetteer
 from mappings.iris import HGV, Iris
+from mappings.numerals import CN_DIGITS
 from mappings.skos import add_labels
 from mappings.source import SourceDocument
 from mappings.tables import SourceError, read_csv, split_list
@@ -33,7 +34,7 @@ PROJECT_TYPES = {"RailLine", "Station", "Airport", "WaterWorks", "IndustrialPark
 
 CLAUSE_END = "，。；：！？\n"
 LIST_JOINERS = "、和及与或"
-EDITION_RE = re.compile(r"第[一二三四五六七八九十百\d]+届$")
+EDITION_RE = re.compile(rf"第[{CN_DIGITS}\d]+届$")
 
 T = TypeVar("T")
 
@@ -174,7 +175,7 @@ class Mentions:
 
 # --- what the text says of a project ------------------------------------------------------------
 
-NUMBERING_RE = re.compile(r"^(?:\d+[.、]|（[一二三四五六七八九十]+）)")
+NUMBERING_RE = re.compile(rf"^(?:\d+[.、]|（[{CN_DIGITS}]+）)")
 # ``…等项目建设``: 等 and the class noun close a list; what follows the noun is still the action.
 ETC_RE = re.compile(r"^等[^，。；]*(?:项目|工程|活动|遗址|公园|水库|论坛|设施|基地|产业园)")
 

@@ -29,9 +29,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mappings.genres import Profile, cn_number, marker_number
+from mappings.genres import Profile
 from mappings.source import SourceDocument, SourceError
-from mappings.text import DATE_RE, DOC_NUMBER_RE, Layout, MarkerBreaks, Markers, Normalized, normalize
+from mappings.text import DATE_RE, DOC_NUMBER_RE, Layout, MarkerBreaks, Markers, Normalized, marker_value, normalize
 
 # What each reporting deadline asks for, by a word of its clause (first match wins).
 REPORT_KINDS = (
@@ -141,11 +141,6 @@ def notice_text(doc: SourceDocument, profile: Profile) -> Normalized:
     return normalize(doc.text, MarkerBreaks(markers), layout, doc.body_start)
 
 
-def _number(m: re.Match[str]) -> int:
-    text = marker_number(m)
-    return int(text) if text.isdigit() else cn_number(text)
-
-
 class _Reader:
     """Reads the paragraphs in order, keeping the numbering counters of the profile's scopes."""
 
@@ -176,7 +171,7 @@ class _Reader:
         p, para = self.p, self.norm.text[start:end]
         if p.chapters and (m := p.chapter.match(para)):
             self.close_task(last=False)
-            self.expect(_number(m), len(self.chapters) + 1, "chapter", start)
+            self.expect(marker_value(m), len(self.chapters) + 1, "chapter", start)
             span = _heading(self.norm, start + m.end(), end)
             self.chapters.append(Chapter(len(self.chapters) + 1, self.norm.text[slice(*span)], start, end, span))
             if p.sections_numbered == "chapter":
@@ -188,7 +183,7 @@ class _Reader:
             if not self.chapters:
                 raise SourceError(f"{self.where(start)}: section before the first chapter")
             ch = self.chapters[-1]
-            self.expect(_number(m), self.sections + 1, "section", start)
+            self.expect(marker_value(m), self.sections + 1, "section", start)
             self.sections += 1
             if ch.tasks:
                 raise SourceError(f"{self.where(start)}: section {self.sections}: chapter {ch.number} "
@@ -198,7 +193,7 @@ class _Reader:
             ch.sections.append(Section(self.sections, ordinal, self.norm.text[slice(*span)], start, end, span))
         elif (m := p.task.match(para)) and (self.chapters or not p.chapters):
             self.close_task(last=False)
-            self.task(_number(m), start + m.end(), start, end, last)
+            self.task(marker_value(m), start + m.end(), start, end, last)
         elif self.open is not None and p.labels.regex().match(para):
             self.open[1].append((start, end))
             self.open[0].end = end

@@ -22,8 +22,9 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from mappings.genres import Profile, cn_number
+from mappings.genres import Profile
 from mappings.indicators import Indicators
+from mappings.numerals import cn_number
 from mappings.reference import Reference
 from mappings.source import SourceDocument, SourceError
 from mappings.targets import TargetMatch, Vocabulary, count_quantities, extract_quantities

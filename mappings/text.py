@@ -27,6 +27,8 @@ from typing import NamedTuple
 
 import opencc
 
+from mappings.numerals import CN_DIGITS, cn_number
+
 # Half-width (and other) forms mapped to the one form normalised text uses. Full-width ASCII
 # letters and digits become ASCII; CJK punctuation is kept full width.
 _CHAR_MAP: dict[str, str] = {
@@ -82,9 +84,8 @@ class Normalized:
 
 # --- line rules -------------------------------------------------------------------------------
 
-CN_NUM = "一二三四五六七八九十百零〇两"
-CHAPTER_RE = re.compile(rf"^([{CN_NUM}]+)、")
-SECTION_RE = re.compile(rf"^（([{CN_NUM}]+)）")
+CHAPTER_RE = re.compile(rf"^([{CN_DIGITS}]+)、")
+SECTION_RE = re.compile(rf"^（([{CN_DIGITS}]+)）")
 ITEM_RE = re.compile(r"^(\d+)[.、](?!\d)")
 DOC_NUMBER_RE = re.compile(r"^\S{1,8}[〔［\[【]\d{4}[〕］\]】]\d+[号號]$")
 SIGNATURE_RE = re.compile(r"^\S*(人民政府|办公厅)$")
@@ -108,14 +109,12 @@ class Markers:
 
     def item_number(self, para: str) -> int | None:
         m = self.item.match(para)
-        return _number(m) if m else None
+        return marker_value(m) if m else None
 
 
-def _number(m: re.Match[str]) -> int:
-    """The number of a marker match: digits, or a Chinese numeral (``十二``)."""
-    from mappings.genres import cn_number, marker_number
-
-    text = marker_number(m)
+def marker_value(m: re.Match[str]) -> int:
+    """The number of a marker match (whichever alternative matched): digits, or a Chinese numeral."""
+    text = next(g for g in m.groups() if g is not None)
     return int(text) if text.isdigit() else cn_number(text)
 
 

@@ -23,6 +23,7 @@ from mappings.genres import Profile
 from mappings.iris import HGV, PROV, Iris
 from mappings.mentions import add_mentions
 from mappings.notice import Notice, Reporting, Task, UnitItem, notice_text, parse_notice, reporting_requirements
+from mappings.numerals import cn_numeral
 from mappings.pause import gc_paused
 from mappings.reference import Reference
 from mappings.report import Report, Statement, normalize_report, parse_report, part_label_en, statements
@@ -32,8 +33,6 @@ from mappings.statements import add_statement
 from mappings.targets import TargetMatch, extract_quantities, extract_targets
 from mappings.text import Normalized
 from mappings.units import Resolved, distribute, resolve_unit
-
-_CN = dict(enumerate("零一二三四五六七八九十", 0))
 
 
 @dataclass
@@ -215,12 +214,12 @@ def write_report(w: Writer, report: Report, found: list[Statement]) -> None:
     for part in report.parts:
         p = w.node(f"part/{part.number}")
         w.part(p, HGV.Part, part.number, part.heading, w.d, part.start, part.end)
-        add_labels(g, p, f"{_CN[part.number]}、{part.heading}", part_label_en(part, review, plan))
+        add_labels(g, p, f"{cn_numeral(part.number)}、{part.heading}", part_label_en(part, review, plan))
         containers.update({q.number: p for q in part.paragraphs})
         for sec in part.sections:
             s = w.node(f"part/{part.number}/section/{sec.number}")
             w.part(s, HGV.Section, sec.number, sec.heading, p, sec.start, sec.end)
-            add_labels(g, s, f"（{_CN[sec.number]}）{sec.heading}")
+            add_labels(g, s, f"（{cn_numeral(sec.number)}）{sec.heading}")
             containers.update({q.number: s for q in sec.paragraphs})
             if not sec.inline:
                 add_policy_area(g, iris, w.ref.cofog, doc.slug, sec.number, s, sec.heading)
