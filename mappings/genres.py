@@ -23,7 +23,7 @@ from mappings.tables import SourceError
 __all__ = ["Profile", "load_profile", "load_profiles", "marker_regex"]
 
 PLACEHOLDERS = {"{cn}": f"([{CN_DIGITS}]+)", "{n}": r"(\d+)"}
-PARAGRAPH_RULES = {"wrapped", "inline", "report"}
+PARAGRAPH_RULES = {"wrapped", "inline", "report", "lines"}
 CLAUSE_FORMS = {"bracket", "labelled"}
 NUMBERING_SCOPES = {"document", "chapter"}
 PART_ROLES = ("review", "five-year-goals", "main-targets", "key-work", "government-conduct")
@@ -92,6 +92,9 @@ class Profile:
     signature_suffixes: tuple[str, ...]
     signature_notes: tuple[re.Pattern[str], ...]
     salutation: str
+    chrome_end: tuple[re.Pattern[str], ...]
+    appendix_start: tuple[re.Pattern[str], ...]
+    default_roles: tuple[str, ...]
     stated_target_chapters: tuple[re.Pattern[str], ...]
     part_roles: tuple[tuple[str, re.Pattern[str]], ...]
 
@@ -103,9 +106,21 @@ class Profile:
     def is_note(self, para: str) -> bool:
         return any(p.match(para) for p in self.signature_notes)
 
-    def part_role(self, heading: str) -> str | None:
-        """The role of a report part from its heading (the first rule that matches), or None."""
-        return next((role for role, rx in self.part_roles if rx.search(heading)), None)
+    def is_chrome(self, para: str) -> bool:
+        """A paragraph of the page around the text (相关报道：, 扫一扫…): it and what follows are not the document."""
+        return any(rx.match(para) for rx in self.chrome_end)
+
+    def is_appendix(self, para: str) -> bool:
+        """The first line of an appendix (附件1): the report's body ends before it."""
+        return any(rx.match(para) for rx in self.appendix_start)
+
+    def part_role(self, heading: str, number: int = 0, taken: tuple[str, ...] = ()) -> str | None:
+        """The role of a report part from its heading (the first rule that matches), else the
+        profile's default role for its position if no earlier part has it, else None."""
+        role = next((role for role, rx in self.part_roles if rx.search(heading)), None)
+        if role is None and 0 < number <= len(self.default_roles) and self.default_roles[number - 1] not in taken:
+            role = self.default_roles[number - 1]
+        return role
 
     def expected_clause(self) -> str:
         """What this profile expects after a task, for error messages."""
@@ -192,6 +207,10 @@ def load_profile(directory: Path, name: str) -> Profile:
             signature_suffixes=tuple(sig.get("suffixes", [])),
             signature_notes=_compile_all(path, "signature.notes", sig.get("notes", [])),
             salutation=d.get("salutation", ""),
+            chrome_end=_compile_all(path, "chrome.end", d.get("chrome", {}).get("end", [])),
+            appendix_start=_compile_all(path, "appendix.start", d.get("appendix", {}).get("start", [])),
+            default_roles=tuple(_choice(path, "parts.default_roles", r, set(PART_ROLES))
+                                for r in d.get("parts", {}).get("default_roles", [])),
             stated_target_chapters=_compile_all(path, "targets.stated_chapters",
                                                 d.get("targets", {}).get("stated_chapters", [])),
             part_roles=tuple((role, rx) for role, patterns in roles.items()

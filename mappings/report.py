@@ -28,7 +28,7 @@ from mappings.numerals import cn_number
 from mappings.reference import Reference
 from mappings.source import SourceDocument, SourceError
 from mappings.targets import TargetMatch, Vocabulary, count_quantities, extract_quantities
-from mappings.text import CHAPTER_RE, SECTION_RE, Line, Normalized, join_lines, normalized_lines
+from mappings.text import CHAPTER_RE, SECTION_RE, Line, Normalized, every_line, join_lines, normalized_lines
 
 TERMINAL = "。！？：；"
 ADDRESS = "各位代表"
@@ -78,10 +78,11 @@ class ReportBreaks:
         return self.widths[k] <= INDENT_MAX and not line.endswith(tuple(TERMINAL))
 
 
-def normalize_report(text: str, body_start: int = 0) -> Normalized:
-    """The report as one paragraph per line, offsets back to the source."""
+def normalize_report(text: str, body_start: int = 0, rule: str = "report") -> Normalized:
+    """The report as one paragraph per line, offsets back to the source: paragraphs found from
+    the printed layout (``rule = "report"``), or one per source line (``"lines"``, web pages)."""
     lines = normalized_lines(text, body_start=body_start)
-    return join_lines(text, lines, ReportBreaks(text, lines))
+    return join_lines(text, lines, every_line if rule == "lines" else ReportBreaks(text, lines))
 
 
 # --- structure --------------------------------------------------------------------------------
@@ -142,7 +143,7 @@ def lead_sentence(text: str) -> str:
 
 def parse_report(doc: SourceDocument, profile: Profile, norm: Normalized | None = None) -> Report:
     """Parts, sections and paragraphs; numbering out of sequence fails naming file and line."""
-    norm = norm or normalize_report(doc.text, doc.body_start)
+    norm = norm or normalize_report(doc.text, doc.body_start, profile.paragraph_rule)
     spans = norm.paragraphs()
     texts = [norm.text[a:b] for a, b in spans]
     salutation = profile.salutation or ADDRESS
@@ -154,13 +155,18 @@ def parse_report(doc: SourceDocument, profile: Profile, norm: Normalized | None 
     part: ReportPart | None = None
     section: ReportSection | None = None
     count = 0
+    numbered = any(CHAPTER_RE.match(t) for t in texts[first:])
     for (a, b), text in zip(spans[first:], texts[first:]):
+        if profile.is_chrome(text) or profile.is_appendix(text):
+            break  # the page around the report (related links, share buttons), or its appendix
         where = doc.where(norm.offsets[a])
-        if m := CHAPTER_RE.match(text):
-            number = cn_number(m.group(1))
+        m = CHAPTER_RE.match(text)
+        if m or (not numbered and _unnumbered_heading(text, profile)):
+            number = cn_number(m.group(1)) if m else len(report.parts) + 1
             _expect(number, len(report.parts) + 1, "part", where)
-            heading = text[m.end():]
-            part, section = ReportPart(number, heading, a, b, profile.part_role(heading)), None
+            heading = text[m.end():] if m else text
+            taken = tuple(p.role for p in report.parts if p.role)
+            part, section = ReportPart(number, heading, a, b, profile.part_role(heading, number, taken)), None
             report.parts.append(part)
             continue
         if part is not None and (m := SECTION_RE.match(text)):
@@ -187,6 +193,13 @@ def parse_report(doc: SourceDocument, profile: Profile, norm: Normalized | None 
             part.paragraphs.append(para)
         part.end = b
     return report
+
+
+def _unnumbered_heading(text: str, profile: Profile) -> bool:
+    """A part heading printed without a number (``“十四五”时期工作回顾``): a short line with no
+    sentence punctuation that names a part's role. Asked only of reports with no numbered part."""
+    return len(text) <= 24 and not any(c in text for c in "。，；：！？") and \
+        next((r for r, rx in profile.part_roles if rx.search(text)), None) is not None
 
 
 def _expect(number: int, expected: int, what: str, where: str) -> None:

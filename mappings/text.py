@@ -163,8 +163,9 @@ notice_breaks = MarkerBreaks()
 
 
 def every_line(paragraphs: Sequence[str], line: str) -> bool:
-    """Every non-blank source line is its own paragraph (no page-break repair)."""
-    return True
+    """Every non-blank source line is its own paragraph, except after a line that ends with an
+    opening bracket or quote (an extraction broke ``（三）`` into ``（`` and ``三）…``)."""
+    return not (paragraphs and paragraphs[-1].endswith(("（", "“", "《", "〔")))
 
 
 # --- normalisation ----------------------------------------------------------------------------

@@ -221,7 +221,7 @@ def write_report(w: Writer, report: Report, found: list[Statement]) -> None:
             w.part(s, HGV.Section, sec.number, sec.heading, p, sec.start, sec.end)
             add_labels(g, s, f"（{cn_numeral(sec.number)}）{sec.heading}")
             containers.update({q.number: s for q in sec.paragraphs})
-            if not sec.inline:
+            if part.role == "key-work" and not sec.inline:  # a key-work section's theme
                 add_policy_area(g, iris, w.ref.cofog, doc.slug, sec.number, s, sec.heading)
     paragraph_iris = {}
     for para in report.paragraphs:
@@ -284,7 +284,7 @@ def map_report(doc: SourceDocument, ref: Reference, iris: Iris, allow_unresolved
     """A work report's triples; a quantity no indicator matches is left out either way
     (listed by :func:`mappings.report.unresolved`)."""
     profile = profile_of(doc, ref)
-    norm = normalize_report(doc.text, doc.body_start)
+    norm = normalize_report(doc.text, doc.body_start, profile.paragraph_rule)
     report = parse_report(doc, profile, norm)
     w = Writer(Graph() if graph is None else graph, iris, ref, doc, norm, allow_unresolved)
     write_report(w, report, statements(doc, report, ref))
