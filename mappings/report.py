@@ -172,8 +172,10 @@ def parse_report(doc: SourceDocument, profile: Profile, norm: Normalized | None 
         if part is not None and (m := SECTION_RE.match(text)):
             number = cn_number(m.group(1))
             _expect(number, len(part.sections) + 1, f"section of part {part.number}", where)
-            inline = text.endswith(tuple(TERMINAL))
-            heading = lead_sentence(text).rstrip("。") if inline else text[m.end():]
+            # an area of the review opens its paragraph (（一）经济运行整体向好。…); a heading with
+            # nothing after it on its line heads the paragraphs that follow
+            inline = text.endswith(tuple(TERMINAL)) and bool(lead_sentence(text))
+            heading = lead_sentence(text).rstrip("。") if inline else text[m.end():].rstrip("。")
             section = ReportSection(number, heading, a, b, inline)
             part.sections.append(section)
             if not inline:
