@@ -96,6 +96,7 @@ class Profile:
     appendix_start: tuple[re.Pattern[str], ...]
     default_roles: tuple[str, ...]
     stated_target_chapters: tuple[re.Pattern[str], ...]
+    target_asides: tuple[re.Pattern[str], ...]
     part_roles: tuple[tuple[str, re.Pattern[str]], ...]
 
     def is_signature(self, para: str) -> bool:
@@ -213,6 +214,7 @@ def load_profile(directory: Path, name: str) -> Profile:
                                 for r in d.get("parts", {}).get("default_roles", [])),
             stated_target_chapters=_compile_all(path, "targets.stated_chapters",
                                                 d.get("targets", {}).get("stated_chapters", [])),
+            target_asides=_compile_all(path, "targets.asides", d.get("targets", {}).get("asides", [])),
             part_roles=tuple((role, rx) for role, patterns in roles.items()
                              for rx in _compile_all(path, f"parts.roles.{role}", patterns)),
         )

@@ -121,6 +121,7 @@ class Report:
     norm: Normalized
     opening: list[Paragraph]  # salutation and opening, before part one
     parts: list[ReportPart]
+    profile: Profile | None = None
 
     @property
     def sections(self) -> list[ReportSection]:
@@ -151,7 +152,7 @@ def parse_report(doc: SourceDocument, profile: Profile, norm: Normalized | None 
     if first is None:
         raise SourceError(f"{doc.path}: no salutation '{salutation}' found (profile {profile.name}): "
                           "is this a work report?")
-    report = Report(norm, [], [])
+    report = Report(norm, [], [], profile)
     part: ReportPart | None = None
     section: ReportSection | None = None
     count = 0
@@ -281,24 +282,86 @@ def unresolved(doc: SourceDocument, report: Report, ref: Reference) -> list[Stat
     return [s for s in _candidates(doc, report, ref) if not s.indicator]
 
 
+def main_list(body: str) -> tuple[int, int] | None:
+    """Where a paragraph lists the year's main targets: after ``主要预期目标是：`` to the end of that
+    sentence; None if it does not. In the list a quantity is a target without a commitment verb."""
+    k = body.find(MAIN_TARGETS)
+    colon = body.find("：", k) if k != -1 else -1
+    if colon == -1 or colon - k > 12:
+        return None
+    end = body.find("。", colon)
+    return colon + 1, end if end != -1 else len(body)
+
+
+def _paragraphs(part: ReportPart) -> list[Paragraph]:
+    return sorted(part.paragraphs + [q for s in part.sections for q in s.paragraphs], key=lambda q: q.number)
+
+
 def _candidates(doc: SourceDocument, report: Report, ref: Reference) -> list[Statement]:
     text = report.norm.text
     resolve = _Resolver(ref.indicators, ref.vocabulary)
     review, plan = int(doc.meta.get("review_year", doc.meta["plan_year"] - 1)), int(doc.meta["plan_year"])
     out: list[Statement] = []
     for part in report.parts:
-        paragraphs = sorted(part.paragraphs + [q for s in part.sections for q in s.paragraphs],
-                            key=lambda q: q.number)
-        for para in paragraphs:
+        for para in _paragraphs(part):
             body = text[para.start:para.end]
-            main = part.role == "main-targets" and body.startswith(MAIN_TARGETS)
-            if part.role == "main-targets" and not main:
+            listed = main_list(body) if part.role in ("main-targets", "key-work") else None
+            if part.role == "main-targets" and listed is None:
                 continue  # the other paragraphs explain the targets, restating them
             for m in extract_quantities(body, ref.vocabulary):
+                main = listed is not None and listed[0] <= m.number_start < listed[1]
                 if part.role == "review" and m.excluded in ACHIEVED_EXCLUSIONS:
                     out.append(Statement("AchievedFigure", para, m, resolve(body, m), review))
-                elif (main and m.excluded in ACHIEVED_EXCLUSIONS) or (part.role == "key-work" and m.is_target):
+                elif (main and m.excluded in ACHIEVED_EXCLUSIONS) or (part.role == "key-work" and not main
+                                                                      and m.is_target):
                     out.append(Statement("Target", para, m, resolve(body, m), target_period(body, m, plan)))
+    return out
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """A main target stated without a number (居民收入增长和经济增长同步): its clause, offsets into
+    its paragraph's text, and the indicator it names, if the indicator table knows it."""
+
+    paragraph: Paragraph
+    start: int
+    end: int
+    text: str
+    indicator: str | None
+    period: int
+
+
+def commitments(doc: SourceDocument, report: Report, ref: Reference) -> list[Commitment]:
+    """The clauses of the main-targets list that hold no quantity, except the asides the profile
+    names (在实际工作中努力争取更好结果), in text order."""
+    text, plan = report.norm.text, int(doc.meta["plan_year"])
+    asides = report.profile.target_asides if report.profile else ()
+    out: list[Commitment] = []
+    for part in report.parts:
+        if part.role not in ("main-targets", "key-work"):
+            continue
+        for para in _paragraphs(part):
+            body = text[para.start:para.end]
+            listed = main_list(body)
+            if listed is None:
+                continue
+            for s, e in _clauses(body, *listed):
+                clause = body[s:e]
+                if count_quantities(clause, ref.vocabulary) or any(rx.match(clause) for rx in asides):
+                    continue
+                ind = ref.indicators.resolve(clause)
+                out.append(Commitment(para, s, e, clause, ind.slug if ind else None, plan))
+    return out
+
+
+def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``text[start:end]`` cut at ``，`` and ``；``, empty clauses dropped."""
+    out, pos = [], start
+    for k in range(start, end + 1):
+        if k == end or text[k] in "，；":
+            if k > pos:
+                out.append((pos, k))
+            pos = k + 1
     return out
 
 

@@ -22,6 +22,8 @@ def add_statement(g: Graph, iris: Iris, node: URIRef, cls: str, part: URIRef, m:
     if indicator is not None:
         g.add((node, HGV.indicator, iris.indicator(indicator)))
     g.add((node, HGV.value, Literal(m.value, datatype=XSD.decimal)))
+    if m.high is not None:
+        g.add((node, HGV.upperValue, Literal(m.high, datatype=XSD.decimal)))
     g.add((node, HGV.unit, iris.unit(m.unit)))
     g.add((node, HGV.unitText, literals.text(m.unit_text, "zh")))
     g.add((node, HGV.comparator, HGV[m.comparator]))

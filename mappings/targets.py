@@ -24,6 +24,9 @@ from units.csv (``1万亿元``, ``3.2万家``, ``5.5%``). Rules deciding which q
   推进 is not a commitment verb) and ``壮大6大…和18条乡村富民产业链`` (existing chains) are not;
 - comparator: a word before (``突破`` MoreThan, ``超过`` MoreThan, ``约`` About …) or after
   (``以上`` AtLeast, ``左右`` About, ``以下``/``以内`` AtMost); otherwise Exactly;
+- a range is two numbers of one unit joined by a range word (``5%—5.5%``, ``4.5-5%``, the first
+  unit may be left out): one quantity, comparator Between, ``value`` the lower bound and
+  ``high`` the upper;
 - kind: from the verb (``新增``/``新建``/``新培育``/``增加`` Increase, ``增长`` GrowthRate and
   ``下降`` DeclineRate for percentages, Increase/Decrease otherwise); Level by default;
 - period: ``到2025年``/``至2025年`` earlier in the same sentence; otherwise None (the caller
@@ -78,6 +81,7 @@ class Vocabulary:
     qualifiers: tuple[str, ...]
     ordinal: tuple[str, ...]
     existing: tuple[str, ...]
+    ranges: tuple[str, ...] = ()
 
     def base_units(self) -> list[UnitWord]:
         """One row per unit concept (the row whose slug is its own base)."""
@@ -108,6 +112,7 @@ class TargetMatch:
     context: str
     period: int | None
     excluded: str | None  # why the quantity is not a target; None for a target
+    high: Decimal | None = None  # the upper bound of a range (comparator Between)
 
     @property
     def is_target(self) -> bool:
@@ -141,6 +146,7 @@ def load_vocabulary(directory: Path) -> Vocabulary:
         qualifiers=tuple(w for w, _ in _sorted_longest(roles.get("qualifier", []), by_word)),
         ordinal=tuple(w for w, _ in roles.get("ordinal", [])),
         existing=tuple(w for w, _ in roles.get("existing", [])),
+        ranges=tuple(w for w, _ in _sorted_longest(roles.get("range", []), by_word)),
     )
 
 
@@ -163,6 +169,8 @@ class _Quantity:
     comparator: str
     comparator_start: int  # start of a before-comparator, else the number's start
     qualifier: bool
+    high: str | None = None  # a range's upper number, with its own magnitude
+    high_factor: Decimal = Decimal(1)
 
 
 def _parse_quantity(text: str, m: re.Match, voc: Vocabulary) -> _Quantity | None:
@@ -242,12 +250,36 @@ def _phrase(text: str, q: _Quantity, verb, clause: tuple[int, int]) -> tuple[str
 
 
 def _quantities(text: str, voc: Vocabulary) -> Iterator[_Quantity]:
-    """Each number of ``text`` with its unit word, unless it is glued to Latin letters."""
+    """Each number of ``text`` with its unit word, unless it is glued to Latin letters; two
+    numbers joined by a range word are one quantity."""
+    consumed = 0
     for m in NUMBER_RE.finditer(text):
-        if not _touches_latin(text, m.start(), m.end()):
-            q = _parse_quantity(text, m, voc)
-            if q is not None:
-                yield q
+        if m.start() < consumed or _touches_latin(text, m.start(), m.end()):
+            continue
+        q = _parse_quantity(text, m, voc)
+        r = _range(text, m, q, voc)
+        if r is not None:
+            consumed = r.end
+            yield r
+        elif q is not None:
+            yield q
+
+
+def _range(text: str, m: re.Match, q: _Quantity | None, voc: Vocabulary) -> _Quantity | None:
+    """The range starting at number ``m`` (its own quantity ``q``, or None when its unit word is
+    left out: ``4.5-5%``, ``50万—60万人``), if a range word and a number of the same unit follow."""
+    if q is not None and q.comparator != "Exactly":
+        return None
+    pos, factor = (q.end, q.factor) if q is not None else (m.end(), None)
+    while q is None and (mag := next((u for u in voc.magnitudes if text.startswith(u.zh, pos)), None)):
+        factor, pos = (factor or Decimal(1)) * mag.factor, pos + len(mag.zh)
+    sep = next((w for w in voc.ranges if text.startswith(w, pos)), None)
+    m2 = NUMBER_RE.match(text, pos + len(sep)) if sep else None
+    q2 = _parse_quantity(text, m2, voc) if m2 else None
+    if q2 is None or (q is not None and q.unit.base != q2.unit.base) or q2.comparator_start != m2.start():
+        return None
+    return _Quantity(m.start(), q2.end, m.group(), factor or q2.factor, q2.unit, q2.unit_text, "Between",
+                     m.start() if q is None else q.comparator_start, q2.qualifier, m2.group(), q2.factor)
 
 
 def count_quantities(text: str, vocabulary: Vocabulary) -> int:
@@ -276,6 +308,7 @@ def extract_quantities(text: str, voc: Vocabulary) -> list[TargetMatch]:
             verb=verb[2] if verb else "", indicator_phrase=phrase.strip(),
             context=text[clause[0]:clause[1]], period=int(periods[-1].group(1)) if periods else None,
             excluded=_exclusion(text, q, verb, voc),
+            high=multiply(q.high, q.high_factor * q.unit.factor) if q.high else None,
         ))
     return out
 

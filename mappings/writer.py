@@ -26,7 +26,16 @@ from mappings.notice import Notice, Reporting, Task, UnitItem, notice_text, pars
 from mappings.numerals import cn_numeral
 from mappings.pause import gc_paused
 from mappings.reference import Reference
-from mappings.report import Report, Statement, normalize_report, parse_report, part_label_en, statements
+from mappings.report import (
+    Commitment,
+    Report,
+    Statement,
+    commitments,
+    normalize_report,
+    parse_report,
+    part_label_en,
+    statements,
+)
 from mappings.skos import add_labels
 from mappings.source import SourceDocument, SourceError
 from mappings.statements import add_statement
@@ -204,7 +213,7 @@ def _reporting(w: Writer, k: int, rep: Reporting) -> None:
 
 # --- reports ----------------------------------------------------------------------------------
 
-def write_report(w: Writer, report: Report, found: list[Statement]) -> None:
+def write_report(w: Writer, report: Report, found: list[Statement], stated: list[Commitment] = ()) -> None:
     """Parts, sections (with policy areas), paragraphs (with lead sentences, places and project
     mentions), achieved figures and targets."""
     g, iris, doc = w.g, w.iris, w.doc
@@ -236,6 +245,25 @@ def write_report(w: Writer, report: Report, found: list[Statement]) -> None:
     for st in found:
         counts[st.cls] += 1
         _statement(w, st, paragraph_iris[st.paragraph.number], counts[st.cls])
+    for k, c in enumerate(stated, 1):
+        _commitment(w, c, paragraph_iris[c.paragraph.number], k)
+
+
+def _commitment(w: Writer, c: Commitment, paragraph: URIRef, k: int) -> None:
+    """A main target with no number (``{doc}/commitment/{k}``): not a Data Cube observation,
+    since it has no measure; the indicator where the table knows the wording."""
+    g = w.g
+    node = w.node(f"commitment/{k}")
+    start, end = c.paragraph.start + c.start, c.paragraph.start + c.end
+    g.add((paragraph, HGV.hasQualitativeTarget, node))
+    g.add((node, RDF.type, HGV.QualitativeTarget))
+    g.add((node, HGV.text, literals.text(w.text(start, end), "zh")))
+    if c.indicator:
+        g.add((node, HGV.indicator, w.iris.indicator(c.indicator)))
+    g.add((node, HGV.refPeriod, Literal(str(c.period), datatype=XSD.gYear)))
+    g.add((node, HGV.statedIn, paragraph))
+    g.add((node, HGV.sourceSpan, w.span(start, end)))
+    add_labels(g, node, w.text(start, end))
 
 
 def _statement(w: Writer, st: Statement, paragraph: URIRef, k: int) -> None:
@@ -287,7 +315,7 @@ def map_report(doc: SourceDocument, ref: Reference, iris: Iris, allow_unresolved
     norm = normalize_report(doc.text, doc.body_start, profile.paragraph_rule)
     report = parse_report(doc, profile, norm)
     w = Writer(Graph() if graph is None else graph, iris, ref, doc, norm, allow_unresolved)
-    write_report(w, report, statements(doc, report, ref))
+    write_report(w, report, statements(doc, report, ref), commitments(doc, report, ref))
     return w.g
 
 

@@ -137,7 +137,8 @@ def _hoist_property_shapes(g: Graph) -> None:
     """
     targets = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
     for node_shape, prop in list(g.subject_objects(SH.property)):
-        if not isinstance(prop, URIRef) or not any(g.triples((node_shape, t, None)) for t in targets):
+        # only a node shape with targets of its own: one used inside sh:or / sh:not keeps its properties
+        if not isinstance(prop, URIRef) or not any((node_shape, t, None) in g for t in targets):
             continue
         if g.value(node_shape, SH.deactivated) is not None or len(set(g.subjects(SH.property, prop))) != 1:
             continue

@@ -92,6 +92,22 @@ def test_not_targets(text: str, reason: str) -> None:
     assert extract_targets(text) == []
 
 
+@pytest.mark.parametrize("text, low, high, unit_text", [
+    ("地区生产总值增长5%—5.5%", "5", "5.5", "%"),
+    ("地区生产总值增长4.5-5%", "4.5", "5", "%"),         # the first number's unit left out
+    ("城镇新增就业 50 万—60 万人", "500000", "600000", "万人"),  # each bound with its magnitude
+    ("地区生产总值增长 5% 至 5.5%", "5", "5.5", "%"),
+])
+def test_ranges_are_one_target(text: str, low: str, high: str, unit_text: str) -> None:
+    t = one(text)
+    assert (t.value, t.high, t.comparator, t.unit_text) == (Decimal(low), Decimal(high), "Between", unit_text)
+
+
+def test_what_is_not_a_range() -> None:
+    assert [q.comparator for q in extract_quantities("2021-2025年增长5%")] == ["Exactly"]  # years: no unit
+    assert [(q.value, q.high) for q in extract_quantities("增长5%—10万元")] == [(Decimal(5), None), (Decimal(100000), None)]
+
+
 def test_numbers_that_are_not_quantities() -> None:
     # Chinese numerals, durations, years, names with Latin letters: no quantity at all
     for text in ("办好第三届论坛", "深化幸福黄河三年行动", "实施百亿斤粮食产能提升工程",
