@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
@@ -51,6 +52,11 @@ def document_graph(doc: SourceDocument, ref: Reference, iris: Iris) -> Graph:
         g.add((d, HGV.reviewYear, Literal(str(m["review_year"]), datatype=XSD.gYear)))
     g.add((d, DCTERMS.language, LANGUAGES.get(m["language"], Literal(m["language"]))))
     g.add((d, HGV.sourceFile, Literal(m["file"])))
+    g.add((d, HGV.sourceSha256, Literal(doc.sha256)))
+    if "source_url" in m:
+        g.add((d, DCTERMS.source, URIRef(m["source_url"])))
+    if isinstance(m.get("published"), dt.date):
+        g.add((d, DCTERMS.available, Literal(m["published"].isoformat(), datatype=XSD.date)))
     g.add((d, HGV.fullText, Literal(doc.text)))
     for key in ("meeting_zh", "meeting_en"):
         if key in m:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import tomllib
 from bisect import bisect_left
@@ -39,6 +40,11 @@ class SourceDocument:
         """The key (``jurisdictions.csv``) of the government whose document this is: its unit
         names are read in that government's agency table first."""
         return self.meta["jurisdiction"]
+
+    @cached_property
+    def sha256(self) -> str:
+        """SHA-256 of the file's bytes, as stored (what a citation of the document can be checked against)."""
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
 
     @property
     def genre(self) -> str:

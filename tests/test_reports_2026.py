@@ -142,3 +142,22 @@ def test_the_shapes_check_ranges() -> None:
 ])
 def test_qualitative_main_targets(key: str, stated: list[tuple[str, str | None]]) -> None:
     assert [(c.text, c.indicator) for c in commitments(doc(key), parsed(key), reference())] == stated
+
+
+def test_each_report_cites_its_page_its_publication_date_and_its_file() -> None:
+    import csv
+    import hashlib
+
+    from rdflib.namespace import DCTERMS
+
+    from mappings.document import document_graph
+
+    manifest = {r["file"]: r for r in csv.DictReader((REPORTS / "manifest.csv").open(encoding="utf-8"))}
+    for key in ("beijing", "guangdong", "henan"):
+        d = doc(key)
+        g = document_graph(d, reference(), Iris())
+        node = Iris().doc(d.slug)
+        row = manifest[d.meta["file"]]
+        assert g.value(node, DCTERMS.source) == URIRef(row["source_url"])
+        assert str(g.value(node, DCTERMS.available)) == row["publish_date"]
+        assert str(g.value(node, HGV.sourceSha256)) == hashlib.sha256(d.path.read_bytes()).hexdigest()
