@@ -14,9 +14,9 @@ LINKS = {"Target": HGV.hasTarget, "AchievedFigure": HGV.hasAchievedFigure}
 
 
 def add_statement(g: Graph, iris: Iris, node: URIRef, cls: str, part: URIRef, m: TargetMatch,
-                  indicator: str | None, period: int, span: URIRef, label: str) -> None:
+                  indicator: str | None, period: int, span: URIRef, label: str, area: URIRef) -> None:
     """``node`` as a ``cls`` (Target or AchievedFigure) stated in ``part``, with the Data Cube
-    dimensions (indicator, period), measure (value) and attributes (unit, comparator, kind)."""
+    dimensions (indicator, period, area), measure (value) and attributes (unit, comparator, kind)."""
     g.add((part, LINKS[cls], node))
     g.add((node, RDF.type, HGV[cls]))
     if indicator is not None:
@@ -29,6 +29,7 @@ def add_statement(g: Graph, iris: Iris, node: URIRef, cls: str, part: URIRef, m:
     g.add((node, HGV.comparator, HGV[m.comparator]))
     g.add((node, HGV.quantityKind, HGV[m.kind]))
     g.add((node, HGV.refPeriod, Literal(str(period), datatype=XSD.gYear)))
+    g.add((node, HGV.refArea, area))
     g.add((node, HGV.statedIn, part))
     g.add((node, QB.dataSet, iris.shared(DATASETS[cls])))
     g.add((node, HGV.sourceSpan, span))

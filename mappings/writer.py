@@ -59,6 +59,11 @@ class Writer:
     def d(self) -> URIRef:
         return self.iris.doc(self.doc.slug)
 
+    @property
+    def area(self) -> URIRef:
+        """The region of the document's jurisdiction: the area its figures are for."""
+        return self.iris.region(self.ref.gazetteer.jurisdiction(self.doc.jurisdiction).region)
+
     def node(self, path: str) -> URIRef:
         return self.iris(f"{self.doc.slug}/{path}")
 
@@ -195,7 +200,7 @@ def _task_target(w: Writer, task: Task, t: URIRef, k: int, m: TargetMatch) -> No
     start, end = task.text_start + m.start, task.text_start + m.end
     period = m.period or int(w.doc.meta["plan_year"])
     add_statement(w.g, w.iris, node, "Target", t, m, indicator.slug if indicator else None, period,
-                  w.span(start, end), w.norm.text[start:end])
+                  w.span(start, end), w.norm.text[start:end], w.area)
 
 
 def _reporting(w: Writer, k: int, rep: Reporting) -> None:
@@ -261,6 +266,7 @@ def _commitment(w: Writer, c: Commitment, paragraph: URIRef, k: int) -> None:
     if c.indicator:
         g.add((node, HGV.indicator, w.iris.indicator(c.indicator)))
     g.add((node, HGV.refPeriod, Literal(str(c.period), datatype=XSD.gYear)))
+    g.add((node, HGV.refArea, w.area))
     g.add((node, HGV.statedIn, paragraph))
     g.add((node, HGV.sourceSpan, w.span(start, end)))
     add_labels(g, node, w.text(start, end))
@@ -273,7 +279,7 @@ def _statement(w: Writer, st: Statement, paragraph: URIRef, k: int) -> None:
     node = w.node(f"{'figure' if st.cls == 'AchievedFigure' else 'target'}/{k}")
     start, end = st.paragraph.start + m.start, st.paragraph.start + m.end
     add_statement(w.g, w.iris, node, st.cls, paragraph, m, st.indicator, st.period, w.span(start, end),
-                  w.norm.text[start:end])
+                  w.norm.text[start:end], w.area)
 
 
 # --- the genre table --------------------------------------------------------------------------

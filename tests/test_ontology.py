@@ -299,11 +299,12 @@ def test_data_structure_definition_lists_every_component(graph: Graph) -> None:
     found = {(p, o) for s in specs for p, o in graph.predicate_objects(s)
              if p in (QB.dimension, QB.measure, QB.attribute)}
     assert found == {
-        (QB.dimension, HGV.indicator), (QB.dimension, HGV.refPeriod), (QB.measure, HGV.value),
+        (QB.dimension, HGV.indicator), (QB.dimension, HGV.refPeriod), (QB.dimension, HGV.refArea),
+        (QB.measure, HGV.value),
         (QB.attribute, HGV.unit), (QB.attribute, HGV.comparator),
         (QB.attribute, HGV.quantityKind),
     }
-    assert sorted(int(graph.value(s, QB.order)) for s in specs) == list(range(1, 7))
+    assert sorted(int(graph.value(s, QB.order)) for s in specs) == list(range(1, 8))
 
 
 # ---------------------------------------------------------------- the README contract

@@ -6,7 +6,6 @@ build). Expectations were written from reading the texts.
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from rdflib import Literal, Namespace, URIRef
@@ -34,8 +33,14 @@ def parsed(key: str) -> Report:
     return parse_report(d, profile_of(d, reference()))
 
 
-def test_all_29_reports_build_and_validate(tmp_path: Path) -> None:
-    release = b.build(tmp_path / "out", sources_dir=REPORTS)  # raises if a shape is violated
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> b.Release:
+    """The 29 reports built on their own (validated, dumped, loaded into a store)."""
+    return b.build(tmp_path_factory.mktemp("corpus"), sources_dir=REPORTS)  # raises if a shape is violated
+
+
+def test_all_29_reports_build_and_validate(corpus: b.Release) -> None:
+    release = corpus
     assert release.validation.violations == 0
     # the warnings are qualitative targets whose wording no indicator matches (kept, flagged)
     assert release.validation.warnings == sum(
@@ -161,3 +166,28 @@ def test_each_report_cites_its_page_its_publication_date_and_its_file() -> None:
         assert g.value(node, DCTERMS.source) == URIRef(row["source_url"])
         assert str(g.value(node, DCTERMS.available)) == row["publish_date"]
         assert str(g.value(node, HGV.sourceSha256)) == hashlib.sha256(d.path.read_bytes()).hexdigest()
+
+
+def test_one_query_compares_the_provinces(corpus: b.Release) -> None:
+    """The 2026 GDP growth target of every province, by the cube's dimensions (area, period, indicator)."""
+    from pyoxigraph import Store
+
+    store = Store.read_only(str(corpus.path / "store"))
+    rows = store.query("""
+        PREFIX hgv: <https://w3id.org/henan-gov/def#>
+        SELECT ?code ?value ?high ?comparator WHERE {
+          ?t a hgv:Target ; hgv:indicator <https://w3id.org/henan-gov/id/indicator/gdp-growth> ;
+             hgv:refPeriod "2026"^^<http://www.w3.org/2001/XMLSchema#gYear> ; hgv:refArea ?area ;
+             hgv:value ?value ; hgv:comparator ?comparator ; hgv:statedIn ?p .
+          ?area hgv:adminCode ?code .
+          OPTIONAL { ?t hgv:upperValue ?high }
+        }""", use_default_graph_as_union=True)
+    found: dict[str, set] = {}
+    for r in rows:
+        high = r["high"].value if r["high"] is not None else None
+        found.setdefault(r["code"].value, set()).add((r["value"].value, high, r["comparator"].value.rsplit("#", 1)[-1]))
+    assert ("5", None, "About") in found["410000"]        # Henan: 经济增长5%左右
+    assert ("7", None, "AtLeast") in found["540000"]      # Tibet: 地区生产总值增长7%以上
+    assert ("5", "5.5", "Between") in found["340000"]     # Anhui: 地区生产总值增长5%—5.5%
+    assert ("4.5", "5", "Between") in found["440000"]     # Guangdong: 地区生产总值增长4.5%—5%
+    assert len(found) >= 27                               # every report but Inner Mongolia's and Liaoning's
