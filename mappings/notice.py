@@ -31,7 +31,17 @@ from dataclasses import dataclass, field
 
 from mappings.genres import Profile
 from mappings.source import SourceDocument, SourceError
-from mappings.text import DATE_RE, DOC_NUMBER_RE, Layout, MarkerBreaks, Markers, Normalized, marker_value, normalize
+from mappings.text import (
+    DATE_RE,
+    DOC_NUMBER_RE,
+    Layout,
+    MarkerBreaks,
+    Markers,
+    Normalized,
+    marker_value,
+    normalize,
+    split_at,
+)
 
 # What each reporting deadline asks for, by a word of its clause (first match wins).
 REPORT_KINDS = (
@@ -340,17 +350,6 @@ def _preamble(norm: Normalized, head: list[tuple[int, int]]) -> tuple[int, int]:
 
 # --- clauses ----------------------------------------------------------------------------------
 
-def _split(text: str, start: int, end: int, seps: tuple[str, ...]) -> list[tuple[int, int]]:
-    """``text[start:end]`` cut at any of ``seps`` (one-character separators), empty parts dropped."""
-    parts, pos = [], start
-    for k in range(start, end):
-        if text[k] in seps:
-            parts.append((pos, k))
-            pos = k + 1
-    parts.append((pos, end))
-    return [(a, b) for a, b in parts if b > a]
-
-
 def _strip_suffix(text: str, start: int, end: int, words: tuple[str, ...]) -> tuple[int, str]:
     for w in words:  # longest first (the profile sorts them)
         if w and text.endswith(w, start, end):
@@ -364,7 +363,7 @@ def _units(text: str, start: int, end: int, p: Profile, lead: bool | None, first
     role (a labelled field); None reads the role from the clause words. Also the deadline group."""
     units: list[UnitItem] = []
     deadline = None
-    for g, (gs, ge) in enumerate(_split(text, start, end, p.group_separators), first_group):
+    for g, (gs, ge) in enumerate(split_at(text, start, end, p.group_separators), first_group):
         if any(rx.match(text[gs:ge]) for rx in p.deadlines):
             deadline = (gs, ge)
             continue
@@ -372,7 +371,7 @@ def _units(text: str, start: int, end: int, p: Profile, lead: bool | None, first
         ge, lead_word = _strip_suffix(text, gs, ge, tuple(sorted(p.lead_words, key=len, reverse=True)))
         ge, _ = _strip_suffix(text, gs, ge, p.fillers)
         role = lead if lead is not None else bool(lead_word) or ending.startswith(p.lead_words)
-        units += [UnitItem(text[s:e], text[s:e], s, e, role, g) for s, e in _split(text, gs, ge, p.item_separators)]
+        units += [UnitItem(text[s:e], text[s:e], s, e, role, g) for s, e in split_at(text, gs, ge, p.item_separators)]
     return units, deadline
 
 
@@ -380,7 +379,7 @@ def parse_clause(text: str, start: int, end: int, p: Profile, where: Callable[[i
     """The clause ``text[start:end]`` (inside the brackets): plain clause words, or labelled fields
     (``牵头单位：X；责任单位：Y、Z``) separated by ``；``."""
     label = p.labels.regex()
-    fields = _split(text, start, end, ("；",))
+    fields = split_at(text, start, end, ("；",))
     if not any(label.match(text[a:b]) for a, b in fields):
         units, deadline = _units(text, start, end, p, None, 0)
         return Clause(start, end, units, [], deadline)
@@ -406,7 +405,7 @@ def _field(text: str, a: int, b: int, p: Profile, clause: Clause, where: Callabl
     label, vs = m.group(1), a + m.end()
     groups = 1 + max((u.group for u in clause.units), default=-1)
     if label in p.labels.leader:
-        clause.leaders += [(s, e) for s, e in _split(text, vs, b, ("、", "，"))]
+        clause.leaders += [(s, e) for s, e in split_at(text, vs, b, ("、", "，"))]
         return
     role = True if label in p.labels.lead else False if label in p.labels.co_responsible else None
     units, deadline = _units(text, vs, b, p, role, groups)

@@ -28,7 +28,17 @@ from mappings.numerals import cn_number
 from mappings.reference import Reference
 from mappings.source import SourceDocument, SourceError
 from mappings.targets import TargetMatch, Vocabulary, count_quantities, extract_quantities
-from mappings.text import CHAPTER_RE, SECTION_RE, Line, Normalized, every_line, join_lines, normalized_lines
+from mappings.text import (
+    CHAPTER_RE,
+    SECTION_RE,
+    Line,
+    Normalized,
+    bounds,
+    every_line,
+    join_lines,
+    normalized_lines,
+    split_at,
+)
 
 TERMINAL = "。！？：；"
 ADDRESS = "各位代表"
@@ -245,19 +255,13 @@ class _Resolver:
     def __call__(self, text: str, m: TargetMatch) -> str | None:
         """The indicator slug of a quantity in paragraph ``text``: from its phrase, its ``、`` item,
         else its clause or sentence when that holds no other quantity."""
-        item = text[_around(text, m.number_start, "，。；：、")]
-        clause = text[_around(text, m.number_start, "，。；：")]
-        sentence = text[_around(text, m.number_start, "。；！？")]
+        item = text[slice(*bounds(text, m.number_start, "，。；：、"))]
+        clause = text[slice(*bounds(text, m.number_start, "，。；："))]
+        sentence = text[slice(*bounds(text, m.number_start, "。；！？"))]
         phrases = [m.indicator_phrase, m.verb + m.indicator_phrase, item]
         phrases += [t for t in (clause, sentence) if self.is_single(t)]
         ind = self.indicators.resolve(*[p for p in phrases if p])
         return ind.slug if ind else None
-
-
-def _around(text: str, pos: int, ends: str) -> slice:
-    a = max(text.rfind(c, 0, pos) for c in ends) + 1
-    stops = [k for k in (text.find(c, pos) for c in ends) if k != -1]
-    return slice(a, min(stops, default=len(text)))
 
 
 def target_period(text: str, m: TargetMatch, plan_year: int) -> int:
@@ -265,8 +269,8 @@ def target_period(text: str, m: TargetMatch, plan_year: int) -> int:
     (``力争2025年新能源装机达到…``), else the plan year."""
     if m.period:
         return m.period
-    clause = _around(text, m.number_start, "，。；：")
-    years = [int(y) for y in YEAR_RE.findall(text, clause.start, m.number_start) if int(y) > plan_year]
+    clause_start, _ = bounds(text, m.number_start, "，。；：")
+    years = [int(y) for y in YEAR_RE.findall(text, clause_start, m.number_start) if int(y) > plan_year]
     return years[-1] if years else plan_year
 
 
@@ -345,23 +349,12 @@ def commitments(doc: SourceDocument, report: Report, ref: Reference) -> list[Com
             listed = main_list(body)
             if listed is None:
                 continue
-            for s, e in _clauses(body, *listed):
+            for s, e in split_at(body, *listed, "，；"):
                 clause = body[s:e]
                 if count_quantities(clause, ref.vocabulary) or any(rx.match(clause) for rx in asides):
                     continue
                 ind = ref.indicators.resolve(clause)
                 out.append(Commitment(para, s, e, clause, ind.slug if ind else None, plan))
-    return out
-
-
-def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """``text[start:end]`` cut at ``，`` and ``；``, empty clauses dropped."""
-    out, pos = [], start
-    for k in range(start, end + 1):
-        if k == end or text[k] in "，；":
-            if k > pos:
-                out.append((pos, k))
-            pos = k + 1
     return out
 
 

@@ -47,6 +47,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from mappings.tables import SourceError, read_csv, split_list
+from mappings.text import bounds
 
 NUMBER_RE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
 CLAUSE_END = "，。；：！？\n"
@@ -201,13 +202,6 @@ def _parse_quantity(text: str, m: re.Match, voc: Vocabulary) -> _Quantity | None
     return _Quantity(m.start(), pos, m.group(), factor, unit, unit_text, comparator, cstart, qualifier)
 
 
-def _bounds(text: str, pos: int, ends: str) -> tuple[int, int]:
-    """The stretch around ``pos`` delimited by any character of ``ends``."""
-    start = max(text.rfind(c, 0, pos) for c in ends) + 1
-    stops = [k for k in (text.find(c, pos) for c in ends) if k != -1]
-    return start, min(stops) if stops else len(text)
-
-
 def _find_verb(text: str, lo: int, hi: int, voc: Vocabulary) -> tuple[int, int, str, str] | None:
     """The commitment verb ending last in ``text[lo:hi]`` (longest on a tie)."""
     best = None
@@ -234,7 +228,7 @@ def _exclusion(text: str, q: _Quantity, verb, voc: Vocabulary) -> str | None:
 
 def _phrase(text: str, q: _Quantity, verb, clause: tuple[int, int]) -> tuple[str, int, int]:
     """What the figure measures, with its span (see the module docstring)."""
-    lo, hi = _bounds(text, q.start, CLAUSE_END + ITEM_SEP)
+    lo, hi = bounds(text, q.start, CLAUSE_END + ITEM_SEP)
     lo, hi = max(lo, clause[0]), min(hi, clause[1])
     candidates = []
     if verb and verb[1] <= q.comparator_start:
@@ -292,13 +286,13 @@ def extract_quantities(text: str, voc: Vocabulary) -> list[TargetMatch]:
     """Every quantity in ``text`` (targets and non-targets, ``excluded`` saying why)."""
     out: list[TargetMatch] = []
     for q in _quantities(text, voc):
-        clause = _bounds(text, q.start, CLAUSE_END)
+        clause = bounds(text, q.start, CLAUSE_END)
         verb = _find_verb(text, clause[0], q.start, voc)
         phrase, ps, pe = _phrase(text, q, verb, clause)
         kind = verb[3] if verb else "Level"
         if kind in RATE_KINDS and q.unit.base != "percent":
             kind = RATE_KINDS[kind]
-        sentence = _bounds(text, q.start, SENTENCE_END)
+        sentence = bounds(text, q.start, SENTENCE_END)
         periods = list(PERIOD_RE.finditer(text, sentence[0], q.start))
         starts = [q.comparator_start, ps] + ([verb[0]] if verb else [])
         out.append(TargetMatch(

@@ -162,6 +162,26 @@ notice_breaks = MarkerBreaks()
 """The line rule with the reference notice's markers."""
 
 
+def split_at(text: str, start: int, end: int, seps: str | tuple[str, ...]) -> list[tuple[int, int]]:
+    """``(start, end)`` of the parts of ``text[start:end]`` between one-character separators
+    ``seps``, empty parts dropped (clause groups, unit lists, clauses of a list)."""
+    parts, pos = [], start
+    for k in range(start, end):
+        if text[k] in seps:
+            parts.append((pos, k))
+            pos = k + 1
+    parts.append((pos, end))
+    return [(a, b) for a, b in parts if b > a]
+
+
+def bounds(text: str, pos: int, ends: str) -> tuple[int, int]:
+    """The stretch of ``text`` around ``pos`` delimited by any character of ``ends`` (a clause,
+    an item, a sentence)."""
+    start = max(text.rfind(c, 0, pos) for c in ends) + 1
+    stops = [k for k in (text.find(c, pos) for c in ends) if k != -1]
+    return start, min(stops) if stops else len(text)
+
+
 def every_line(paragraphs: Sequence[str], line: str) -> bool:
     """Every non-blank source line is its own paragraph, except after a line that ends with an
     opening bracket or quote (an extraction broke ``（三）`` into ``（`` and ``三）…``)."""
