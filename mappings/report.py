@@ -301,24 +301,32 @@ def _paragraphs(part: ReportPart) -> list[Paragraph]:
     return sorted(part.paragraphs + [q for s in part.sections for q in s.paragraphs], key=lambda q: q.number)
 
 
+def _by_role(report: Report) -> list[tuple[str | None, Paragraph]]:
+    """Every paragraph with the role of its part (None for the opening), in text order."""
+    out: list[tuple[str | None, Paragraph]] = [(None, q) for q in report.opening]
+    for part in report.parts:
+        out += [(part.role, q) for q in _paragraphs(part)]
+    return out
+
+
 def _candidates(doc: SourceDocument, report: Report, ref: Reference) -> list[Statement]:
     text = report.norm.text
     resolve = _Resolver(ref.indicators, ref.vocabulary)
     review, plan = int(doc.meta.get("review_year", doc.meta["plan_year"] - 1)), int(doc.meta["plan_year"])
     out: list[Statement] = []
-    for part in report.parts:
-        for para in _paragraphs(part):
-            body = text[para.start:para.end]
-            listed = main_list(body) if part.role in ("main-targets", "key-work") else None
-            if part.role == "main-targets" and listed is None:
-                continue  # the other paragraphs explain the targets, restating them
-            for m in extract_quantities(body, ref.vocabulary):
-                main = listed is not None and listed[0] <= m.number_start < listed[1]
-                if part.role == "review" and m.excluded in ACHIEVED_EXCLUSIONS:
-                    out.append(Statement("AchievedFigure", para, m, resolve(body, m), review))
-                elif (main and m.excluded in ACHIEVED_EXCLUSIONS) or (part.role == "key-work" and not main
-                                                                      and m.is_target):
-                    out.append(Statement("Target", para, m, resolve(body, m), target_period(body, m, plan)))
+    for role, para in _by_role(report):
+        body = text[para.start:para.end]
+        # the list of main targets is read wherever the report puts it (its own part, the key
+        # work, a part that joins goals and the year's work, or the opening)
+        listed = main_list(body) if role != "review" else None
+        if role == "main-targets" and listed is None:
+            continue  # the other paragraphs explain the targets, restating them
+        for m in extract_quantities(body, ref.vocabulary):
+            main = listed is not None and listed[0] <= m.number_start < listed[1]
+            if role == "review" and m.excluded in ACHIEVED_EXCLUSIONS:
+                out.append(Statement("AchievedFigure", para, m, resolve(body, m), review))
+            elif (main and m.excluded in ACHIEVED_EXCLUSIONS) or (role == "key-work" and not main and m.is_target):
+                out.append(Statement("Target", para, m, resolve(body, m), target_period(body, m, plan)))
     return out
 
 
@@ -341,20 +349,17 @@ def commitments(doc: SourceDocument, report: Report, ref: Reference) -> list[Com
     text, plan = report.norm.text, int(doc.meta["plan_year"])
     asides = report.profile.target_asides if report.profile else ()
     out: list[Commitment] = []
-    for part in report.parts:
-        if part.role not in ("main-targets", "key-work"):
+    for role, para in _by_role(report):
+        body = text[para.start:para.end]
+        listed = main_list(body) if role != "review" else None
+        if listed is None:
             continue
-        for para in _paragraphs(part):
-            body = text[para.start:para.end]
-            listed = main_list(body)
-            if listed is None:
+        for s, e in split_at(body, *listed, "，；"):
+            clause = body[s:e]
+            if count_quantities(clause, ref.vocabulary) or any(rx.match(clause) for rx in asides):
                 continue
-            for s, e in split_at(body, *listed, "，；"):
-                clause = body[s:e]
-                if count_quantities(clause, ref.vocabulary) or any(rx.match(clause) for rx in asides):
-                    continue
-                ind = ref.indicators.resolve(clause)
-                out.append(Commitment(para, s, e, clause, ind.slug if ind else None, plan))
+            ind = ref.indicators.resolve(clause)
+            out.append(Commitment(para, s, e, clause, ind.slug if ind else None, plan))
     return out
 
 

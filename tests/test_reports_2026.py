@@ -95,6 +95,10 @@ def test_page_chrome_and_appendix_are_not_the_report(key: str) -> None:
     ("hebei", Decimal("5"), "AtLeast"),     # 地区生产总值增长5%以上
     ("sichuan", Decimal("5.5"), "About"),   # 地区生产总值增长5.5%左右
     ("tibet", Decimal("7"), "AtLeast"),     # 地区生产总值增长7%以上
+    # the list stands in part 二 (“十五五”时期目标任务和2026年工作安排): 地区生产总值增长4.5%左右
+    ("liaoning", Decimal("4.5"), "About"),
+    # the list stands in the opening, before part 一: 地区生产总值增长5%左右
+    ("inner-mongolia", Decimal("5"), "About"),
 ])
 def test_gdp_growth_target_of_2026(key: str, value: Decimal, comparator: str) -> None:
     d = doc(key)
@@ -144,6 +148,9 @@ def test_the_shapes_check_ranges() -> None:
                  ("能源、水资源、碳排放等指标达到国家要求", "national-energy-carbon-tasks")]),
     # …城镇调查失业率控制在5%以内，居民消费价格合理回升。 (an indicator the table does not know: kept, no indicator)
     ("tibet", [("居民消费价格合理回升", None)]),
+    # …居民人均可支配收入增长与经济增长基本同步，完成国家下达的单位地区生产总值二氧化碳排放降低任务。
+    ("liaoning", [("居民人均可支配收入增长与经济增长基本同步", "income-growth-in-step"),
+                  ("完成国家下达的单位地区生产总值二氧化碳排放降低任务", "national-energy-carbon-tasks")]),
 ])
 def test_qualitative_main_targets(key: str, stated: list[tuple[str, str | None]]) -> None:
     assert [(c.text, c.indicator) for c in commitments(doc(key), parsed(key), reference())] == stated
@@ -190,4 +197,4 @@ def test_one_query_compares_the_provinces(corpus: b.Release) -> None:
     assert ("7", None, "AtLeast") in found["540000"]      # Tibet: 地区生产总值增长7%以上
     assert ("5", "5.5", "Between") in found["340000"]     # Anhui: 地区生产总值增长5%—5.5%
     assert ("4.5", "5", "Between") in found["440000"]     # Guangdong: 地区生产总值增长4.5%—5%
-    assert len(found) >= 27                               # every report but Inner Mongolia's and Liaoning's
+    assert len(found) == 29                               # every province
