@@ -119,13 +119,15 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
 @click.argument("sparql")
 @click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "json", "xml", "turtle", "ntriples"]),
               default="tsv", show_default=True, help="Result format.")
-def query(sparql: str, fmt: str) -> None:
+@click.option("--out", "build_dir", type=click.Path(file_okay=False, path_type=Path), default=BUILD_DIR,
+              show_default=True, help="Build directory whose published release (OUT/current) is queried.")
+def query(sparql: str, fmt: str, build_dir: Path) -> None:
     """Run one SPARQL query (text, or @FILE) on the published store, read-only; print the results."""
     from kg.query import QueryError, run_query
 
-    rel = current_release()
+    rel = current_release(build_dir)
     if rel is None:
-        raise BadInput("no published graph: run `henan-kg build` first")
+        raise BadInput(f"no published graph in {build_dir}: run `henan-kg build --out {build_dir}` first")
     if sparql.startswith("@"):
         try:
             sparql = Path(sparql[1:]).read_text(encoding="utf-8")

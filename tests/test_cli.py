@@ -84,6 +84,20 @@ def test_unknown_unit_names_unit_and_task(sources: Path, tmp_path: Path) -> None
     assert "天文台" in done.stderr and "147" in done.stderr
 
 
+def test_query_a_build_elsewhere(tmp_path: Path) -> None:
+    """``--out`` queries the release of another build directory (a corpus built on its own)."""
+    missing = henan_kg("query", "--out", str(tmp_path / "none"), "ASK {}")
+    assert missing.returncode == 2 and "no published graph in" in missing.stderr
+    from conftest import SOURCES_DIR
+
+    built = henan_kg("build", "--out", str(tmp_path / "out"), "--sources", str(SOURCES_DIR))
+    assert built.returncode == 0, built.stderr
+    done = henan_kg("query", "--out", str(tmp_path / "out"), "--format", "csv",
+                    "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?t a <https://w3id.org/henan-gov/def#Task> } }")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["n", "148"]
+
+
 def test_validate_missing_file() -> None:
     done = henan_kg("validate", "/nonexistent/graph.nt")
     assert done.returncode == 2
