@@ -97,6 +97,7 @@ class Profile:
     default_roles: tuple[str, ...]
     stated_target_chapters: tuple[re.Pattern[str], ...]
     target_asides: tuple[re.Pattern[str], ...]
+    main_list: tuple[re.Pattern[str], ...]
     part_roles: tuple[tuple[str, re.Pattern[str]], ...]
 
     def is_signature(self, para: str) -> bool:
@@ -215,6 +216,7 @@ def load_profile(directory: Path, name: str) -> Profile:
             stated_target_chapters=_compile_all(path, "targets.stated_chapters",
                                                 d.get("targets", {}).get("stated_chapters", [])),
             target_asides=_compile_all(path, "targets.asides", d.get("targets", {}).get("asides", [])),
+            main_list=_compile_all(path, "targets.main_list", d.get("targets", {}).get("main_list", [])),
             part_roles=tuple((role, rx) for role, patterns in roles.items()
                              for rx in _compile_all(path, f"parts.roles.{role}", patterns)),
         )

@@ -236,6 +236,7 @@ class Statement:
     match: TargetMatch
     indicator: str | None
     period: int
+    main: bool = False  # one of the year's main expected targets (the list after 主要预期目标是：)
 
 
 @dataclass
@@ -286,15 +287,16 @@ def unresolved(doc: SourceDocument, report: Report, ref: Reference) -> list[Stat
     return [s for s in _candidates(doc, report, ref) if not s.indicator]
 
 
-def main_list(body: str) -> tuple[int, int] | None:
-    """Where a paragraph lists the year's main targets: after ``主要预期目标是：`` to the end of that
-    sentence; None if it does not. In the list a quantity is a target without a commitment verb."""
-    k = body.find(MAIN_TARGETS)
-    colon = body.find("：", k) if k != -1 else -1
-    if colon == -1 or colon - k > 12:
-        return None
-    end = body.find("。", colon)
-    return colon + 1, end if end != -1 else len(body)
+def main_list(body: str, openers: tuple[re.Pattern[str], ...] = ()) -> tuple[int, int] | None:
+    """Where a paragraph lists the year's main targets: after its opener (``主要预期目标是：``, the
+    profile's ``targets.main_list``) to the end of that sentence; None if it does not. In the
+    list a quantity is a target without a commitment verb."""
+    for rx in openers or (re.compile(MAIN_TARGETS + "[^：。]{0,6}："),):
+        m = rx.search(body)
+        if m:
+            end = body.find("。", m.end())
+            return m.end(), end if end != -1 else len(body)
+    return None
 
 
 def _paragraphs(part: ReportPart) -> list[Paragraph]:
@@ -313,12 +315,13 @@ def _candidates(doc: SourceDocument, report: Report, ref: Reference) -> list[Sta
     text = report.norm.text
     resolve = _Resolver(ref.indicators, ref.vocabulary)
     review, plan = int(doc.meta.get("review_year", doc.meta["plan_year"] - 1)), int(doc.meta["plan_year"])
+    openers = report.profile.main_list if report.profile else ()
     out: list[Statement] = []
     for role, para in _by_role(report):
         body = text[para.start:para.end]
         # the list of main targets is read wherever the report puts it (its own part, the key
         # work, a part that joins goals and the year's work, or the opening)
-        listed = main_list(body) if role != "review" else None
+        listed = main_list(body, openers) if role != "review" else None
         if role == "main-targets" and listed is None:
             continue  # the other paragraphs explain the targets, restating them
         for m in extract_quantities(body, ref.vocabulary):
@@ -326,7 +329,7 @@ def _candidates(doc: SourceDocument, report: Report, ref: Reference) -> list[Sta
             if role == "review" and m.excluded in ACHIEVED_EXCLUSIONS:
                 out.append(Statement("AchievedFigure", para, m, resolve(body, m), review))
             elif (main and m.excluded in ACHIEVED_EXCLUSIONS) or (role == "key-work" and not main and m.is_target):
-                out.append(Statement("Target", para, m, resolve(body, m), target_period(body, m, plan)))
+                out.append(Statement("Target", para, m, resolve(body, m), target_period(body, m, plan), main))
     return out
 
 
@@ -348,10 +351,11 @@ def commitments(doc: SourceDocument, report: Report, ref: Reference) -> list[Com
     names (在实际工作中努力争取更好结果), in text order."""
     text, plan = report.norm.text, int(doc.meta["plan_year"])
     asides = report.profile.target_asides if report.profile else ()
+    openers = report.profile.main_list if report.profile else ()
     out: list[Commitment] = []
     for role, para in _by_role(report):
         body = text[para.start:para.end]
-        listed = main_list(body) if role != "review" else None
+        listed = main_list(body, openers) if role != "review" else None
         if listed is None:
             continue
         for s, e in split_at(body, *listed, "，；"):

@@ -182,10 +182,17 @@ def bounds(text: str, pos: int, ends: str) -> tuple[int, int]:
     return start, min(stops) if stops else len(text)
 
 
+_CONTINUATION_RE = re.compile(r"^(?:[，。；：、）”’》！？]|.{1,2}：)")
+
+
 def every_line(paragraphs: Sequence[str], line: str) -> bool:
-    """Every non-blank source line is its own paragraph, except after a line that ends with an
-    opening bracket or quote (an extraction broke ``（三）`` into ``（`` and ``三）…``)."""
-    return not (paragraphs and paragraphs[-1].endswith(("（", "“", "《", "〔")))
+    """Every non-blank source line is its own paragraph, except where an extraction broke a
+    sentence: after a line that ends with an opening bracket or quote (``（`` / ``三）…``), and
+    before a line that opens with punctuation or a one- or two-character word and a colon
+    (``主要预期目标`` / ``是：…``), which no paragraph does."""
+    if not paragraphs:
+        return True
+    return not (paragraphs[-1].endswith(("（", "“", "《", "〔")) or _CONTINUATION_RE.match(line))
 
 
 # --- normalisation ----------------------------------------------------------------------------

@@ -267,6 +267,7 @@ def _commitment(w: Writer, c: Commitment, paragraph: URIRef, k: int) -> None:
         g.add((node, HGV.indicator, w.iris.indicator(c.indicator)))
     g.add((node, HGV.refPeriod, Literal(str(c.period), datatype=XSD.gYear)))
     g.add((node, HGV.refArea, w.area))
+    g.add((node, HGV.mainTarget, Literal(True)))  # qualitative targets come from the main list only
     g.add((node, HGV.statedIn, paragraph))
     g.add((node, HGV.sourceSpan, w.span(start, end)))
     add_labels(g, node, w.text(start, end))
@@ -280,6 +281,8 @@ def _statement(w: Writer, st: Statement, paragraph: URIRef, k: int) -> None:
     start, end = st.paragraph.start + m.start, st.paragraph.start + m.end
     add_statement(w.g, w.iris, node, st.cls, paragraph, m, st.indicator, st.period, w.span(start, end),
                   w.norm.text[start:end], w.area)
+    if st.main:
+        w.g.add((node, HGV.mainTarget, Literal(True)))
 
 
 # --- the genre table --------------------------------------------------------------------------
