@@ -20,7 +20,8 @@ def site_root(iris: Iris) -> str:
 
 
 def dataset_graph(graphs: dict[URIRef, Graph], iris: Iris, content_checksum: str, triples: int) -> Graph:
-    """VoID/DCAT description of ``graphs`` (``triples`` distinct in all): subsets per named graph, dumps, checksum, sources."""
+    """VoID/DCAT description of ``graphs`` (``triples`` distinct in all): subsets per named graph,
+    dumps, checksum, sources."""
     g = Graph()
     v = lambda term: URIRef(VOID + term)  # noqa: E731
     ds = iris("dataset")
@@ -47,7 +48,9 @@ def dataset_graph(graphs: dict[URIRef, Graph], iris: Iris, content_checksum: str
         g.add((name, RDF.type, v("Dataset")))
         g.add((name, v("triples"), Literal(len(gr), datatype=XSD.integer)))
         g.add((name, v("inDataset"), ds))
-        for doc in sorted(set(gr.subjects(RDF.type, HGV.TaskAssignmentNotice)) | set(gr.subjects(RDF.type, HGV.GovernmentWorkReport))):
+        documents = set(gr.subjects(RDF.type, HGV.TaskAssignmentNotice))
+        documents |= set(gr.subjects(RDF.type, HGV.GovernmentWorkReport))
+        for doc in sorted(documents):
             g.add((name, DCTERMS.source, doc))
             g.add((ds, DCTERMS.source, doc))
             g.add((ds, PROV.wasDerivedFrom, doc))
@@ -63,7 +66,8 @@ def dataset_graph(graphs: dict[URIRef, Graph], iris: Iris, content_checksum: str
             g.add((dist, DCTERMS.title, Literal(file + suffix)))
             if suffix:
                 g.add((dist, DCAT.compressFormat, URIRef("https://www.iana.org/assignments/media-types/application/gzip")))
-                g.add((dist, DCAT.packageFormat, URIRef("https://www.iana.org/assignments/media-types/" + MEDIA_TYPES[key])))
+                media = URIRef("https://www.iana.org/assignments/media-types/" + MEDIA_TYPES[key])
+                g.add((dist, DCAT.packageFormat, media))
     for name, zh, en in (("targets", "量化目标", "Quantitative targets"), ("achieved", "实现数据", "Achieved figures")):
         cube = iris("dataset/" + name)
         g.add((cube, RDF.type, QB.DataSet))
@@ -76,7 +80,8 @@ def dataset_graph(graphs: dict[URIRef, Graph], iris: Iris, content_checksum: str
     g.add((cs, RDF.type, URIRef(SPDX + "Checksum")))
     g.add((cs, URIRef(SPDX + "algorithm"), URIRef(SPDX + "checksumAlgorithm_sha256")))
     g.add((cs, URIRef(SPDX + "checksumValue"), Literal(content_checksum, datatype=XSD.hexBinary)))
-    g.add((cs, RDFS.comment, Literal("SHA-256 of the sorted N-Quads of every named graph except this description", lang="en")))
+    comment = "SHA-256 of the sorted N-Quads of every named graph except this description"
+    g.add((cs, RDFS.comment, Literal(comment, lang="en")))
     return g
 
 

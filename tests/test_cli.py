@@ -106,7 +106,8 @@ def test_validate_missing_file() -> None:
 
 def test_validate_malformed_rdf_names_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.ttl"
-    bad.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:a ex:b \"unterminated .\n", encoding="utf-8")
+    text = "@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:a ex:b \"unterminated .\n"
+    bad.write_text(text, encoding="utf-8")
     done = henan_kg("validate", str(bad))
     assert done.returncode == 2
     assert "bad.ttl" in done.stderr

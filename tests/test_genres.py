@@ -322,69 +322,23 @@ def test_profiles_extend_and_a_bad_setting_names_the_file(tmp_path: Path) -> Non
 
 # --- a new province through data files only ---------------------------------------------------
 
-INVENTED_NOTICE = """中州省人民政府
-关于明确2026年重点工作牵头单位的通知
-中政〔2026〕1号
-各地市人民政府，省政府各委办厅局：
-第一条 建设统一大市场。【主责：省发展改革局；协同：省财务局、各地市人民政府】
-第二条 新增城镇就业10万人以上。【主责：省人力社保局】
-中州省人民政府
-2026年2月1日
-"""
-
-INVENTED_META = """file = "zhongzhou-2026.txt"
-kind = "TaskAssignmentNotice"
-genre = "zhongzhou-notice"
-slug = "notice/zhongzhou-2026-1"
-title_zh = "中州省人民政府关于明确2026年重点工作牵头单位的通知"
-number = "中政〔2026〕1号"
-jurisdiction = "zhongzhou"
-issuer = "省政府"
-date = 2026-02-01
-plan_year = 2026
-language = "zh"
-"""
-
-INVENTED_PROFILE = """# an invented genre variant: tasks 第一条, clauses in 【】 with labels 主责 and 协同
-extends = "task-notice"
-[numbering]
-chapters = false
-chapter = []
-section = []
-task = ["第{cn}条"]
-[clause]
-form = "bracket"
-brackets = ["【", "】"]
-[labels]
-lead = ["主责"]
-co_responsible = ["协同"]
-"""
-
-INVENTED_AGENCIES = """\
-slug,short_name_zh,full_name_zh,name_en,class,kind,parent,managed_by,aliases,typos,governs,members,notes
-government,省政府,中州省人民政府,Zhongzhou Provincial People's Government,ProvincialGovernment,provincial people's government (省人民政府),,,,,,,
-development-reform,省发展改革局,中州省发展改革局,Zhongzhou Development and Reform Bureau,ProvincialAgency,provincial government constituent department (省政府组成部门),中州省人民政府,,,,,,
-finance,省财务局,中州省财务局,Zhongzhou Finance Bureau,ProvincialAgency,provincial government constituent department (省政府组成部门),中州省人民政府,,,,,,
-human-resources,省人力社保局,中州省人力资源和社会保障局,Zhongzhou Human Resources Bureau,ProvincialAgency,provincial government constituent department (省政府组成部门),中州省人民政府,,,,,,
-all-city-governments,各地市人民政府,中州省各地市人民政府,all city governments of Zhongzhou,CollectiveUnit,"collective reference (集合指称, not a single organisation)",,,,,,,
-departments,省政府各委办厅局,中州省人民政府各委办厅局,departments of the Zhongzhou government,CollectiveUnit,"collective reference (集合指称, not a single organisation)",,,,,,,
-"""
+INVENTED = FIXTURES / "invented"
 
 
 def test_an_invented_province_is_added_by_data_files_only(tmp_path: Path) -> None:
     root = tmp_path / "data"
     shutil.copytree(DATA_ROOT / "gazetteer", root / "gazetteer")
     shutil.copytree(DATA_ROOT / "genres", root / "genres")
-    (root / "genres" / "zhongzhou-notice.toml").write_text(INVENTED_PROFILE, encoding="utf-8")
-    (root / "gazetteer" / "agencies" / "zhongzhou.csv").write_text(INVENTED_AGENCIES, encoding="utf-8")
+    shutil.copy(INVENTED / "zhongzhou-notice.toml", root / "genres")
+    shutil.copy(INVENTED / "zhongzhou.csv", root / "gazetteer" / "agencies")
     with (root / "gazetteer" / "regions.csv").open("a", encoding="utf-8") as f:
         f.write("990000,中州省,中州,Zhongzhou Province,Province,province (invented for a test),china,,990000,,,,\n")
     with (root / "gazetteer" / "jurisdictions.csv").open("a", encoding="utf-8") as f:
         f.write("zhongzhou,中州省,Zhongzhou Province,provincial,990000,national,省,全省,invented for a test\n")
     sources = tmp_path / "sources"
     shutil.copytree(SOURCES_DIR, sources)
-    (sources / "zhongzhou-2026.txt").write_text(INVENTED_NOTICE, encoding="utf-8")
-    (sources / "zhongzhou-2026.toml").write_text(INVENTED_META, encoding="utf-8")
+    for name in ("zhongzhou-2026.txt", "zhongzhou-2026.toml"):
+        shutil.copy(INVENTED / name, sources)
     release = b.build(tmp_path / "out", sources_dir=sources, data_root=root)
     assert release.validation.violations == 0
     g = Graph()

@@ -407,8 +407,9 @@ def _served_state(url: str) -> tuple[str, int]:
 def test_endpoint_keeps_serving_through_failed_builds(tmp_path: Path) -> None:
     """gunicorn serving ``current`` answers the same graph and dumps after failed and killed builds;
     it keeps the release it opened after a good build, and a server started afterwards serves the new one."""
-    from bench import loadgen
     import requests
+
+    from bench import loadgen
 
     build_dir = tmp_path / "build"
     first = b.build(build_dir, validate=no_shapes)

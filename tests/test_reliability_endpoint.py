@@ -27,7 +27,6 @@ from bench import loadgen
 from conftest import DATA_ROOT as DATA_DIR
 from kg import build as b
 
-
 TIMEOUT_S = 2.0
 WORKERS, THREADS = 2, 4
 COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"

@@ -143,7 +143,8 @@ def test_the_shapes_check_ranges() -> None:
     # 粮食产量1300亿斤以上、力争比去年实现更多增长，单位生产总值二氧化碳排放降低目标与国家“十五五”考核目标统筹衔接。
     ("henan", [("进出口稳量提质", "foreign-trade"), ("居民收入增长与经济增长同步", "income-growth-in-step"),
                ("单位生产总值二氧化碳排放降低目标与国家“十五五”考核目标统筹衔接", "carbon-intensity")]),
-    # …居民收入增长和经济增长同步，细颗粒物年均浓度控制在29微克/立方米左右、争取更优水平，能源、水资源、碳排放等指标达到国家要求。
+    # …居民收入增长和经济增长同步，细颗粒物年均浓度控制在29微克/立方米左右、争取更优水平，
+    # 能源、水资源、碳排放等指标达到国家要求。
     ("beijing", [("居民收入增长和经济增长同步", "income-growth-in-step"),
                  ("能源、水资源、碳排放等指标达到国家要求", "national-energy-carbon-tasks")]),
     # …城镇调查失业率控制在5%以内，居民消费价格合理回升。 (an indicator the table does not know: kept, no indicator)
