@@ -98,6 +98,7 @@ class Gazetteer:
         self.agencies = agencies
         self.places = places
         self.jurisdictions = {j.key: j for j in jurisdictions}
+        self._chains: dict[str, list[Jurisdiction]] = {}
         self._by_name: dict[str, dict[str, Agency]] = {j: {} for j in self.jurisdictions}
         self._canonical: dict[str, dict[str, Agency]] = {j: {} for j in self.jurisdictions}
         # A recorded typo names the agency the documents meant, even where the written form is
@@ -147,28 +148,29 @@ class Gazetteer:
         return self.jurisdictions[key]
 
     def chain(self, key: str) -> list[Jurisdiction]:
-        """``key``'s jurisdiction and those above it, nearest first (where names are searched)."""
-        out: list[Jurisdiction] = []
-        while key:
-            j = self.jurisdiction(key)
-            out.append(j)
-            key = j.parent
-        return out
+        """``key``'s jurisdiction and those above it, nearest first (where names are searched);
+        built once per key, since every unit of every clause asks."""
+        if key not in self._chains:
+            out, k = [], key
+            while k:
+                out.append(self.jurisdiction(k))
+                k = out[-1].parent
+            self._chains[key] = out
+        return self._chains[key]
 
     def agency(self, name: str, jurisdiction: str) -> Agency | None:
         """The agency written ``name`` (short name, full name, alias or typo) as a document of
         ``jurisdiction`` means it: searched there first, then up the chain; None if nowhere."""
-        for j in self.chain(jurisdiction):
-            a = self._by_name[j.key].get(name)
-            if a is not None:
-                return a
-        return None
+        return self._lookup(self._by_name, name, jurisdiction)
 
     def canonical(self, name: str, jurisdiction: str) -> Agency | None:
         """The agency whose own short or full name is ``name`` (no alias or typo), up the chain:
         how the tables name an agency's parent."""
+        return self._lookup(self._canonical, name, jurisdiction)
+
+    def _lookup(self, index: dict[str, dict[str, Agency]], name: str, jurisdiction: str) -> Agency | None:
         for j in self.chain(jurisdiction):
-            a = self._canonical[j.key].get(name)
+            a = index[j.key].get(name)
             if a is not None:
                 return a
         return None
@@ -176,10 +178,6 @@ class Gazetteer:
     def agency_file(self, jurisdiction: str) -> Path:
         """The table that takes a new agency of ``jurisdiction``."""
         return self.directory / "agencies" / f"{jurisdiction}.csv"
-
-    def is_typo(self, name: str, jurisdiction: str) -> bool:
-        a = self.agency(name, jurisdiction)
-        return a is not None and name in a.typos
 
     def place(self, name: str) -> Place | None:
         """The place called ``name`` (official or short form), or None."""

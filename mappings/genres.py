@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +54,10 @@ class Labels:
     def all(self) -> tuple[str, ...]:
         return self.lead + self.co_responsible + self.division + self.leader
 
+    @cached_property
     def regex(self) -> re.Pattern[str]:
-        """A labelled field at the start of a text: ``牵头单位：``; group 1 is the label."""
+        """A labelled field at the start of a text: ``牵头单位：``; group 1 is the label (built once:
+        every paragraph and clause field asks)."""
         words = sorted(self.all(), key=len, reverse=True)
         return re.compile("^(" + "|".join(map(re.escape, words)) + ")：" if words else "(?!)")
 
@@ -202,7 +205,7 @@ def load_profile(directory: Path, name: str) -> Profile:
             group_separators=tuple(clause.get("group_separators", [])),
             item_separators=tuple(clause.get("item_separators", [])),
             endings=tuple(sorted(clause.get("endings", []), key=len, reverse=True)),
-            lead_words=tuple(clause.get("lead_words", [])),
+            lead_words=tuple(sorted(clause.get("lead_words", []), key=len, reverse=True)),
             fillers=tuple(sorted(clause.get("fillers", []), key=len, reverse=True)),
             deadlines=_compile_all(path, "clause.deadlines", clause.get("deadlines", [])),
             labels=Labels(*(tuple(labels.get(k, [])) for k in ("lead", "co_responsible", "division", "leader"))),

@@ -144,7 +144,7 @@ class Notice:
 def notice_text(doc: SourceDocument, profile: Profile) -> Normalized:
     """The document's text normalised by its profile's paragraph rules."""
     markers = Markers(chapter=profile.chapter, section=profile.section, item=profile.task,
-                      label=profile.labels.regex(), is_signature=profile.is_signature, is_note=profile.is_note,
+                      label=profile.labels.regex, is_signature=profile.is_signature, is_note=profile.is_note,
                       closing=profile.brackets[1])
     layout = Layout(inline=profile.paragraph_rule == "inline", indent_starts=profile.indent_starts,
                     blank_line_ends=profile.blank_line_ends)
@@ -159,9 +159,11 @@ class _Reader:
         self.chapters: list[Chapter] = []
         self.outside: list[Task] = []
         self.head: list[tuple[int, int]] = []
-        self.tasks = 0
+        self.tasks = 0  # the last task and section numbers, in the profile's numbering scope
         self.sections = 0
-        self.open: tuple[Task, list[tuple[int, int]]] | None = None  # a labelled task and its lines
+        self.ordinals = {"task": 0, "section": 0}  # positions in the document
+        # a labelled task, its lines so far and the list that holds it
+        self.open: tuple[Task, list[tuple[int, int]], list[Task]] | None = None
         self.cut: int | None = None
 
     def where(self, pos: int) -> str:
@@ -198,13 +200,13 @@ class _Reader:
             if ch.tasks:
                 raise SourceError(f"{self.where(start)}: section {self.sections}: chapter {ch.number} "
                                   "mixes tasks and sections")
-            ordinal = len(self.all_sections()) + 1
+            ordinal = self.ordinal("section")
             span = _heading(self.norm, start + m.end(), end)
             ch.sections.append(Section(self.sections, ordinal, self.norm.text[slice(*span)], start, end, span))
         elif (m := p.task.match(para)) and (self.chapters or not p.chapters):
             self.close_task(last=False)
             self.task(marker_value(m), start + m.end(), start, end, last)
-        elif self.open is not None and p.labels.regex().match(para):
+        elif self.open is not None and p.labels.regex.match(para):
             self.open[1].append((start, end))
             self.open[0].end = end
         elif not self.started:
@@ -218,13 +220,15 @@ class _Reader:
     def signature(self, para: str) -> bool:
         return bool(self.p.is_signature(para) or DATE_RE.match(para) or self.p.is_note(para))
 
-    def all_sections(self) -> list[Section]:
-        return [s for c in self.chapters for s in c.sections]
+    def ordinal(self, what: str) -> int:
+        """The next task's or section's position in the document (its IRI)."""
+        self.ordinals[what] += 1
+        return self.ordinals[what]
 
     def task(self, number: int, body: int, start: int, end: int, last: bool) -> None:
         self.expect(number, self.tasks + 1, "task", start)
         self.tasks = number
-        ordinal = len(self.all_tasks()) + 1
+        ordinal = self.ordinal("task")
         if self.chapters:
             ch = self.chapters[-1]
             container = ch.sections[-1].tasks if ch.sections else ch.tasks
@@ -236,7 +240,7 @@ class _Reader:
         if self.p.clause_form == "labelled":
             task = Task(number, ordinal, start, end, body, end, Clause(end, end), stated)
             container.append(task)
-            self.open = (task, [])
+            self.open = (task, [], container)
             return
         clause = _bracket(text, body, start, end, self.p.brackets)
         if clause is None:
@@ -250,28 +254,20 @@ class _Reader:
             raise SourceError(f"{self.where(k)}: task {number}: no unit in its clause")
         container.append(task)
 
-    def all_tasks(self) -> list[Task]:
-        return self.outside + [t for c in self.chapters for t in c.tasks + [t for s in c.sections for t in s.tasks]]
-
     def close_task(self, last: bool) -> None:
         """A labelled task ends where the next paragraph that is not one of its lines starts."""
         if self.open is None:
             return
-        task, lines = self.open
+        task, lines, container = self.open
         self.open = None
         if lines:
             task.clause = _labelled_lines(self.norm.text, lines, self.p, self.where)
         if not task.units:
             if last and self.doc.partial:
                 self.cut = task.number
-                self.remove(task)
+                container.remove(task)
                 return
             raise SourceError(self.no_clause(task.number, task.start, task.end))
-
-    def remove(self, task: Task) -> None:
-        for container in [self.outside] + [c.tasks for c in self.chapters] + [s.tasks for s in self.all_sections()]:
-            if task in container:
-                container.remove(task)
 
     def no_clause(self, number: int, start: int, end: int) -> str:
         """Why a task has no units, and which profile would read the document if this one cannot."""
@@ -368,7 +364,7 @@ def _units(text: str, start: int, end: int, p: Profile, lead: bool | None, first
             deadline = (gs, ge)
             continue
         ge, ending = _strip_suffix(text, gs, ge, p.endings)
-        ge, lead_word = _strip_suffix(text, gs, ge, tuple(sorted(p.lead_words, key=len, reverse=True)))
+        ge, lead_word = _strip_suffix(text, gs, ge, p.lead_words)
         ge, _ = _strip_suffix(text, gs, ge, p.fillers)
         role = lead if lead is not None else bool(lead_word) or ending.startswith(p.lead_words)
         units += [UnitItem(text[s:e], text[s:e], s, e, role, g) for s, e in split_at(text, gs, ge, p.item_separators)]
@@ -378,7 +374,7 @@ def _units(text: str, start: int, end: int, p: Profile, lead: bool | None, first
 def parse_clause(text: str, start: int, end: int, p: Profile, where: Callable[[int], str]) -> Clause:
     """The clause ``text[start:end]`` (inside the brackets): plain clause words, or labelled fields
     (``牵头单位：X；责任单位：Y、Z``) separated by ``；``."""
-    label = p.labels.regex()
+    label = p.labels.regex
     fields = split_at(text, start, end, ("；",))
     if not any(label.match(text[a:b]) for a, b in fields):
         units, deadline = _units(text, start, end, p, None, 0)
@@ -398,7 +394,7 @@ def _labelled_lines(text: str, lines: list[tuple[int, int]], p: Profile, where: 
 
 def _field(text: str, a: int, b: int, p: Profile, clause: Clause, where: Callable[[int], str]) -> None:
     """One labelled field into ``clause``; text without a known label is an error naming it."""
-    m = p.labels.regex().match(text[a:b])
+    m = p.labels.regex.match(text[a:b])
     if m is None:
         raise SourceError(f"{where(a)}: '{text[a:b][:20]}' is not a labelled field of profile {p.name} "
                           f"({'、'.join(p.labels.all())})")

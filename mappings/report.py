@@ -131,7 +131,7 @@ class Report:
     norm: Normalized
     opening: list[Paragraph]  # salutation and opening, before part one
     parts: list[ReportPart]
-    profile: Profile | None = None
+    profile: Profile  # the genre profile it was read with (its target-list wording)
 
     @property
     def sections(self) -> list[ReportSection]:
@@ -222,7 +222,6 @@ def _expect(number: int, expected: int, what: str, where: str) -> None:
 
 # --- quantitative statements ------------------------------------------------------------------
 
-MAIN_TARGETS = "主要预期目标"
 YEAR_RE = re.compile(r"(\d{4})年")
 ACHIEVED_EXCLUSIONS = {None, "no-commitment"}  # a review reports results: no commitment verb needed
 
@@ -287,11 +286,11 @@ def unresolved(doc: SourceDocument, report: Report, ref: Reference) -> list[Stat
     return [s for s in _candidates(doc, report, ref) if not s.indicator]
 
 
-def main_list(body: str, openers: tuple[re.Pattern[str], ...] = ()) -> tuple[int, int] | None:
+def main_list(body: str, openers: tuple[re.Pattern[str], ...]) -> tuple[int, int] | None:
     """Where a paragraph lists the year's main targets: after its opener (``主要预期目标是：``, the
     profile's ``targets.main_list``) to the end of that sentence; None if it does not. In the
     list a quantity is a target without a commitment verb."""
-    for rx in openers or (re.compile(MAIN_TARGETS + "[^：。]{0,6}："),):
+    for rx in openers:
         m = rx.search(body)
         if m:
             end = body.find("。", m.end())
@@ -315,7 +314,7 @@ def _candidates(doc: SourceDocument, report: Report, ref: Reference) -> list[Sta
     text = report.norm.text
     resolve = _Resolver(ref.indicators, ref.vocabulary)
     review, plan = int(doc.meta.get("review_year", doc.meta["plan_year"] - 1)), int(doc.meta["plan_year"])
-    openers = report.profile.main_list if report.profile else ()
+    openers = report.profile.main_list
     out: list[Statement] = []
     for role, para in _by_role(report):
         body = text[para.start:para.end]
@@ -350,8 +349,8 @@ def commitments(doc: SourceDocument, report: Report, ref: Reference) -> list[Com
     """The clauses of the main-targets list that hold no quantity, except the asides the profile
     names (在实际工作中努力争取更好结果), in text order."""
     text, plan = report.norm.text, int(doc.meta["plan_year"])
-    asides = report.profile.target_asides if report.profile else ()
-    openers = report.profile.main_list if report.profile else ()
+    asides = report.profile.target_asides
+    openers = report.profile.main_list
     out: list[Commitment] = []
     for role, para in _by_role(report):
         body = text[para.start:para.end]

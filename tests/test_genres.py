@@ -309,6 +309,14 @@ def test_one_build_reports_every_failing_document(tmp_path: Path) -> None:
     assert "'省交通运输厅'" in message and "'市天文台'" in message
 
 
+def test_an_unknown_genre_names_the_metadata_file_and_the_known_profiles(tmp_path: Path) -> None:
+    wrong = {'genre = "task-notice-web"': 'genre = "city-notice"'}
+    meta = copy_excerpt(tmp_path, "tongchuan-2025-notice-excerpt", wrong)
+    with pytest.raises(SourceError, match=r"tongchuan-2025-notice-excerpt\.toml: genre 'city-notice' is not a profile"
+                                          r".*known: .*task-notice-web"):
+        map_notice(load_document(meta), reference(), IRIS)
+
+
 def test_profiles_extend_and_a_bad_setting_names_the_file(tmp_path: Path) -> None:
     profiles = load_profiles(DATA_ROOT / "genres")
     labelled = profiles["task-notice-labelled"]
