@@ -6,6 +6,7 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
 from mappings.iris import DCAT, HGV, ONTOLOGY_IRI, PROV, QB, Iris
+from mappings.statements import DATASET
 
 DUMP_FILES = {"nquads": "henan-kg.nq", "ntriples": "henan-kg.nt", "turtle": "henan-kg.ttl"}
 MEDIA_TYPES = {"nquads": "application/n-quads", "ntriples": "application/n-triples", "turtle": "text/turtle"}
@@ -68,13 +69,13 @@ def dataset_graph(graphs: dict[URIRef, Graph], iris: Iris, content_checksum: str
                 g.add((dist, DCAT.compressFormat, URIRef("https://www.iana.org/assignments/media-types/application/gzip")))
                 media = URIRef("https://www.iana.org/assignments/media-types/" + MEDIA_TYPES[key])
                 g.add((dist, DCAT.packageFormat, media))
-    for name, zh, en in (("targets", "量化目标", "Quantitative targets"), ("achieved", "实现数据", "Achieved figures")):
-        cube = iris("dataset/" + name)
-        g.add((cube, RDF.type, QB.DataSet))
-        g.add((cube, QB.structure, HGV.QuantitativeStatementStructure))
-        g.add((cube, RDFS.label, Literal(zh, lang="zh")))
-        g.add((cube, RDFS.label, Literal(en, lang="en")))
-        g.add((cube, DCTERMS.isPartOf, ds))
+    cube = iris(DATASET)
+    g.add((cube, RDF.type, QB.DataSet))
+    g.add((cube, QB.structure, HGV.QuantitativeStatementStructure))
+    for lang, label in (("zh", "目标与完成数据"), ("en", "Targets, five-year goals and achieved figures")):
+        g.add((cube, RDFS.label, Literal(label, lang=lang)))
+        g.add((cube, DCTERMS.title, Literal(label, lang=lang)))
+    g.add((cube, DCTERMS.isPartOf, ds))
     cs = iris("dataset/checksum")
     g.add((ds, URIRef(SPDX + "checksum"), cs))
     g.add((cs, RDF.type, URIRef(SPDX + "Checksum")))

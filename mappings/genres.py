@@ -101,6 +101,13 @@ class Profile:
     stated_target_chapters: tuple[re.Pattern[str], ...]
     target_asides: tuple[re.Pattern[str], ...]
     main_list: tuple[re.Pattern[str], ...]
+    base_markers: tuple[str, ...]
+    respectively: tuple[str, ...]
+    span_words: tuple[re.Pattern[str], ...]
+    plan_years: int
+    first_plan_year: int
+    past_period: tuple[re.Pattern[str], ...]
+    coming_period: tuple[re.Pattern[str], ...]
     part_roles: tuple[tuple[str, re.Pattern[str]], ...]
 
     def is_signature(self, para: str) -> bool:
@@ -126,6 +133,17 @@ class Profile:
         if role is None and 0 < number <= len(self.default_roles) and self.default_roles[number - 1] not in taken:
             role = self.default_roles[number - 1]
         return role
+
+    def looks_back(self, paragraph: str) -> bool:
+        """A paragraph of the five-year goals that reviews the past period (“十四五”时期是极不平凡的
+        五年…, 这五年…) and names no coming one: its figures are achieved, not goals."""
+        return any(rx.search(paragraph) for rx in self.past_period) and \
+            not any(rx.search(paragraph) for rx in self.coming_period)
+
+    def plan_period(self, year: int) -> tuple[int, int]:
+        """The first and last year of the plan period that holds ``year`` (2026 → 2026, 2030)."""
+        start = year - (year - self.first_plan_year) % self.plan_years
+        return start, start + self.plan_years - 1
 
     def expected_clause(self) -> str:
         """What this profile expects after a task, for error messages."""
@@ -220,6 +238,13 @@ def load_profile(directory: Path, name: str) -> Profile:
                                                 d.get("targets", {}).get("stated_chapters", [])),
             target_asides=_compile_all(path, "targets.asides", d.get("targets", {}).get("asides", [])),
             main_list=_compile_all(path, "targets.main_list", d.get("targets", {}).get("main_list", [])),
+            base_markers=tuple(d.get("targets", {}).get("base_markers", [])),
+            respectively=tuple(d.get("targets", {}).get("respectively", [])),
+            span_words=_compile_all(path, "periods.span_words", d.get("periods", {}).get("span_words", [])),
+            plan_years=int(d.get("periods", {}).get("plan_years", 5)),
+            first_plan_year=int(d.get("periods", {}).get("first_plan_year", 2021)),
+            past_period=_compile_all(path, "periods.past", d.get("periods", {}).get("past", [])),
+            coming_period=_compile_all(path, "periods.coming", d.get("periods", {}).get("coming", [])),
             part_roles=tuple((role, rx) for role, patterns in roles.items()
                              for rx in _compile_all(path, f"parts.roles.{role}", patterns)),
         )

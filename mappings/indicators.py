@@ -7,6 +7,7 @@ new document needs rows, not code. Units come from ``units.csv`` via :mod:`mappi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,13 +25,19 @@ class Indicator:
     label_zh: str
     label_en: str
     patterns: tuple[str, ...]
+    units: tuple[str, ...] = ()  # the base units its figures come in; empty: any
+
+
+ENUMERATION_SEPARATORS = ("、", "、和与及")
 
 
 @dataclass(frozen=True)
 class Indicators:
-    """The indicator table, and the one rule that reads a phrase as an indicator."""
+    """The indicator table, and the one rule that reads a phrase as an indicator; with the
+    compound subjects (``城乡`` → 城镇, 农村) of ``enumerations.csv``, optional in a data root."""
 
     rows: tuple[Indicator, ...]
+    enumerations: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @classmethod
     def load(cls, directory: Path) -> Indicators:
@@ -38,16 +45,48 @@ class Indicators:
         path = directory / "indicators.csv"
         rows = read_csv(path, ("slug", "label_zh", "patterns"))
         check_unique(path, rows, "slug")
-        return cls(tuple(Indicator(r["slug"], r["label_zh"], r.get("label_en", ""), tuple(split_list(r["patterns"])))
-                         for _, r in rows))
+        enumerations: list[tuple[str, tuple[str, ...]]] = []
+        if (directory / "enumerations.csv").exists():
+            epath = directory / "enumerations.csv"
+            erows = read_csv(epath, ("form", "items"))
+            check_unique(epath, erows, "form")
+            enumerations = sorted(((r["form"], tuple(split_list(r["items"]))) for _, r in erows),
+                                  key=lambda e: -len(e[0]))
+        return cls(tuple(Indicator(r["slug"], r["label_zh"], r.get("label_en", ""), tuple(split_list(r["patterns"])),
+                                   tuple(split_list(r.get("units", "")))) for _, r in rows), tuple(enumerations))
 
-    def resolve(self, *phrases: str) -> Indicator | None:
-        """The indicator of the first phrase that contains a pattern (longest pattern wins), or None.
+    def has_compound(self, subject: str) -> bool:
+        return any(form in subject for form, _ in self.enumerations)
+
+    def subjects(self, subject: str, n: int) -> list[str] | None:
+        """The ``n`` subjects a phrase lists before 分别, each with the words they share:
+        ``城乡居民人均可支配收入`` → 城镇居民人均可支配收入, 农村居民人均可支配收入 (a compound of
+        ``enumerations.csv``); ``先进制造业、高技术制造业增加值`` → 先进制造业增加值, 高技术制造业增加值
+        (the last item ends where it ends like the one before it). None when the count differs."""
+        for form, items in self.enumerations:
+            at = subject.find(form)
+            if at >= 0 and len(items) == n:
+                return [subject[:at] + item + subject[at + len(form):] for item in items]
+        for separators in ENUMERATION_SEPARATORS:
+            parts = [p for p in re.split("[" + separators + "]", subject) if p]
+            if len(parts) == n and n > 1:
+                last, before = parts[-1], parts[-2]
+                j = last.find(before[-1])
+                tail = last[j + 1:] if j >= 0 else last[len(before):]
+                return [p + tail for p in parts[:-1]] + [last]
+        return None
+
+    def resolve(self, *phrases: str, unit: str | None = None) -> Indicator | None:
+        """The indicator of the first phrase that contains a pattern (longest pattern wins), or None;
+        with ``unit``, only indicators whose figures come in that unit (a count of projects is not
+        the investment they completed).
 
         Pass the most specific phrase first and wider context after it (the clause, say)."""
         for phrase in phrases:
             best: tuple[int, Indicator] | None = None
             for ind in self.rows:
+                if unit is not None and ind.units and unit not in ind.units:
+                    continue
                 for p in ind.patterns:
                     if p in phrase and (best is None or len(p) > best[0]):
                         best = (len(p), ind)

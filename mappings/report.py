@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -184,12 +185,16 @@ def parse_report(doc: SourceDocument, profile: Profile, norm: Normalized | None 
             number = cn_number(m.group(1))
             _expect(number, len(part.sections) + 1, f"section of part {part.number}", where)
             # an area of the review opens its paragraph (（一）经济运行整体向好。…); a heading with
-            # nothing after it on its line heads the paragraphs that follow
+            # nothing after it on its line heads the paragraphs that follow; a heading sentence
+            # with the body after it on its line (a web page's 着力…，拓展…。坚持…) does both
             inline = text.endswith(tuple(TERMINAL)) and bool(lead_sentence(text))
-            heading = lead_sentence(text).rstrip("。") if inline else text[m.end():].rstrip("。")
+            rest = text[m.end():]
+            first = rest.find("。")
+            opens = not inline and 0 < first < len(rest) - 1
+            heading = lead_sentence(text).rstrip("。") if inline else rest[:first] if opens else rest.rstrip("。")
             section = ReportSection(number, heading, a, b, inline)
             part.sections.append(section)
-            if not inline:
+            if not inline and not opens:
                 part.end = b
                 continue
         elif text.startswith(salutation) or (section is not None and section.inline):
@@ -223,6 +228,8 @@ def _expect(number: int, expected: int, what: str, where: str) -> None:
 # --- quantitative statements ------------------------------------------------------------------
 
 YEAR_RE = re.compile(r"(\d{4})年")
+DIGIT_RE = re.compile(r"\d")
+BASE_GAP = 8  # at most this many characters (a time: 上半年, 2020年的) between 从 and its number
 ACHIEVED_EXCLUSIONS = {None, "no-commitment"}  # a review reports results: no commitment verb needed
 
 
@@ -230,12 +237,14 @@ ACHIEVED_EXCLUSIONS = {None, "no-commitment"}  # a review reports results: no co
 class Statement:
     """One achieved figure or target: the quantity, where it is, what it measures, its year."""
 
-    cls: str  # "AchievedFigure" or "Target"
+    cls: str  # "AchievedFigure", "Target" or "FiveYearGoal"
     paragraph: Paragraph
     match: TargetMatch
     indicator: str | None
-    period: int
+    wording: str  # what the figure measures, as written (kept when no indicator matches)
+    period: int  # the year, or the last year of the period
     main: bool = False  # one of the year's main expected targets (the list after 主要预期目标是：)
+    start: int | None = None  # the first year of a period of several years (2021 for 2021–2025)
 
 
 @dataclass
@@ -252,16 +261,41 @@ class _Resolver:
             self.single[text] = count_quantities(text, self.vocabulary) == 1
         return self.single[text]
 
-    def __call__(self, text: str, m: TargetMatch) -> str | None:
-        """The indicator slug of a quantity in paragraph ``text``: from its phrase, its ``、`` item,
-        else its clause or sentence when that holds no other quantity."""
+    respectively: tuple[str, ...] = ()
+
+    def __call__(self, text: str, m: TargetMatch) -> tuple[str | None, str]:
+        """The indicator slug of a quantity in paragraph ``text`` and its wording: from its own
+        subject where a clause pairs subjects with figures (城乡居民收入分别增长4.4%、5.6%), else
+        its phrase, its ``、`` item, else its clause or sentence when that holds no other quantity."""
+        lo, hi = bounds(text, m.number_start, "，。；：")
+        own = self.own_subject(text, lo, hi, m)
+        if own is not None:
+            ind = self.indicators.resolve(own, unit=m.unit)
+            return (ind.slug if ind else None), own
         item = text[slice(*bounds(text, m.number_start, "，。；：、"))]
-        clause = text[slice(*bounds(text, m.number_start, "，。；："))]
+        clause = text[lo:hi]
         sentence = text[slice(*bounds(text, m.number_start, "。；！？"))]
         phrases = [m.indicator_phrase, m.verb + m.indicator_phrase, item]
         phrases += [t for t in (clause, sentence) if self.is_single(t)]
-        ind = self.indicators.resolve(*[p for p in phrases if p])
-        return ind.slug if ind else None
+        ind = self.indicators.resolve(*[p for p in phrases if p], unit=m.unit)
+        return (ind.slug if ind else None), (m.indicator_phrase or item)
+
+    def own_subject(self, text: str, lo: int, hi: int, m: TargetMatch) -> str | None:
+        """The k-th subject of the clause's list when the clause pairs n subjects with n figures:
+        it says 分别 before its k-th of n figures, or names a compound subject (城乡居民…增长7%和8%,
+        ``enumerations.csv``) before them; else None."""
+        anchors = [(at, at + len(word)) for word in self.respectively
+                   if (at := text.find(word, lo, m.number_start)) >= 0]
+        first = DIGIT_RE.search(text, lo, hi)
+        if not anchors and first is not None and self.indicators.has_compound(text[lo:first.start()]):
+            anchors = [(first.start(), first.start())]
+        for at, after in anchors:
+            n = count_quantities(text[after:hi], self.vocabulary)
+            k = count_quantities(text[after:m.number_start], self.vocabulary)
+            subjects = self.indicators.subjects(text[lo:at], n)
+            if subjects is not None and k < n:
+                return subjects[k]
+        return None
 
 
 def target_period(text: str, m: TargetMatch, plan_year: int) -> int:
@@ -275,15 +309,48 @@ def target_period(text: str, m: TargetMatch, plan_year: int) -> int:
 
 
 def statements(doc: SourceDocument, report: Report, ref: Reference) -> list[Statement]:
-    """Achieved figures of the review, the main targets and the targets of the key work (parts
-    by role), in text order; quantities no indicator matches are left out
-    (see :func:`unresolved`)."""
-    return [s for s in _candidates(doc, report, ref) if s.indicator]
+    """Achieved figures of the review, the main targets, the five-year goals and the targets of
+    the key work (parts by role), in text order. A main target no indicator matches is kept with
+    its wording (an unlisted indicator, flagged for curators); other quantities no indicator
+    matches are left out (see :func:`unresolved`): the prose around them counts many things."""
+    return _unambiguous(_candidates(doc, report, ref))
 
 
 def unresolved(doc: SourceDocument, report: Report, ref: Reference) -> list[Statement]:
-    """Quantities that would be statements but match no indicator (for curators and tests)."""
-    return [s for s in _candidates(doc, report, ref) if not s.indicator]
+    """Quantities that would be statements but match no indicator, or whose indicator is
+    ambiguous (for curators and tests)."""
+    found = _candidates(doc, report, ref)
+    kept = {id(s) for s in _unambiguous(found)}
+    return [s for s in found if id(s) not in kept]
+
+
+def is_base(text: str, m: TargetMatch, later: Sequence[TargetMatch], markers: tuple[str, ...]) -> bool:
+    """The starting point of a change (``从15家跃升到38家``, ``从2020年的53.2%提升到…``): written
+    after a base marker with at most a time between (no other number), and a later quantity in
+    the same clause."""
+    lo, hi = bounds(text, m.number_start, "，。；：")
+    at = max((text.rfind(w, lo, m.number_start) + len(w) for w in markers if text.rfind(w, lo, m.number_start) >= 0),
+             default=-1)
+    if at < 0 or m.number_start - at > BASE_GAP or DIGIT_RE.search(YEAR_RE.sub("", text[at:m.number_start])):
+        return False
+    return any(q.number_start < hi for q in later)
+
+
+def _unambiguous(found: list[Statement]) -> list[Statement]:
+    """Statements less those a paragraph states twice under one key of the cube (indicator,
+    kind, period, comparator, quantity kind): the indicator was read from shared context
+    (先进制造业、高技术制造业增加值占规模以上工业增加值比重分别达56.2%、34.7%), so both are left
+    out, listed by :func:`unresolved`. A main target is always kept."""
+    def key(s: Statement) -> tuple:
+        return (s.paragraph.number, s.cls, s.indicator, s.period, s.start, s.match.comparator, s.match.kind)
+    counts = Counter(key(s) for s in found if s.indicator)
+    return [s for s in found if s.main or (s.indicator and counts[key(s)] == 1)]
+
+
+def spans_period(text: str, m: TargetMatch, words: tuple[re.Pattern[str], ...]) -> bool:
+    """A figure of the sentence that speaks of the whole plan period (年均, 累计, “十四五”时期)."""
+    sentence = text[slice(*bounds(text, m.number_start, "。；！？"))]
+    return any(rx.search(sentence) for rx in words)
 
 
 def main_list(body: str, openers: tuple[re.Pattern[str], ...]) -> tuple[int, int] | None:
@@ -311,24 +378,38 @@ def _by_role(report: Report) -> list[tuple[str | None, Paragraph]]:
 
 
 def _candidates(doc: SourceDocument, report: Report, ref: Reference) -> list[Statement]:
-    text = report.norm.text
-    resolve = _Resolver(ref.indicators, ref.vocabulary)
+    text, profile = report.norm.text, report.profile
+    resolve = _Resolver(ref.indicators, ref.vocabulary, respectively=profile.respectively)
     review, plan = int(doc.meta.get("review_year", doc.meta["plan_year"] - 1)), int(doc.meta["plan_year"])
-    openers = report.profile.main_list
+    reviewed, plan_start, plan_end = profile.plan_period(review), *profile.plan_period(plan)
+    closes_period = reviewed[1] == review  # the review looks back on a whole plan period
     out: list[Statement] = []
     for role, para in _by_role(report):
         body = text[para.start:para.end]
+        if role == "five-year-goals" and profile.looks_back(body):
+            role = "review"
         # the list of main targets is read wherever the report puts it (its own part, the key
         # work, a part that joins goals and the year's work, or the opening)
-        listed = main_list(body, openers) if role != "review" else None
+        listed = main_list(body, profile.main_list) if role != "review" else None
         if role == "main-targets" and listed is None:
             continue  # the other paragraphs explain the targets, restating them
-        for m in extract_quantities(body, ref.vocabulary):
+        found = extract_quantities(body, ref.vocabulary)
+        for i, m in enumerate(found):
+            if is_base(body, m, found[i + 1:], profile.base_markers):
+                continue
             main = listed is not None and listed[0] <= m.number_start < listed[1]
-            if role == "review" and m.excluded in ACHIEVED_EXCLUSIONS:
-                out.append(Statement("AchievedFigure", para, m, resolve(body, m), review))
-            elif (main and m.excluded in ACHIEVED_EXCLUSIONS) or (role == "key-work" and not main and m.is_target):
-                out.append(Statement("Target", para, m, resolve(body, m), target_period(body, m, plan), main))
+            stated = m.excluded in ACHIEVED_EXCLUSIONS  # a figure stated without a commitment verb
+            if role == "review" and stated:
+                start = reviewed[0] if closes_period and spans_period(body, m, profile.span_words) else None
+                out.append(Statement("AchievedFigure", para, m, *resolve(body, m), period=review, start=start))
+            elif main and stated:
+                out.append(Statement("Target", para, m, *resolve(body, m), period=target_period(body, m, plan),
+                                     main=True))
+            elif role == "five-year-goals" and stated:
+                out.append(Statement("FiveYearGoal", para, m, *resolve(body, m), period=m.period or plan_end,
+                                     start=plan_start))
+            elif role == "key-work" and not main and m.is_target:
+                out.append(Statement("Target", para, m, *resolve(body, m), period=target_period(body, m, plan)))
     return out
 
 

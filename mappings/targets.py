@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -304,7 +304,30 @@ def extract_quantities(text: str, voc: Vocabulary) -> list[TargetMatch]:
             excluded=_exclusion(text, q, verb, voc),
             high=multiply(q.high, q.high_factor * q.unit.factor) if q.high else None,
         ))
-    return out
+    return _shared_comparators(text, out, voc)
+
+
+LIST_JOINERS = ("、", "和", "与")
+
+
+def _shared_comparators(text: str, found: list[TargetMatch], voc: Vocabulary) -> list[TargetMatch]:
+    """A comparator written once for a list of figures bounds each of them: after the list
+    (``分别增长5%、6.5%左右``: both about) or before it (``分别超过2%、5%``: both more than). Figures
+    joined by 、/和 with the same unit, one of them bare, share the other's comparator."""
+    for k in range(len(found) - 2, -1, -1):  # a comparator after the list: right to left
+        a, b = found[k], found[k + 1]
+        if _joined(text, a, b) and a.comparator == "Exactly" and b.comparator not in ("Exactly", "Between"):
+            found[k] = replace(a, comparator=b.comparator)
+    for k in range(len(found) - 1):  # a comparator before the list: left to right
+        a, b = found[k], found[k + 1]
+        before = any(text.endswith(w, 0, a.number_start) for w, _ in voc.before)
+        if _joined(text, a, b) and before and b.comparator == "Exactly" and a.comparator != "Between":
+            found[k + 1] = replace(b, comparator=a.comparator)
+    return found
+
+
+def _joined(text: str, a: TargetMatch, b: TargetMatch) -> bool:
+    return a.unit == b.unit and text[a.number_end:b.number_start] in LIST_JOINERS
 
 
 def extract_targets(text: str, vocabulary: Vocabulary) -> list[TargetMatch]:

@@ -38,7 +38,7 @@ from mappings.report import (
 )
 from mappings.skos import add_labels
 from mappings.source import SourceDocument, SourceError
-from mappings.statements import add_statement
+from mappings.statements import add_statement, add_unlisted_indicator, unlisted_indicator
 from mappings.targets import TargetMatch, extract_quantities, extract_targets
 from mappings.text import Normalized
 from mappings.units import Resolved, distribute, resolve_unit
@@ -85,6 +85,15 @@ class Writer:
         g.add((node, DCTERMS.isPartOf, container))
         g.add((node, HGV.inDocument, self.d))
         g.add((node, HGV.sourceSpan, self.span(start, end)))
+
+    def indicator(self, slug: str | None, wording: str) -> str:
+        """``slug``, or an unlisted indicator for ``wording`` written into the graph: every
+        observation of the cube has an indicator, one the table does not know is flagged."""
+        if slug is not None:
+            return slug
+        slug = unlisted_indicator(wording)
+        add_unlisted_indicator(self.g, self.iris, slug, wording)
+        return slug
 
     def agency(self, r: Resolved, u: UnitItem, where: str) -> URIRef:
         """The agency IRI of a resolved unit; an unknown unit fails unless exploring, naming the
@@ -192,15 +201,15 @@ def _units(w: Writer, task: Task, t: URIRef) -> None:
 
 def _task_target(w: Writer, task: Task, t: URIRef, k: int, m: TargetMatch) -> None:
     node = w.node(f"task/{task.ordinal}/target/{k}")
-    indicator = w.ref.indicators.resolve(m.indicator_phrase, m.verb + m.indicator_phrase, m.context)
+    indicator = w.ref.indicators.resolve(m.indicator_phrase, m.verb + m.indicator_phrase, m.context, unit=m.unit)
     if indicator is None and not w.allow_unresolved:
         line = w.doc.where(w.norm.offsets[task.text_start + m.start])
         raise SourceError(f"{line}: task {task.number}: no indicator in indicators.csv matches "
                           f"'{m.indicator_phrase}' (target {m.number_text})")
     start, end = task.text_start + m.start, task.text_start + m.end
     period = m.period or int(w.doc.meta["plan_year"])
-    add_statement(w.g, w.iris, node, "Target", t, m, indicator.slug if indicator else None, period,
-                  w.span(start, end), w.norm.text[start:end], w.area)
+    add_statement(w.g, w.iris, node, "Target", t, m, w.indicator(indicator.slug if indicator else None,
+                  m.indicator_phrase or m.number_text), period, w.span(start, end), w.norm.text[start:end], w.area)
 
 
 def _reporting(w: Writer, k: int, rep: Reporting) -> None:
@@ -246,10 +255,10 @@ def write_report(w: Writer, report: Report, found: list[Statement], stated: list
         add_labels(g, node, f"第{para.number}段" + (f"：{para.lead}" if para.lead else ""),
                    f"Paragraph {para.number}")
         add_mentions(g, iris, w.ref.mentions, doc, w.norm, node, para.start, para.end)
-    counts = {"AchievedFigure": 0, "Target": 0}
+    counts = {"figure": 0, "target": 0}
     for st in found:
-        counts[st.cls] += 1
-        _statement(w, st, paragraph_iris[st.paragraph.number], counts[st.cls])
+        counts[NODE_NAMES[st.cls]] += 1
+        _statement(w, st, paragraph_iris[st.paragraph.number], counts[NODE_NAMES[st.cls]])
     for k, c in enumerate(stated, 1):
         _commitment(w, c, paragraph_iris[c.paragraph.number], k)
 
@@ -273,14 +282,17 @@ def _commitment(w: Writer, c: Commitment, paragraph: URIRef, k: int) -> None:
     add_labels(g, node, w.text(start, end))
 
 
+NODE_NAMES = {"AchievedFigure": "figure", "Target": "target", "FiveYearGoal": "target"}
+
+
 def _statement(w: Writer, st: Statement, paragraph: URIRef, k: int) -> None:
-    """An achieved figure (``{doc}/figure/{k}``, data set ``dataset/achieved``) or a target
-    (``{doc}/target/{k}``, ``dataset/targets``): the same model as the notice's task targets."""
+    """An achieved figure (``{doc}/figure/{k}``), a target or a five-year goal
+    (``{doc}/target/{k}``): the same model as the notice's task targets."""
     m = st.match
-    node = w.node(f"{'figure' if st.cls == 'AchievedFigure' else 'target'}/{k}")
+    node = w.node(f"{NODE_NAMES[st.cls]}/{k}")
     start, end = st.paragraph.start + m.start, st.paragraph.start + m.end
-    add_statement(w.g, w.iris, node, st.cls, paragraph, m, st.indicator, st.period, w.span(start, end),
-                  w.norm.text[start:end], w.area)
+    add_statement(w.g, w.iris, node, st.cls, paragraph, m, w.indicator(st.indicator, st.wording), st.period,
+                  w.span(start, end), w.norm.text[start:end], w.area, st.start)
     if st.main:
         w.g.add((node, HGV.mainTarget, Literal(True)))
 

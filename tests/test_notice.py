@@ -356,7 +356,7 @@ def test_target_node(g: Graph) -> None:
     assert g.value(t, HGV.unitText) == Literal("万亿元", lang="zh")
     assert g.value(t, HGV.refPeriod) == Literal("2026", datatype=ns.XSD.gYear)
     assert g.value(t, HGV.statedIn) == task(17)
-    assert g.value(t, URIRef("http://purl.org/linked-data/cube#dataSet")) == IRIS("dataset/targets")
+    assert g.value(t, URIRef("http://purl.org/linked-data/cube#dataSet")) == IRIS("dataset/statements")
     assert span_text(g, t) == "完成投资 1 万亿元"
     assert (task(17), HGV.hasTarget, t) in g
 

@@ -269,8 +269,12 @@ def test_individuals_are_typed_with_their_class(graph: Graph, individual: str, c
     (HGV.refPeriod, RDF.type, QB.DimensionProperty),
     (HGV.value, RDF.type, QB.MeasureProperty),
     (HGV.unit, RDF.type, QB.AttributeProperty),
-    (HGV.comparator, RDF.type, QB.AttributeProperty),
-    (HGV.quantityKind, RDF.type, QB.AttributeProperty),
+    (HGV.comparator, RDF.type, QB.DimensionProperty),
+    (HGV.quantityKind, RDF.type, QB.DimensionProperty),
+    (HGV.periodStart, RDF.type, QB.DimensionProperty),
+    (HGV.statementKind, RDF.type, QB.DimensionProperty),
+    (HGV.FiveYearGoal, RDFS.subClassOf, HGV.Target),
+    (HGV.UnlistedIndicator, RDFS.subClassOf, HGV.Indicator),
     (HGV.statedIn, RDFS.subPropertyOf, PROV.wasDerivedFrom),
     # projects and reporting
     (HGV.Project, RDFS.subClassOf, PROV.Entity),
@@ -298,13 +302,15 @@ def test_data_structure_definition_lists_every_component(graph: Graph) -> None:
     specs = list(graph.objects(dsd, QB.component))
     found = {(p, o) for s in specs for p, o in graph.predicate_objects(s)
              if p in (QB.dimension, QB.measure, QB.attribute)}
+    # kind, comparator and quantity kind change what a value means, and two parts may state a
+    # figure for one indicator, area and period: all dimensions, so no two observations share a key
     assert found == {
         (QB.dimension, HGV.indicator), (QB.dimension, HGV.refPeriod), (QB.dimension, HGV.refArea),
-        (QB.measure, HGV.value),
-        (QB.attribute, HGV.unit), (QB.attribute, HGV.comparator),
-        (QB.attribute, HGV.quantityKind),
+        (QB.dimension, HGV.periodStart), (QB.dimension, HGV.statementKind), (QB.dimension, HGV.comparator),
+        (QB.dimension, HGV.quantityKind), (QB.dimension, HGV.statedIn),
+        (QB.measure, HGV.value), (QB.attribute, HGV.unit),
     }
-    assert sorted(int(graph.value(s, QB.order)) for s in specs) == list(range(1, 8))
+    assert sorted(int(graph.value(s, QB.order)) for s in specs) == list(range(1, 11))
 
 
 # ---------------------------------------------------------------- the README contract

@@ -276,7 +276,7 @@ def test_achieved_figures_are_2023_and_in_part_one(g: Graph) -> None:
         assert (para, HGV.hasAchievedFigure, f) in g
         section = g.value(para, DCTERMS.isPartOf)
         assert section == node("part/1") or g.value(section, DCTERMS.isPartOf) == node("part/1")
-        assert str(g.value(f, URIRef("http://purl.org/linked-data/cube#dataSet"))).endswith("dataset/achieved")
+        assert str(g.value(f, URIRef("http://purl.org/linked-data/cube#dataSet"))).endswith("dataset/statements")
 
 
 def test_first_figure(g: Graph) -> None:

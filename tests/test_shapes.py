@@ -746,9 +746,15 @@ def _target(g: Graph) -> URIRef:
         ("Statement-statedIn", lambda g, t: g.remove((t, HGV.statedIn, None))),
         ("Statement-sourceSpan", lambda g, t: g.remove((t, HGV.sourceSpan, None))),
         ("Target-unit", lambda g, t: g.remove((t, HGV.unit, None))),
-        ("Target-comparator", lambda g, t: g.remove((t, HGV.comparator, None))),
+        ("Statement-comparator", lambda g, t: g.remove((t, HGV.comparator, None))),
+        ("Statement-quantityKind", lambda g, t: g.remove((t, HGV.quantityKind, None))),
+        ("Statement-indicator", lambda g, t: g.remove((t, HGV.indicator, None))),
+        ("Statement-periodStart", lambda g, t: g.remove((t, HGV.periodStart, None))),
+        ("Statement-statementKind", lambda g, t: g.remove((t, HGV.statementKind, None))),
+        ("Statement-observation", lambda g, t: g.remove((t, RDF.type, QB.Observation))),
+        ("StatementKindShape", lambda g, t: set_value(g, t, HGV.statementKind, HGV.KindAchieved)),
         ("TargetPositiveShape", lambda g, t: set_value(g, t, HGV.value, Literal(Decimal("-1")))),
-        ("Target-dataSet", lambda g, t: set_value(g, t, QB.dataSet, IRIS("dataset/achieved"))),
+        ("Statement-dataSet", lambda g, t: set_value(g, t, QB.dataSet, IRIS("dataset/achieved"))),
     ],
 )
 def test_target_shapes(kg, shape, break_it):
@@ -765,7 +771,8 @@ def test_zero_target_is_not_positive(kg):
 def test_achieved_figure_shapes(kg):
     fig = one(kg, "SELECT ?f WHERE { ?f a hgv:AchievedFigure ; hgv:unit ?u }")
     assert added_results(kg, [fig], lambda g: g.remove((fig, HGV.unit, None)), depth=1) == {("Figure-unit", fig)}
-    assert added_results(kg, [fig], lambda g: g.remove((fig, QB.dataSet, None)), depth=1) == {("Figure-dataSet", fig)}
+    fired = added_results(kg, [fig], lambda g: g.remove((fig, QB.dataSet, None)), depth=1)
+    assert fired == {("Statement-dataSet", fig)}
 
 
 @pytest.mark.parametrize(
