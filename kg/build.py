@@ -39,8 +39,8 @@ from kg.pins import in_use
 from mappings.document import document_graph
 from mappings.iris import DEFAULT_BASE, PREFIXES, Iris
 from mappings.reference import Reference, load_reference, reference_graph
-from mappings.source import SourceDocument, SourceError, load_document
-from mappings.writer import mapper_for
+from mappings.source import SourceDocument, SourceError, load_document, metadata_files
+from mappings.writer import mapper_for, write_alignment
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_ROOT = ROOT / "data"
@@ -77,15 +77,36 @@ def assemble(
     store = Memory()
     graphs = in_one_store(shared_graphs(ref, iris), store)
     failures: list[str] = []
-    for meta in sorted(sources_dir.glob("*.toml")):
+    docs: dict[str, SourceDocument] = {}
+    for meta in metadata_files(sources_dir):
         try:
             doc = load_document(meta)
             graphs[iris.graph(doc.slug)] = map_document(doc, ref, iris, store, allow_unresolved)
+            docs[doc.slug] = doc
         except SourceError as e:  # go on: one build reports every failing document
+            failures.append(str(e))
+    for doc in docs.values():
+        try:
+            align_document(doc, docs, graphs, ref, iris)
+        except SourceError as e:
             failures.append(str(e))
     if failures:
         raise SourceError(f"{len(failures)} document(s) failed to map:\n" + "\n".join(f"- {f}" for f in failures))
     return graphs
+
+
+def align_document(doc: SourceDocument, docs: dict[str, SourceDocument], graphs: dict[URIRef, Graph],
+                   ref: Reference, iris: Iris) -> None:
+    """A notice whose metadata names the report it assigns (``assigns``): its chapters, sections
+    and tasks derived from that report's text, in the notice's graph; the report must be among the
+    sources built."""
+    slug = doc.meta.get("assigns")
+    if not slug:
+        return
+    if slug not in docs:
+        raise SourceError(f"{doc.meta_path}: assigns = \"{slug}\", which is not a document of this build "
+                          f"(known: {', '.join(sorted(docs))})")
+    write_alignment(graphs[iris.graph(doc.slug)], iris, ref, doc, docs[slug], graphs[iris.graph(slug)])
 
 
 def shared_graphs(ref: Reference, iris: Iris) -> dict[URIRef, Graph]:

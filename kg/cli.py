@@ -139,6 +139,24 @@ def query(sparql: str, fmt: str, build_dir: Path) -> None:
         raise BadInput(str(e)) from e
 
 
+@cli.command()
+@click.option("--out", "build_dir", type=click.Path(file_okay=False, path_type=Path), default=BUILD_DIR,
+              show_default=True, help="Build directory whose published release (OUT/current) is read.")
+def alignment(build_dir: Path) -> None:
+    """How each notice is aligned with the report it assigns: chapters, sections and tasks derived
+    from report text, and the report's key-work paragraphs that no task carries."""
+    from kg.alignment import alignment_figures
+
+    rel = current_release(build_dir)
+    if rel is None:
+        raise BadInput(f"no published graph in {build_dir}: run `henan-kg build --out {build_dir}` first")
+    figures = alignment_figures(rel / "store")
+    if not figures:
+        click.echo("no notice in the graph names the report it assigns (assigns = … in its metadata)")
+    for f in figures:
+        click.echo("\n".join(f.lines()))
+
+
 def main() -> None:
     cli(prog_name="henan-kg")
 

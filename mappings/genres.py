@@ -102,6 +102,7 @@ class Profile:
     target_asides: tuple[re.Pattern[str], ...]
     main_list: tuple[re.Pattern[str], ...]
     base_markers: tuple[str, ...]
+    list_end: tuple[str, ...]
     respectively: tuple[str, ...]
     span_words: tuple[re.Pattern[str], ...]
     plan_years: int
@@ -239,6 +240,7 @@ def load_profile(directory: Path, name: str) -> Profile:
             target_asides=_compile_all(path, "targets.asides", d.get("targets", {}).get("asides", [])),
             main_list=_compile_all(path, "targets.main_list", d.get("targets", {}).get("main_list", [])),
             base_markers=tuple(d.get("targets", {}).get("base_markers", [])),
+            list_end=tuple(d.get("targets", {}).get("list_end", [])),
             respectively=tuple(d.get("targets", {}).get("respectively", [])),
             span_words=_compile_all(path, "periods.span_words", d.get("periods", {}).get("span_words", [])),
             plan_years=int(d.get("periods", {}).get("plan_years", 5)),

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import SKOS, Graph, URIRef
 
 from mappings.iris import HGV, Iris
 from mappings.skos import add_concept, add_scheme
@@ -26,6 +26,7 @@ class Indicator:
     label_en: str
     patterns: tuple[str, ...]
     units: tuple[str, ...] = ()  # the base units its figures come in; empty: any
+    excludes: tuple[str, ...] = ()  # words that make a phrase about something else (比重: a share)
 
 
 ENUMERATION_SEPARATORS = ("、", "、和与及")
@@ -53,7 +54,8 @@ class Indicators:
             enumerations = sorted(((r["form"], tuple(split_list(r["items"]))) for _, r in erows),
                                   key=lambda e: -len(e[0]))
         return cls(tuple(Indicator(r["slug"], r["label_zh"], r.get("label_en", ""), tuple(split_list(r["patterns"])),
-                                   tuple(split_list(r.get("units", "")))) for _, r in rows), tuple(enumerations))
+                                   tuple(split_list(r.get("units", ""))), tuple(split_list(r.get("excludes", ""))))
+                         for _, r in rows), tuple(enumerations))
 
     def has_compound(self, subject: str) -> bool:
         return any(form in subject for form, _ in self.enumerations)
@@ -87,6 +89,8 @@ class Indicators:
             for ind in self.rows:
                 if unit is not None and ind.units and unit not in ind.units:
                     continue
+                if any(x in phrase for x in ind.excludes):
+                    continue
                 for p in ind.patterns:
                     if p in phrase and (best is None or len(p) > best[0]):
                         best = (len(p), ind)
@@ -112,4 +116,6 @@ def unit_graph(vocabulary: Vocabulary, iris: Iris) -> Graph:
     add_scheme(g, scheme, "计量单位", "Units of measure")
     for u in vocabulary.base_units():
         add_concept(g, iris.unit(u.slug), HGV.Unit, scheme, u.slug, u.zh, u.en or None)
+        if u.qudt:
+            g.add((iris.unit(u.slug), SKOS.exactMatch, URIRef(u.qudt)))
     return g

@@ -353,16 +353,29 @@ def spans_period(text: str, m: TargetMatch, words: tuple[re.Pattern[str], ...]) 
     return any(rx.search(sentence) for rx in words)
 
 
-def main_list(body: str, openers: tuple[re.Pattern[str], ...]) -> tuple[int, int] | None:
+def main_list(body: str, profile: Profile, vocabulary: Vocabulary) -> tuple[int, int] | None:
     """Where a paragraph lists the year's main targets: after its opener (``主要预期目标是：``, the
-    profile's ``targets.main_list``) to the end of that sentence; None if it does not. In the
-    list a quantity is a target without a commitment verb."""
-    for rx in openers:
+    profile's ``targets.main_list``) to the end of that sentence and of each next sentence that
+    goes on listing figures (Guizhou's and Ningxia's lists run over several sentences) and names
+    none of the profile's ``targets.list_end`` words (这些目标…, the explanation that follows);
+    None if it does not. In the list a quantity is a target without a commitment verb."""
+    for rx in profile.main_list:
         m = rx.search(body)
         if m:
-            end = body.find("。", m.end())
-            return m.end(), end if end != -1 else len(body)
+            end = _sentence_end(body, m.end())
+            while end < len(body):
+                after = _sentence_end(body, end + 1)
+                sentence = body[end + 1:after]
+                if not count_quantities(sentence, vocabulary) or any(w in sentence for w in profile.list_end):
+                    break
+                end = after
+            return m.end(), end
     return None
+
+
+def _sentence_end(body: str, start: int) -> int:
+    end = body.find("。", start)
+    return end if end != -1 else len(body)
 
 
 def _paragraphs(part: ReportPart) -> list[Paragraph]:
@@ -390,7 +403,7 @@ def _candidates(doc: SourceDocument, report: Report, ref: Reference) -> list[Sta
             role = "review"
         # the list of main targets is read wherever the report puts it (its own part, the key
         # work, a part that joins goals and the year's work, or the opening)
-        listed = main_list(body, profile.main_list) if role != "review" else None
+        listed = main_list(body, profile, ref.vocabulary) if role != "review" else None
         if role == "main-targets" and listed is None:
             continue  # the other paragraphs explain the targets, restating them
         found = extract_quantities(body, ref.vocabulary)
@@ -431,11 +444,10 @@ def commitments(doc: SourceDocument, report: Report, ref: Reference) -> list[Com
     names (在实际工作中努力争取更好结果), in text order."""
     text, plan = report.norm.text, int(doc.meta["plan_year"])
     asides = report.profile.target_asides
-    openers = report.profile.main_list
     out: list[Commitment] = []
     for role, para in _by_role(report):
         body = text[para.start:para.end]
-        listed = main_list(body, openers) if role != "review" else None
+        listed = main_list(body, report.profile, ref.vocabulary) if role != "review" else None
         if listed is None:
             continue
         for s, e in split_at(body, *listed, "，；"):

@@ -114,6 +114,12 @@ def load_document(meta_path: Path) -> SourceDocument:
     return SourceDocument(meta_path=meta_path, path=path, text=text, meta=meta)
 
 
+def metadata_files(sources_dir: Path) -> list[Path]:
+    """The ``.toml`` metadata files in ``sources_dir`` and the folders below it (a collection such
+    as ``reports-2026/`` keeps its own folder), in path order: the build's order."""
+    return sorted(sources_dir.glob("**/*.toml"))
+
+
 def load_documents(sources_dir: Path) -> list[SourceDocument]:
-    """Every document with a ``.toml`` metadata file in ``sources_dir``, in file-name order."""
-    return [load_document(p) for p in sorted(sources_dir.glob("*.toml"))]
+    """Every document with a metadata file under ``sources_dir`` (:func:`metadata_files`)."""
+    return [load_document(p) for p in metadata_files(sources_dir)]

@@ -64,6 +64,7 @@ class UnitWord:
     en: str
     base: str
     factor: Decimal
+    qudt: str = ""  # the QUDT unit (or currency) it is, where QUDT has one
 
     @property
     def is_magnitude(self) -> bool:
@@ -133,7 +134,7 @@ def load_vocabulary(directory: Path) -> Vocabulary:
         except ArithmeticError as e:
             raise SourceError(f"{directory / 'units.csv'}:{line}: bad factor '{row['factor']}'") from e
         for zh in split_list(row["zh"]):
-            words.append(UnitWord(row["slug"], zh, row.get("en", ""), row.get("base", ""), factor))
+            words.append(UnitWord(row["slug"], zh, row.get("en", ""), row.get("base", ""), factor, row.get("qudt", "")))
     roles: dict[str, list[tuple[str, str]]] = {}
     for line, row in read_csv(directory / "target-words.csv", ("word", "role")):
         roles.setdefault(row["role"], []).append((row["word"], row.get("value", "")))

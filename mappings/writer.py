@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
 from mappings import literals
+from mappings.alignment import Alignment, align
 from mappings.cofog import add_policy_area
 from mappings.document import add_span
 from mappings.gazetteer import agency_iri, place_iri
@@ -364,3 +366,56 @@ PARSERS: dict[str, Mapper] = {"notice": map_notice, "report": map_report}
 
 def mapper_for(doc: SourceDocument, ref: Reference) -> Mapper:
     return PARSERS[profile_of(doc, ref).parser]
+
+
+# --- a notice aligned with the report it assigns ---------------------------------------------------
+
+def write_alignment(g: Graph, iris: Iris, ref: Reference, notice_doc: SourceDocument, report_doc: SourceDocument,
+                    report_graph: Graph) -> Alignment:
+    """Into the notice's graph ``g``: each chapter, section and task derived from the report text
+    it restates (:mod:`mappings.alignment`), a task's derivation qualified with the report span and
+    the similarity, ``hgv:notInReport`` where no report text matched, and each task target linked
+    to the report target of the same indicator and period stated in that paragraph."""
+    notice_profile = profile_of(notice_doc, ref)
+    notice = parse_notice(notice_doc, notice_profile, notice_text(notice_doc, notice_profile))
+    report_profile = profile_of(report_doc, ref)
+    report = parse_report(report_doc, report_profile,
+                          normalize_report(report_doc.text, report_doc.body_start, report_profile.paragraph_rule))
+    found = align(notice, report)
+    w = Writer(g, iris, ref, report_doc, report.norm)  # spans in the report's coordinates
+    n, r = iris.doc(notice_doc.slug), iris.doc(report_doc.slug)
+    g.add((n, HGV.assignsReport, r))
+    section_iris = {s.number: w.node(f"part/{p.number}/section/{s.number}") for p in report.parts for s in p.sections}
+    for number, m in sorted(found.chapters.items()):
+        if m.section is not None:
+            g.add((iris(f"{notice_doc.slug}/chapter/{number}"), PROV.wasDerivedFrom, section_iris[m.section.number]))
+    for ordinal, m in sorted(found.sections.items()):
+        if m.paragraph is not None:
+            g.add((iris(f"{notice_doc.slug}/section/{ordinal}"), PROV.wasDerivedFrom,
+                   w.node(f"paragraph/{m.paragraph.number}")))
+    for ordinal in found.unmatched:
+        g.add((iris(f"{notice_doc.slug}/task/{ordinal}"), HGV.notInReport, Literal(True)))
+    for ordinal, m in sorted(found.tasks.items()):
+        task, para = iris(f"{notice_doc.slug}/task/{ordinal}"), w.node(f"paragraph/{m.paragraph.number}")
+        d = iris(f"{notice_doc.slug}/task/{ordinal}/derivation")
+        g.add((task, PROV.wasDerivedFrom, para))
+        g.add((task, PROV.qualifiedDerivation, d))
+        g.add((d, RDF.type, PROV.Derivation))
+        g.add((d, PROV.entity, para))
+        g.add((d, HGV.sourceSpan, w.span(m.sentence.start, m.sentence.end)))
+        g.add((d, HGV.similarity, Literal(round(Decimal(m.score), 3), datatype=XSD.decimal)))
+        _restated_targets(g, report_graph, task, para)
+    return found
+
+
+def _restated_targets(g: Graph, report_graph: Graph, task: URIRef, paragraph: URIRef) -> None:
+    """Each target of ``task`` that the report paragraph also states: the same indicator and
+    period, else the same value and unit (the two texts name the indicator differently)."""
+    stated = sorted(report_graph.objects(paragraph, HGV.hasTarget))
+    by_indicator = {(report_graph.value(t, HGV.indicator), report_graph.value(t, HGV.refPeriod)): t for t in stated}
+    by_value = {(report_graph.value(t, HGV.value), report_graph.value(t, HGV.unit)): t for t in stated}
+    for t in sorted(g.objects(task, HGV.hasTarget)):
+        twin = by_indicator.get((g.value(t, HGV.indicator), g.value(t, HGV.refPeriod))) or \
+            by_value.get((g.value(t, HGV.value), g.value(t, HGV.unit)))
+        if twin is not None:
+            g.add((t, HGV.restates, twin))

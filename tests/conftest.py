@@ -12,9 +12,11 @@ import hashlib
 import http.server
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -53,11 +55,34 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> b.Release:
     return b.build(tmp_path_factory.mktemp("kg-build"))
 
 
+HENAN_FILES = ("henan-2026-key-tasks-notice.toml", "henan-2026-key-tasks-notice.txt",
+               "henan-2024-government-work-report.toml", "henan-2024-government-work-report.txt",
+               "reports-2026/2026-henan-government-work-report.toml",
+               "reports-2026/2026-henan-government-work-report.txt")
+
+
+def copy_henan_sources(out: Path) -> Path:
+    """The three Henan documents alone (the notice, the 2024 report and the 2026 report the notice
+    assigns), copied into ``out``: the sources of tests about how a build behaves rather than what
+    it holds (the other 28 reports only make each build slower)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name in HENAN_FILES:
+        shutil.copy(DATA_ROOT / "sources" / name, out / Path(name).name)
+    return out
+
+
+@functools.cache
+def henan_sources() -> Path:
+    """One read-only :func:`copy_henan_sources` for the whole session."""
+    return copy_henan_sources(Path(tempfile.mkdtemp(prefix="henan-sources-")))
+
+
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A build directory with a published release that the test module may rebuild or break."""
+    """A build directory with a published release of the two Henan documents (``henan_sources()``)
+    that the test module may rebuild or break."""
     build_dir = tmp_path_factory.mktemp("kg-published")
-    b.build(build_dir)
+    b.build(build_dir, sources_dir=henan_sources())
     return build_dir
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Store
 
-from conftest import DATA_ROOT as DATA_DIR
+from conftest import copy_henan_sources, henan_sources
 from kg import build as b
 from mappings.source import SourceError
 
@@ -69,8 +68,7 @@ def test_two_builds_are_byte_identical(release: b.Release, tmp_path: Path) -> No
 
 
 def test_unknown_agency_fails_and_keeps_last_release(published: Path, tmp_path: Path) -> None:
-    sources = tmp_path / "sources"
-    shutil.copytree(DATA_DIR / "sources", sources)
+    sources = copy_henan_sources(tmp_path / "sources")
     notice = sources / "henan-2026-key-tasks-notice.txt"
     text = notice.read_text(encoding="utf-8")
     bad = "75. 深化零基预算改革，完善绩效管理全链条机制。（省财政厅牵头负责）"
@@ -94,7 +92,7 @@ def test_shape_violation_is_not_published(published: Path) -> None:
 
     before = snapshot(published)
     with pytest.raises(b.ValidationFailed):
-        b.build(published, validate=lambda g: Failed())
+        b.build(published, sources_dir=henan_sources(), validate=lambda g: Failed())
     assert snapshot(published) == before
 
 
@@ -106,14 +104,15 @@ def stuck(self, *a, **k):
     Path(sys.argv[2]).write_text("loading")
     time.sleep(600)
 pyoxigraph.Store.bulk_load = stuck
-b.build(Path(sys.argv[1]))
+b.build(Path(sys.argv[1]), sources_dir=Path(sys.argv[3]))
 """
 
 
 def test_killed_build_leaves_last_release_and_next_build_cleans_up(published: Path, tmp_path: Path) -> None:
     before = snapshot(published)
     flag = tmp_path / "loading"
-    proc = subprocess.Popen([sys.executable, "-c", KILLED_BUILD, str(published), str(flag)], cwd=ROOT)
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_BUILD, str(published), str(flag), str(henan_sources())],
+                            cwd=ROOT)
     try:
         deadline = time.monotonic() + 300
         while not flag.exists():
@@ -125,7 +124,7 @@ def test_killed_build_leaves_last_release_and_next_build_cleans_up(published: Pa
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     assert snapshot(published) == before
-    b.build(published)
+    b.build(published, sources_dir=henan_sources())
     assert not list(published.glob(".staging-*"))
     assert snapshot(published)["henan-kg.nq"] == before["henan-kg.nq"]
 
@@ -146,12 +145,12 @@ def test_a_release_being_served_is_not_pruned(published: Path) -> None:
     try:
         assert proc.stdout.readline().strip() == "serving"
         for _ in range(b.KEEP_RELEASES + 1):
-            b.build(published)
+            b.build(published, sources_dir=henan_sources())
         assert (served / "henan-kg.nq").exists(), "pruned while a server used it"
     finally:
         proc.kill()
         proc.wait()
-    b.build(published)
+    b.build(published, sources_dir=henan_sources())
     assert not served.exists(), "pruned once no server used it"
 
 

@@ -88,9 +88,9 @@ def test_query_a_build_elsewhere(tmp_path: Path) -> None:
     """``--out`` queries the release of another build directory (a corpus built on its own)."""
     missing = henan_kg("query", "--out", str(tmp_path / "none"), "ASK {}")
     assert missing.returncode == 2 and "no published graph in" in missing.stderr
-    from conftest import SOURCES_DIR
+    from conftest import henan_sources
 
-    built = henan_kg("build", "--out", str(tmp_path / "out"), "--sources", str(SOURCES_DIR))
+    built = henan_kg("build", "--out", str(tmp_path / "out"), "--sources", str(henan_sources()))
     assert built.returncode == 0, built.stderr
     done = henan_kg("query", "--out", str(tmp_path / "out"), "--format", "csv",
                     "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?t a <https://w3id.org/henan-gov/def#Task> } }")

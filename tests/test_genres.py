@@ -260,8 +260,8 @@ def test_every_fixture_builds_and_validates_beside_the_real_documents(tmp_path: 
             shutil.copy(p, sources / p.name)
     release = b.build(tmp_path / "out", sources_dir=sources)  # raises if the shapes are violated
     assert release.validation.violations == 0
-    # dataset, ontology, reference; 2 real documents, 3 excerpts, 6 fixtures
-    assert len(release.graphs) == 3 + 2 + 3 + 6
+    # dataset, ontology, reference; the real documents (2 of Henan, 29 reports), 3 excerpts, 6 fixtures
+    assert len(release.graphs) == 3 + 2 + 29 + 3 + 6
 
 
 # --- curators' errors -------------------------------------------------------------------------

@@ -26,6 +26,7 @@ import pytest
 from pyoxigraph import BlankNode, Store
 
 from conftest import DATA_ROOT as DATA_DIR
+from conftest import copy_henan_sources, henan_sources
 from kg import build as b
 from mappings.source import SourceError
 
@@ -34,6 +35,8 @@ NOTICE_TXT = "henan-2026-key-tasks-notice.txt"
 NOTICE_TOML = "henan-2026-key-tasks-notice.toml"
 REPORT_TXT = "henan-2024-government-work-report.txt"
 REPORT_TOML = "henan-2024-government-work-report.toml"
+REPORT_2026_TXT = "2026-henan-government-work-report.txt"
+REPORT_2026_TOML = "2026-henan-government-work-report.toml"
 DATASET_GRAPH = "<https://w3id.org/henan-gov/id/graph/dataset>"
 
 
@@ -77,17 +80,20 @@ def assert_consistent(rel: Path) -> dict:
 
 
 def copy_sources(tmp: Path) -> Path:
-    out = tmp / "sources"
-    shutil.copytree(DATA_DIR / "sources", out)
-    return out
+    """A copy of the three Henan documents: the corpus these builds are about (the other reports
+    of ``reports-2026/`` only make each build slower, not a different case)."""
+    return copy_henan_sources(tmp / "sources")
 
 
 def notice_only(tmp: Path) -> Path:
-    """A second valid corpus (the notice without the report): its release differs from the real one."""
+    """A second valid corpus (the notice and the report it assigns, without the 2024 report): its
+    release differs from the real one."""
     out = tmp / "notice-only"
     out.mkdir()
     for name in (NOTICE_TXT, NOTICE_TOML):
         shutil.copy(DATA_DIR / "sources" / name, out / name)
+    for name in (REPORT_2026_TXT, REPORT_2026_TOML):
+        shutil.copy(DATA_DIR / "sources" / "reports-2026" / name, out / name)
     return out
 
 
@@ -95,7 +101,7 @@ def notice_only(tmp: Path) -> Path:
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A build directory holding one published release of the real sources."""
     d = tmp_path_factory.mktemp("reliability")
-    b.build(d, validate=no_shapes)
+    b.build(d, sources_dir=henan_sources(), validate=no_shapes)
     return d
 
 
@@ -177,7 +183,7 @@ def test_crash_while_loading_store_removes_staging(base: Path, monkeypatch: pyte
 
     monkeypatch.setattr(b.Store, "bulk_load", disk_full)
     with pytest.raises(OSError):
-        b.build(base, validate=no_shapes)
+        b.build(base, sources_dir=henan_sources(), validate=no_shapes)
     assert release_bytes(base) == before
     assert not list(base.glob(".staging-*"))
 
@@ -197,7 +203,7 @@ def test_crash_between_move_and_swap_keeps_current(base: Path, tmp_path: Path, m
         b.build(base, sources_dir=notice_only(tmp_path), validate=no_shapes)
     monkeypatch.undo()
     assert release_bytes(base) == before
-    again = b.build(base, validate=no_shapes)
+    again = b.build(base, sources_dir=henan_sources(), validate=no_shapes)
     assert release_bytes(base)["henan-kg.nq"] == before["henan-kg.nq"]
     assert_consistent(again.path)
     assert not list(base.glob(".current-*"))
@@ -276,7 +282,7 @@ def test_build_killed_at_stage(base: Path, tmp_path: Path, stage: str) -> None:
     else:
         assert release_bytes(base) == before
     # the next good build cleans up and publishes the real sources again, whole
-    b.build(base, validate=no_shapes)
+    b.build(base, sources_dir=henan_sources(), validate=no_shapes)
     assert not list(base.glob(".staging-*")) and not list(base.glob(".current-*"))
     assert release_bytes(base)["henan-kg.nq"] == before["henan-kg.nq"]
     assert_consistent(b.current_release(base))
@@ -314,7 +320,7 @@ READER = textwrap.dedent("""
 def test_readers_see_old_or_new_never_a_mix(tmp_path: Path) -> None:
     """A reader resolving ``current`` in a loop while builds of two corpora publish in turn."""
     build_dir = tmp_path / "build"
-    corpora = [DATA_DIR / "sources", notice_only(tmp_path)]
+    corpora = [henan_sources(), notice_only(tmp_path)]
     sums = [b.build(build_dir, sources_dir=corpora[0], validate=no_shapes).checksum]
     stop, out = tmp_path / "stop", tmp_path / "reader.json"
     reader = subprocess.Popen([sys.executable, "-c", READER, str(build_dir), str(stop), str(out)], cwd=ROOT)
@@ -339,12 +345,12 @@ def test_reader_of_a_pruned_release_keeps_answering(tmp_path: Path) -> None:
     Linux keeps deleted files readable through open descriptors, so the open store must go on
     answering the same counts; a server must still be restarted to move to the new release."""
     build_dir = tmp_path / "build"
-    first = b.build(build_dir, validate=no_shapes)
+    first = b.build(build_dir, sources_dir=henan_sources(), validate=no_shapes)
     store = Store.read_only(str(first.path / "store"))
     count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
     expected = int(next(iter(store.query(count)))["n"].value)
     for _ in range(b.KEEP_RELEASES + 1):
-        b.build(build_dir, validate=no_shapes)
+        b.build(build_dir, sources_dir=henan_sources(), validate=no_shapes)
     assert not first.path.exists(), "the first release was pruned"
     assert int(next(iter(store.query(count)))["n"].value) == expected
 
@@ -357,7 +363,7 @@ BUILD_ONLY = textwrap.dedent("""
     import kg.build as b
     class Accept:
         conforms, violations, warnings = True, 0, 0
-    print(b.build(Path(sys.argv[1]), validate=lambda g: Accept()).checksum)
+    print(b.build(Path(sys.argv[1]), sources_dir=Path(sys.argv[2]), validate=lambda g: Accept()).checksum)
 """)
 
 
@@ -366,8 +372,8 @@ def test_builds_under_different_hash_seeds_are_byte_identical(tmp_path: Path) ->
     releases, sums = [], []
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        done = subprocess.run([sys.executable, "-c", BUILD_ONLY, str(tmp_path / seed)], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=600)
+        done = subprocess.run([sys.executable, "-c", BUILD_ONLY, str(tmp_path / seed), str(henan_sources())],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr[-3000:]
         sums.append(done.stdout.split()[-1])
         releases.append(b.current_release(tmp_path / seed))
@@ -412,7 +418,7 @@ def test_endpoint_keeps_serving_through_failed_builds(tmp_path: Path) -> None:
     from bench import loadgen
 
     build_dir = tmp_path / "build"
-    first = b.build(build_dir, validate=no_shapes)
+    first = b.build(build_dir, sources_dir=henan_sources(), validate=no_shapes)
     with loadgen.serve(build_dir / "current", workers=2, threads=2, log=tmp_path / "gunicorn.log") as server:
         state = _served_state(server.url)
         assert state == (first.checksum, first.quads)
@@ -436,7 +442,7 @@ def test_servers_started_while_builds_publish_see_one_whole_graph(tmp_path: Path
     exactly one release, with the checksum and the quad count of that release."""
     from bench import loadgen
     build_dir = tmp_path / "build"
-    corpora = [DATA_DIR / "sources", notice_only(tmp_path)]
+    corpora = [henan_sources(), notice_only(tmp_path)]
     releases = {r.checksum: r.quads for r in [b.build(build_dir, sources_dir=corpora[0], validate=no_shapes)]}
     errors: list[BaseException] = []
 

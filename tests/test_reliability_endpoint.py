@@ -11,7 +11,6 @@ import http.client
 import json
 import os
 import re
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench import loadgen
-from conftest import DATA_ROOT as DATA_DIR
+from conftest import copy_henan_sources
 from kg import build as b
 
 TIMEOUT_S = 2.0
@@ -525,9 +524,7 @@ SCRIPT = "<script>alert('kg')</script>"
 @pytest.fixture(scope="module")
 def hostile_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A release whose notice title and a task text hold markup (shapes off: the title is legal text)."""
-    src = tmp_path_factory.mktemp("hostile-sources")
-    for p in (DATA_DIR / "sources").iterdir():
-        shutil.copy(p, src / p.name)
+    src = copy_henan_sources(tmp_path_factory.mktemp("hostile-sources"))
     toml = src / "henan-2026-key-tasks-notice.toml"
     toml.write_text(re.sub(r'title_zh = "([^"]*)"', lambda m: f'title_zh = "{SCRIPT}{m.group(1)}"',
                            toml.read_text(encoding="utf-8"), count=1), encoding="utf-8")

@@ -17,7 +17,7 @@ from mappings.source import load_document
 from mappings.writer import profile_of
 
 EXPECTED = tomllib.loads((Path(__file__).parent / "fixtures" / "reports-2026-main-targets.toml").read_text("utf-8"))
-REPORTS = DATA_ROOT / "corpus" / "reports-2026"
+REPORTS = DATA_ROOT / "sources" / "reports-2026"
 
 
 def read(key: str):
