@@ -246,6 +246,7 @@ def gazetteer_graph(gaz: Gazetteer, iris: Iris) -> Graph:
         s = agency_iri(iris, a)
         table = gaz.agency_file(a.jurisdiction)
         g.add((s, RDF.type, HGV[a.cls]))
+        g.add((s, RDF.type, ORG.Organization))  # stated: a client without inference finds every agency
         g.add((s, HGV.jurisdiction, iris.region(gaz.jurisdictions[a.jurisdiction].region)))
         g.add((s, SKOS.prefLabel, Literal(a.full_name_clean, lang="zh")))
         g.add((s, RDFS.label, Literal(a.full_name_clean, lang="zh")))
@@ -253,8 +254,8 @@ def gazetteer_graph(gaz: Gazetteer, iris: Iris) -> Graph:
         if a.name_en:
             g.add((s, SKOS.prefLabel, Literal(a.name_en, lang="en")))
             g.add((s, RDFS.label, Literal(a.name_en, lang="en")))
-        for alias in (*a.aliases, *a.typos):
-            if alias != a.full_name_clean:
+        for alias in dict.fromkeys((a.short_name, *a.aliases, *a.typos)):
+            if alias != a.full_name_clean:  # SKOS S13: no altLabel equal to the prefLabel
                 g.add((s, SKOS.altLabel, Literal(alias, lang="zh")))
         if a.kind:
             kind = kinds.setdefault(a.kind, iris("agency-kind/" + _kind_slug(a.kind)))
@@ -297,6 +298,7 @@ def gazetteer_graph(gaz: Gazetteer, iris: Iris) -> Graph:
         for short in p.short_names:
             if short != p.name:
                 g.add((s, HGV.shortName, Literal(short, lang="zh")))
+                g.add((s, SKOS.altLabel, Literal(short, lang="zh")))
         if p.admin_code:
             g.add((s, HGV.adminCode, Literal(p.admin_code)))
         if p.wikidata:

@@ -22,7 +22,7 @@ from mappings.cofog import add_policy_area
 from mappings.document import add_span
 from mappings.gazetteer import agency_iri, place_iri
 from mappings.genres import Profile
-from mappings.iris import HGV, PROV, Iris
+from mappings.iris import HGV, ORG, PROV, Iris
 from mappings.mentions import add_mentions
 from mappings.notice import Notice, Reporting, Task, UnitItem, notice_text, parse_notice, reporting_requirements
 from mappings.numerals import cn_numeral
@@ -111,6 +111,7 @@ class Writer:
                               "file of the jurisdiction above it that the unit belongs to")
         a = self.iris.agency(jur, r.slug)
         self.g.add((a, RDF.type, HGV.Agency))
+        self.g.add((a, RDF.type, ORG.Organization))
         add_labels(self.g, a, r.written)
         return a
 

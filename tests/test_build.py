@@ -177,3 +177,22 @@ def test_union_refuses_other_stores_and_subsets() -> None:
     some = dict(list(graphs.items())[:2])
     with pytest.raises(ValueError, match="all the named graphs of one store"):
         b.union(some)  # a view of the whole store would hold more than these
+
+
+def test_labels_follow_skos_and_agencies_are_organizations(release: b.Release) -> None:
+    """SKOS S13 (an altLabel never equals the prefLabel of the same language), and every agency
+    typed org:Organization in the data itself: the endpoint does no inference."""
+    store = Store.read_only(str(release.path / "store"))
+    prefix = ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX org: <http://www.w3.org/ns/org#> "
+              "PREFIX hgv: <https://w3id.org/henan-gov/def#> ")
+    clash = prefix + "ASK { ?x skos:prefLabel ?l ; skos:altLabel ?l }"
+    assert not store.query(clash, use_default_graph_as_union=True)
+    agencies = prefix + ("SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a/rdfs:subClassOf* hgv:Agency "
+                         "FILTER NOT EXISTS { ?a a org:Organization } }")
+    agencies = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> " + agencies
+    assert int(next(store.query(agencies, use_default_graph_as_union=True))["n"].value) == 0
+    typed = agencies.replace("FILTER NOT EXISTS { ?a a org:Organization }", ". ?a a org:Organization")
+    assert int(next(store.query(typed, use_default_graph_as_union=True))["n"].value) > 100
+    # a short name that differs from the full name is a SKOS alternative label too
+    dev = prefix + 'ASK { ?a hgv:shortName "省发展改革委"@zh ; skos:altLabel "省发展改革委"@zh }'
+    assert store.query(dev, use_default_graph_as_union=True)

@@ -152,6 +152,21 @@ def test_hermit_reports_a_class_that_is_target_and_achieved_figure(
     assert unsatisfiable == {str(HGV.Impossible)}
 
 
+def test_a_provincial_government_governing_its_province_stays_provincial(graph: Graph, tmp_path: Path) -> None:
+    """hgv:governs's domain names every kind of government that governs a place: the provincial
+    government of each report governs its province, and HermiT must not make it a municipal one."""
+    data = Graph() + graph
+    gov, province = URIRef("https://w3id.org/henan-gov/id/agency/henan/henan-government"), \
+        URIRef("https://w3id.org/henan-gov/id/region/410000")
+    for node, cls in ((gov, HGV.ProvincialGovernment), (province, HGV.Province)):
+        data.add((node, RDF.type, OWL.NamedIndividual))
+        data.add((node, RDF.type, cls))
+    data.add((gov, HGV.governs, province))
+    world = _reason(data, tmp_path)
+    inferred = {c.iri for c in world[str(gov)].is_a}
+    assert str(HGV.MunicipalGovernment) not in inferred and str(HGV.ProvincialGovernment) in inferred
+
+
 # ---------------------------------------------------------------- OWL 2 DL typing
 
 
