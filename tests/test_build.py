@@ -196,3 +196,22 @@ def test_labels_follow_skos_and_agencies_are_organizations(release: b.Release) -
     # a short name that differs from the full name is a SKOS alternative label too
     dev = prefix + 'ASK { ?a hgv:shortName "省发展改革委"@zh ; skos:altLabel "省发展改革委"@zh }'
     assert store.query(dev, use_default_graph_as_union=True)
+
+
+BUILT_IN = {"http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "http://www.w3.org/2000/01/rdf-schema#label",
+            "http://www.w3.org/2000/01/rdf-schema#comment"}
+
+
+def test_every_term_the_data_uses_is_declared_in_the_ontology(release: b.Release) -> None:
+    """OWL 2 DL needs every property and class typed: a reasoner skips assertions whose property
+    is undeclared. Every predicate and class of the data graphs is declared in the ontology graph."""
+    store = Store.read_only(str(release.path / "store"))
+    onto = "<https://w3id.org/henan-gov/id/graph/ontology>"
+    owl = "http://www.w3.org/2002/07/owl#"
+    kinds = f"<{owl}ObjectProperty>, <{owl}DatatypeProperty>, <{owl}AnnotationProperty>"
+    properties = f"""SELECT DISTINCT ?p WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != {onto})
+        FILTER NOT EXISTS {{ GRAPH {onto} {{ ?p a ?k FILTER (?k IN ({kinds})) }} }} }}"""
+    classes = f"""SELECT DISTINCT ?c WHERE {{ GRAPH ?g {{ ?s a ?c }} FILTER (?g != {onto})
+        FILTER NOT EXISTS {{ GRAPH {onto} {{ ?c a <{owl}Class> }} }} }}"""
+    assert {r["p"].value for r in store.query(properties)} - BUILT_IN == set()
+    assert {r["c"].value for r in store.query(classes)} == set()

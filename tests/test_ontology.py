@@ -167,6 +167,18 @@ def test_a_provincial_government_governing_its_province_stays_provincial(graph: 
     assert str(HGV.MunicipalGovernment) not in inferred and str(HGV.ProvincialGovernment) in inferred
 
 
+def test_a_project_may_be_where_a_place_is(graph: Graph, tmp_path: Path) -> None:
+    """The shapes expect a project to carry hgv:mentionsPlace; the ontology must allow it (a domain
+    that excludes projects made one such triple inconsistent while SHACL accepted it)."""
+    data = Graph() + graph
+    project, place = URIRef("https://w3id.org/henan-gov/id/project/x"), URIRef("https://w3id.org/henan-gov/id/region/410100")
+    for node, cls in ((project, HGV.Project), (place, HGV.PrefectureLevelCity)):
+        data.add((node, RDF.type, OWL.NamedIndividual))
+        data.add((node, RDF.type, cls))
+    data.add((project, HGV.mentionsPlace, place))
+    _reason(data, tmp_path)  # raises OwlReadyInconsistentOntologyError if the domain excludes projects
+
+
 # ---------------------------------------------------------------- OWL 2 DL typing
 
 
