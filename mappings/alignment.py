@@ -9,8 +9,8 @@ key-work section whose title is most like its own, a notice section to the parag
 report section whose lead is most like its title, and the tasks of a notice section, in order, to
 the sentences of its paragraphs (the paragraph and those after it that have no lead of their
 own), each to the most similar sentence not before the previous task's. Similarity is the Dice
-coefficient of character bigrams; a match below ``MIN_SIMILARITY`` is no match, and the task
-says that no report text was found. Nothing here is a table of pairs.
+coefficient of character bigrams; a match below the notice profile's ``alignment.min_similarity``
+is no match, and the task says that no report text was found. Nothing here is a table of pairs.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from mappings.notice import Notice, Task
 from mappings.report import Paragraph, Report, ReportSection
 
-MIN_SIMILARITY = 0.3  # below this a title, lead or sentence is not the one restated
 SENTENCE_END = "。！？"
 
 
@@ -103,7 +102,7 @@ def key_work(report: Report) -> list[ReportSection]:
 
 def align(notice: Notice, report: Report) -> Alignment:
     """Match the notice's chapters, sections and tasks to the report's key work (module docstring)."""
-    ntext = notice.norm.text
+    ntext, floor = notice.norm.text, notice.profile.min_similarity
     chapters: dict[int, Match] = {}
     sections: dict[int, Match] = {}
     tasks: dict[int, Match] = {}
@@ -111,7 +110,7 @@ def align(notice: Notice, report: Report) -> Alignment:
     report_sections = key_work(report)
     for ch in notice.chapters:
         sec, score = best(((s, s.heading) for s in report_sections), ch.heading)
-        chapter_match = Match(score, section=sec) if sec is not None and score >= MIN_SIMILARITY else Match(score)
+        chapter_match = Match(score, section=sec) if sec is not None and score >= floor else Match(score)
         chapters[ch.number] = chapter_match
         groups = [(s.ordinal, s.heading, s.tasks) for s in ch.sections] or [(None, ch.heading, ch.tasks)]
         for ordinal, heading, group in groups:
@@ -119,9 +118,9 @@ def align(notice: Notice, report: Report) -> Alignment:
             para, pscore = best(((q, q.lead) for q in paragraphs if q.lead), heading)
             if ordinal is not None:
                 sections[ordinal] = Match(pscore, chapter_match.section, para) if para is not None and \
-                    pscore >= MIN_SIMILARITY else Match(pscore)
-            candidates = _following(paragraphs, para) if para is not None and pscore >= MIN_SIMILARITY else paragraphs
-            _align_tasks(notice, report, group, candidates, tasks, unmatched, ntext)
+                    pscore >= floor else Match(pscore)
+            candidates = _following(paragraphs, para) if para is not None and pscore >= floor else paragraphs
+            _align_tasks(report, group, candidates, tasks, unmatched, ntext, floor)
     return Alignment(chapters, sections, tasks, unmatched)
 
 
@@ -136,8 +135,8 @@ def _following(paragraphs: Sequence[Paragraph], para: Paragraph) -> list[Paragra
     return out
 
 
-def _align_tasks(notice: Notice, report: Report, group: Sequence[Task], paragraphs: Sequence[Paragraph],
-                 tasks: dict[int, Match], unmatched: list[int], ntext: str) -> None:
+def _align_tasks(report: Report, group: Sequence[Task], paragraphs: Sequence[Paragraph],
+                 tasks: dict[int, Match], unmatched: list[int], ntext: str, floor: float) -> None:
     """Each task to the most similar sentence at or after the previous task's, in text order."""
     pool = [s for q in paragraphs for s in sentences(report, q)]
     at = 0
@@ -145,7 +144,7 @@ def _align_tasks(notice: Notice, report: Report, group: Sequence[Task], paragrap
         body = ntext[task.text_start:task.clause.start] if task.clause.start > task.text_start else \
             ntext[task.text_start:task.text_end]
         found, score = best(((k, s.text) for k, s in enumerate(pool) if k >= at), body)
-        if found is None or score < MIN_SIMILARITY:
+        if found is None or score < floor:
             unmatched.append(task.ordinal)
             continue
         k = int(found)  # type: ignore[call-overload]

@@ -108,6 +108,7 @@ class Profile:
     plan_years: int
     first_plan_year: int
     past_period: tuple[re.Pattern[str], ...]
+    min_similarity: float
     coming_period: tuple[re.Pattern[str], ...]
     part_roles: tuple[tuple[str, re.Pattern[str]], ...]
 
@@ -246,6 +247,7 @@ def load_profile(directory: Path, name: str) -> Profile:
             plan_years=int(d.get("periods", {}).get("plan_years", 5)),
             first_plan_year=int(d.get("periods", {}).get("first_plan_year", 2021)),
             past_period=_compile_all(path, "periods.past", d.get("periods", {}).get("past", [])),
+            min_similarity=float(d.get("alignment", {}).get("min_similarity", 0.3)),
             coming_period=_compile_all(path, "periods.coming", d.get("periods", {}).get("coming", [])),
             part_roles=tuple((role, rx) for role, patterns in roles.items()
                              for rx in _compile_all(path, f"parts.roles.{role}", patterns)),

@@ -161,3 +161,13 @@ def test_a_notice_whose_report_is_not_built_fails_naming_it(tmp_path: Path) -> N
     with pytest.raises(SourceError, match=r'henan-2026-key-tasks-notice.toml: assigns = "report/henan-2026", '
                                           r"which is not a document of this build \(known: notice/2026-4\)"):
         b.assemble(tmp_path)
+
+
+def test_the_similarity_floor_is_a_profile_setting(report: Report) -> None:
+    from dataclasses import replace
+
+    notice = parsed_notice()
+    assert notice.profile.min_similarity == 0.3  # data/genres/task-notice.toml [alignment]
+    strict = replace(notice, profile=replace(notice.profile, min_similarity=1.01))
+    found = align(strict, report)
+    assert len(found.unmatched) == 148 and not found.tasks and all(m.section is None for m in found.chapters.values())
