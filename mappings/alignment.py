@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from mappings.notice import Notice, Task
 from mappings.report import Paragraph, Report, ReportSection
 
 SENTENCE_END = "。！？"
+T = TypeVar("T")
 
 
 def bigrams(text: str) -> set[str]:
@@ -86,9 +88,10 @@ def sentences(report: Report, para: Paragraph) -> list[Sentence]:
     return out
 
 
-def best(candidates: Iterable[tuple[object, str]], text: str) -> tuple[object | None, float]:
+def best(candidates: Iterable[tuple[T, str]], text: str) -> tuple[T | None, float]:
     """The candidate whose text is most like ``text`` (the first of equals), and its score."""
-    found, score = None, 0.0
+    found: T | None = None
+    score = 0.0
     for item, other in candidates:
         s = similarity(text, other)
         if s > score:
@@ -147,7 +150,7 @@ def _align_tasks(report: Report, group: Sequence[Task], paragraphs: Sequence[Par
         if found is None or score < floor:
             unmatched.append(task.ordinal)
             continue
-        k = int(found)  # type: ignore[call-overload]
+        k = found
         sentence = pool[k]
         tasks[task.ordinal] = Match(score, None, sentence.paragraph, sentence)
         at = k

@@ -254,14 +254,13 @@ class _Resolver:
 
     indicators: Indicators
     vocabulary: Vocabulary
+    respectively: tuple[str, ...] = ()  # the profile's words pairing subjects with figures (分别)
     single: dict[str, bool] = field(default_factory=dict)
 
     def is_single(self, text: str) -> bool:
         if text not in self.single:
             self.single[text] = count_quantities(text, self.vocabulary) == 1
         return self.single[text]
-
-    respectively: tuple[str, ...] = ()
 
     def __call__(self, text: str, m: TargetMatch) -> tuple[str | None, str]:
         """The indicator slug of a quantity in paragraph ``text`` and its wording: from its own
@@ -329,8 +328,8 @@ def is_base(text: str, m: TargetMatch, later: Sequence[TargetMatch], markers: tu
     after a base marker with at most a time between (no other number), and a later quantity in
     the same clause."""
     lo, hi = bounds(text, m.number_start, "，。；：")
-    at = max((text.rfind(w, lo, m.number_start) + len(w) for w in markers if text.rfind(w, lo, m.number_start) >= 0),
-             default=-1)
+    ends = [found + len(w) for w in markers if (found := text.rfind(w, lo, m.number_start)) >= 0]
+    at = max(ends, default=-1)
     if at < 0 or m.number_start - at > BASE_GAP or DIGIT_RE.search(YEAR_RE.sub("", text[at:m.number_start])):
         return False
     return any(q.number_start < hi for q in later)
