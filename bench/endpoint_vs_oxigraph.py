@@ -9,7 +9,10 @@ keep-alive connection going round the mix, for ``--seconds``; servers are interl
 the mix gives the same answer set on both and times each query alone. Prints throughput, median
 and 95th-percentile latency of each, the ratios, and the machine.
 
-    .venv/bin/python bench/endpoint_vs_oxigraph.py --release kg/build/current --clients 8 --seconds 20
+    .venv/bin/python -m bench.endpoint_vs_oxigraph --release kg/build/current --clients 8 --seconds 20
+
+(``python bench/endpoint_vs_oxigraph.py …`` works too: run as a file, it puts the project root on
+``sys.path`` itself so that ``bench`` imports.)
 """
 
 from __future__ import annotations
@@ -31,7 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.machine import describe
+if not __package__:  # run as a file: its folder, not the project root, is on sys.path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.machine import describe  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent

@@ -11,7 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 import rdflib
@@ -337,3 +341,25 @@ def test_real_graph_health_and_union_size_match_the_build(real_server, release):
 def test_real_graph_service_description_lists_the_build_graphs(real_server, release):
     graph = rdflib.Graph().parse(data=requests.get(real_server.sparql).content, format="turtle")
     assert {str(n) for n in graph.objects(None, SD.name)} == set(release.graphs)
+
+
+# --- the benchmark against Oxigraph starts as documented ----------------------------------------
+
+BENCH_COMMAND = "python -m bench.endpoint_vs_oxigraph"
+
+
+def test_bench_script_runs_as_documented_and_as_a_file(tmp_path):
+    """README and the script's docstring give the same command, and it starts both ways (``--help``)
+    without PYTHONPATH: as a module from the project root, and as a file from anywhere."""
+    import bench.endpoint_vs_oxigraph as script
+
+    root = Path(__file__).resolve().parents[1]
+    assert BENCH_COMMAND in (root / "README.md").read_text(encoding="utf-8")
+    assert BENCH_COMMAND in script.__doc__
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    runs = [([sys.executable, "-m", "bench.endpoint_vs_oxigraph", "--help"], root),
+            ([sys.executable, str(root / "bench" / "endpoint_vs_oxigraph.py"), "--help"], tmp_path)]
+    for argv, cwd in runs:
+        done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert "--clients" in done.stdout
