@@ -1,8 +1,13 @@
 """Content negotiation: pick a result format from ``Accept`` (q-values) or a ``format`` parameter.
 
 SELECT and ASK give *results* (SPARQL JSON, XML, CSV, TSV); CONSTRUCT and DESCRIBE give a *graph*
-(Turtle, N-Triples, RDF/XML, JSON-LD). The query kind is only known once the engine has parsed the
-query, so :func:`negotiate` answers for both kinds at once and the engine uses the one that fits.
+(Turtle, N-Triples, RDF/XML, JSON-LD, N-Quads). The query kind is only known once the engine has
+parsed the query, so :func:`negotiate` answers for both kinds at once and the engine uses the one
+that fits. A ``format`` name may mean one format of each kind, as clients send it whatever the
+query form: ``xml`` is SPARQL XML or RDF/XML, ``json`` SPARQL JSON or JSON-LD (SPARQLWrapper sends
+``format=xml`` by default), ``n3`` is answered in Turtle (N3's subset that pyoxigraph writes).
+Each format also answers to the looser media types clients ask for (``text/xml``, ``text/plain``
+for N-Triples, ``application/json``) but names its registered type in ``Content-Type``.
 The serialisers themselves are pyoxigraph's; this module only names them.
 """
 
@@ -39,13 +44,14 @@ class Format:
 # Order matters: on equal preference the earlier format wins (the first is the default).
 FORMATS: tuple[Format, ...] = (
     Format("json", RESULTS, ("application/sparql-results+json", "application/json")),
-    Format("xml", RESULTS, ("application/sparql-results+xml", "application/xml")),
     Format("csv", RESULTS, ("text/csv",)),
     Format("tsv", RESULTS, ("text/tab-separated-values",)),
-    Format("turtle", GRAPH, ("text/turtle", "application/x-turtle")),
-    Format("ntriples", GRAPH, ("application/n-triples",)),
+    Format("xml", RESULTS, ("application/sparql-results+xml", "application/xml", "text/xml")),  # after CSV for text/*
+    Format("turtle", GRAPH, ("text/turtle", "application/x-turtle", "application/turtle")),
+    Format("ntriples", GRAPH, ("application/n-triples", "text/plain")),
     Format("rdfxml", GRAPH, ("application/rdf+xml", "application/xml")),
     Format("jsonld", GRAPH, ("application/ld+json", "application/json")),
+    Format("nquads", GRAPH, ("application/n-quads",)),
 )
 BY_NAME: dict[str, Format] = {f.name: f for f in FORMATS}
 
@@ -58,9 +64,14 @@ _OXIGRAPH: dict[str, ox.QueryResultsFormat | ox.RdfFormat] = {
     "ntriples": ox.RdfFormat.N_TRIPLES,
     "rdfxml": ox.RdfFormat.RDF_XML,
     "jsonld": ox.RdfFormat.JSON_LD,
+    "nquads": ox.RdfFormat.N_QUADS,
 }
-_FORMAT_ALIASES = {"nt": "ntriples", "n-triples": "ntriples", "ttl": "turtle", "rdf": "rdfxml",
-                   "rdf+xml": "rdfxml", "json-ld": "jsonld", "srj": "json", "srx": "xml"}
+# ``format`` values that name formats by another name; a pair names one format of each kind.
+_FORMAT_ALIASES: dict[str, tuple[str, ...]] = {
+    "xml": ("xml", "rdfxml"), "json": ("json", "jsonld"), "n3": ("turtle",), "nt": ("ntriples",),
+    "n-triples": ("ntriples",), "ttl": ("turtle",), "rdf": ("rdfxml",), "rdf+xml": ("rdfxml",),
+    "json-ld": ("jsonld",), "srj": ("json",), "srx": ("xml",), "nq": ("nquads",), "n-quads": ("nquads",),
+}
 
 
 @dataclass(frozen=True)
@@ -103,14 +114,24 @@ def parse_accept(header: str | None) -> list[MediaRange]:
     return ranges
 
 
+def _match(media_type: str, ranges: list[MediaRange]) -> tuple[int, float] | None:
+    """(specificity, q) of the most specific range covering ``media_type`` (the higher q on a tie)."""
+    found = [(r.specificity(media_type), r.q) for r in ranges if r.specificity(media_type) >= 0]
+    return max(found) if found else None
+
+
 def quality(fmt: Format, ranges: list[MediaRange]) -> float:
-    """The q the client gives ``fmt``: per media type, the most specific matching range decides."""
-    best = 0.0
-    for media_type in fmt.media_types:
-        matches = [(r.specificity(media_type), r.q) for r in ranges if r.specificity(media_type) >= 0]
-        if matches:
-            best = max(best, max(matches)[1])
-    return best
+    """The q the client gives ``fmt``: the most specific range covering any of its media types.
+
+    So ``application/sparql-results+json;q=0, */*`` refuses SPARQL JSON although ``*/*`` also
+    covers its alias ``application/json``; and the type the response would name, refused by name
+    (q=0), refuses the format whatever its aliases get.
+    """
+    matches = [_match(m, ranges) for m in fmt.media_types]
+    if matches[0] == (2, 0.0):
+        return 0.0
+    found = [m for m in matches if m is not None]
+    return max(found)[1] if found else 0.0
 
 
 def best_format(kind: str, ranges: list[MediaRange]) -> Format | None:
@@ -126,9 +147,9 @@ def best_format(kind: str, ranges: list[MediaRange]) -> Format | None:
 def format_from_parameter(value: str) -> list[Format]:
     """Formats named by ``format=`` (a short name such as ``turtle`` or a media type)."""
     key = value.strip().lower()
-    key = _FORMAT_ALIASES.get(key, key)
-    if key in BY_NAME:
-        return [BY_NAME[key]]
+    names = _FORMAT_ALIASES.get(key, (key,))
+    if all(name in BY_NAME for name in names):
+        return [BY_NAME[name] for name in names]
     media_type = key.split(";")[0].strip()
     found = [f for f in FORMATS if media_type in f.media_types]
     if not found:

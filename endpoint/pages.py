@@ -26,8 +26,8 @@ bp = Blueprint("pages", __name__, template_folder="templates", static_folder="st
 PAGE = "page"  # the kind of these formats, beside negotiation's RESULTS and GRAPH
 HTML = Format("html", PAGE, ("text/html", "application/xhtml+xml"))
 TURTLE = Format("ttl", PAGE, ("text/turtle", "application/x-turtle"))
-NTRIPLES = Format("nt", PAGE, ("application/n-triples",))
-JSONLD = Format("jsonld", PAGE, ("application/ld+json",))
+NTRIPLES = Format("nt", PAGE, ("application/n-triples", "text/plain"))
+JSONLD = Format("jsonld", PAGE, ("application/ld+json", "application/json"))  # JSON clients get JSON-LD
 RDFXML = Format("rdfxml", PAGE, ("application/rdf+xml",))
 RDF_FORMATS = (HTML, TURTLE, NTRIPLES, JSONLD, RDFXML)  # server preference: the first wins a tie
 _OX = {TURTLE: ox.RdfFormat.TURTLE, NTRIPLES: ox.RdfFormat.N_TRIPLES, JSONLD: ox.RdfFormat.JSON_LD,

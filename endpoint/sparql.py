@@ -230,7 +230,7 @@ RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 VOID_TRIPLES = ox.NamedNode("http://rdfs.org/ns/void#triples")
 _FORMAT_IRIS = {"json": "SPARQL_Results_JSON", "xml": "SPARQL_Results_XML", "csv": "SPARQL_Results_CSV",
                 "tsv": "SPARQL_Results_TSV", "turtle": "Turtle", "ntriples": "N-Triples",
-                "rdfxml": "RDF_XML", "jsonld": "JSON-LD"}
+                "rdfxml": "RDF_XML", "jsonld": "JSON-LD", "nquads": "N-Quads"}
 
 
 def service_triples(endpoint: str, kg: KnowledgeGraph, federated: bool) -> list[ox.Triple]:

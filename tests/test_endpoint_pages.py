@@ -219,6 +219,9 @@ def test_literals_are_escaped_and_only_http_links_are_links(client: FlaskClient)
     ("text/turtle;q=0.5, application/ld+json", "json-ld", "application/ld+json"),
     ("text/html;q=0.1, application/n-triples;q=0.9", "nt", "application/n-triples"),
     ("application/rdf+xml", "xml", "application/rdf+xml"),
+    ("application/json", "json-ld", "application/ld+json"),  # a JSON client gets JSON-LD
+    ("text/plain", "nt", "application/n-triples"),
+    ("text/html;q=0, */*", "turtle", "text/turtle"),  # q=0 refuses HTML although */* covers it
 ])
 def test_resource_description_by_negotiation(client: FlaskClient, accept: str, fmt: str, media: str) -> None:
     response = client.get("/id/notice/2026-4/task/17", headers={"Accept": accept})
@@ -259,6 +262,14 @@ def test_conditional_get(client: FlaskClient) -> None:
     first = client.get("/id/region/410100", headers={"Accept": "text/turtle"})
     again = client.get("/id/region/410100", headers={"Accept": "text/turtle", "If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_json_client_gets_json_ld_over_http(server: str) -> None:
+    response = requests.get(f"{server}/id/region/410100", headers={"Accept": "application/json"}, timeout=10)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("application/ld+json")
+    g = Graph().parse(data=response.text, format="json-ld")
+    assert (URIRef(BASE + "region/410100"), URIRef("http://www.w3.org/2004/02/skos/core#exactMatch"),
+            URIRef("http://www.wikidata.org/entity/Q30340")) in g
 
 
 def test_real_clients_dereference(server: str) -> None:

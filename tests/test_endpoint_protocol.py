@@ -21,7 +21,7 @@ import pytest
 import rdflib
 import requests
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
-from SPARQLWrapper import CSV, JSON, JSONLD, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, URLENCODED, XML, SPARQLWrapper
+from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, URLENCODED, XML, SPARQLWrapper
 
 ID = "https://w3id.org/henan-gov/id/"
 HGV = "https://w3id.org/henan-gov/def#"
@@ -121,6 +121,38 @@ def test_construct_in_graph_formats(endpoint_server, fmt, media, parse_as):
     assert labels(graph) == EXPECTED_LABELS
 
 
+@pytest.mark.parametrize("query", [CONSTRUCT, PREFIXES + "DESCRIBE hgd:agency\\/henan-dof"])
+def test_sparqlwrapper_default_xml_on_a_graph_is_rdf_xml(endpoint_server, query):
+    """SPARQLWrapper's default return format (XML) sends ``format=xml``; for a graph that is RDF/XML,
+    which it converts to an rdflib graph (it was 406)."""
+    sparql = SPARQLWrapper(endpoint_server.sparql)
+    sparql.setQuery(query)
+    result = sparql.query()
+    assert result.response.headers["Content-Type"] == "application/rdf+xml; charset=utf-8"
+    graph = result.convert()
+    assert isinstance(graph, rdflib.Graph)
+    expected = EXPECTED_LABELS if query == CONSTRUCT else {(ID + "agency/henan-dof", "河南省财政厅", "zh")}
+    assert expected <= {(str(s), str(o), o.language) for s, p, o in graph if p == rdflib.SKOS.prefLabel}
+
+
+@pytest.mark.parametrize("fmt", [N3, TURTLE])
+def test_sparqlwrapper_n3_and_turtle_get_turtle(endpoint_server, fmt):
+    """N3 (``format=n3``, was 400) is answered in Turtle, which is N3; SPARQLWrapper gives the bytes."""
+    result = wrapper(endpoint_server, CONSTRUCT, fmt).query()
+    assert result.response.headers["Content-Type"] == "text/turtle; charset=utf-8"
+    assert labels(rdflib.Graph().parse(data=result.convert(), format="turtle")) == EXPECTED_LABELS
+
+
+@pytest.mark.parametrize("accept,media", [("text/plain", "application/n-triples"),
+                                         ("application/n-quads", "application/n-quads")])
+def test_construct_as_plain_text_or_n_quads(endpoint_server, accept, media):
+    response = requests.get(endpoint_server.sparql, params={"query": CONSTRUCT}, headers={"Accept": accept})
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"] == f"{media}; charset=utf-8"
+    dataset = rdflib.Dataset().parse(data=response.text, format="nquads")
+    assert {(str(s), str(o), o.language) for s, _, o, _ in dataset.quads()} == EXPECTED_LABELS
+
+
 def test_construct_ntriples_by_accept(endpoint_server):
     response = requests.get(endpoint_server.sparql, params={"query": CONSTRUCT},
                             headers={"Accept": "application/n-triples"})
@@ -212,6 +244,11 @@ SIMPLE = "SELECT ?n WHERE { VALUES ?n { 1 } }"
     ("text/*", "text/csv"),
     ("application/json", "application/sparql-results+json"),
     ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "application/sparql-results+xml"),
+    ("text/xml", "application/sparql-results+xml"),
+    # q=0 refuses a format even where */* (or an alias's range) would take it
+    ("application/sparql-results+json;q=0, */*", "text/csv"),
+    ("*/*, application/json;q=0", "text/csv"),
+    ("text/csv;q=0, text/*", "text/tab-separated-values"),
 ])
 def test_accept_with_q_values(endpoint_server, accept, expected):
     headers = {"Accept": accept} if accept else {}
@@ -238,6 +275,25 @@ def test_format_parameter_for_graphs(endpoint_server, fmt, expected):
     response = requests.post(endpoint_server.sparql, data={"query": CONSTRUCT, "format": fmt})
     assert response.status_code == 200
     assert response.headers["Content-Type"] == f"{expected}; charset=utf-8"
+
+
+@pytest.mark.parametrize("accept", ["application/sparql-results+json;q=0", "text/xml;q=0, text/plain"])
+def test_select_refused_by_q_zero_is_406(endpoint_server, accept):
+    response = requests.get(endpoint_server.sparql, params={"query": SIMPLE}, headers={"Accept": accept})
+    assert response.status_code == 406, response.text
+    assert "application/sparql-results+json" in response.text  # what is offered
+
+
+def test_graph_refused_by_q_zero(endpoint_server):
+    response = requests.get(endpoint_server.sparql, params={"query": CONSTRUCT},
+                            headers={"Accept": "text/turtle;q=0, */*"})
+    assert response.headers["Content-Type"] == "application/n-triples; charset=utf-8"
+
+
+def test_text_xml_results_parse(endpoint_server):
+    response = requests.get(endpoint_server.sparql, params={"query": LEAD_COUNT}, headers={"Accept": "text/xml"})
+    uris = [u.text for u in ET.fromstring(response.content).iter(SRX + "uri")]
+    assert uris == [iri for iri, _ in EXPECTED_LEADS]
 
 
 def test_graph_accept_prefers_by_q(endpoint_server):
