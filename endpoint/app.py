@@ -198,14 +198,30 @@ def _start_clock() -> None:
     g.started = time.perf_counter()
 
 
-def _finish(response: Response) -> Response:
+# Response headers a browser script may read besides the CORS-safelisted ones.
+EXPOSED_HEADERS = "ETag, Content-Type, Content-Disposition, Content-Encoding, X-Added-Prefixes"
+
+
+def _cors(response: Response) -> None:
+    """CORS for browser clients (YASGUI elsewhere, notebooks): any origin by default. A preflight
+    gets back the very headers it asks for, as Oxigraph's server does, so a client sending its own
+    headers (Authorization for a proxy, X-Requested-With) is not refused by a fixed list."""
     origin = current_app.config["CORS_ORIGIN"]
-    if origin:
-        response.headers["Access-Control-Allow-Origin"] = origin
-        if request.method == "OPTIONS":
-            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
-            response.headers["Access-Control-Max-Age"] = "86400"
+    if not origin:
+        return
+    response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        asked = request.headers.get("Access-Control-Request-Headers", "").strip()
+        response.headers["Access-Control-Allow-Headers"] = asked or "Accept, Content-Type"
+        response.headers["Access-Control-Max-Age"] = "86400"
+        if asked:
+            response.vary.add("Access-Control-Request-Headers")
+
+
+def _finish(response: Response) -> Response:
+    _cors(response)
     if request.path == "/sparql":
         response.vary.add("Accept")
     if current_app.config["ACCESS_LOG"]:

@@ -344,6 +344,18 @@ def test_cors_headers(endpoint_server):
     assert "Content-Type" in preflight.headers["Access-Control-Allow-Headers"]
 
 
+def test_cors_preflight_echoes_the_requested_headers_and_exposes_etag(endpoint_server):
+    asked = "Content-Type, X-Requested-With, Authorization, X-Notebook-Session"
+    preflight = requests.options(endpoint_server.sparql, headers={
+        "Origin": "https://notebook.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": asked})
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Headers"] == asked
+    response = requests.get(endpoint_server.sparql, params={"query": SIMPLE}, headers={"Origin": "https://x.example"})
+    exposed = {h.strip() for h in response.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"ETag", "Content-Type", "Content-Disposition", "X-Added-Prefixes"} <= exposed
+
+
 def test_access_log_has_query_time_and_size(endpoint_server):
     marker = "SELECT ?logged WHERE { VALUES ?logged { 42 } }"
     body = requests.get(endpoint_server.sparql, params={"query": marker}).content
