@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from urllib.parse import unquote_to_bytes
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, request
 from werkzeug.datastructures import MultiDict
 
-from endpoint import screen
+from endpoint import prefixes, screen
 from endpoint.cache import ByteLRU
 from endpoint.errors import EndpointError
 from endpoint.executor import EngineBusy, EngineLost, Executor, Job, Outcome, QueryTimeout
@@ -77,6 +78,7 @@ def read_request(max_query_bytes: int) -> ProtocolRequest:
         if mimetype == UPDATE:
             raise EndpointError.forbidden(READ_ONLY)
         if mimetype == FORM:
+            _check_form_encoding(request.get_data(cache=True))
             form = request.form
             if "update" in form:
                 raise EndpointError.forbidden(READ_ONLY)
@@ -107,6 +109,33 @@ def read_request(max_query_bytes: int) -> ProtocolRequest:
     )
 
 
+def _check_form_encoding(data: bytes) -> None:
+    """400 naming the first byte that is not UTF-8, raw or percent-encoded: Werkzeug would drop a
+    field with a raw bad byte (the client then reads "no 'query'") or put U+FFFD in its place."""
+    bad = _bad_utf8(data)
+    if bad is not None:
+        raise EndpointError.bad_request(
+            f"the form body is not valid UTF-8: byte 0x{bad[1]:02X} at offset {bad[0]}; "
+            "send UTF-8, percent-encoded (application/x-www-form-urlencoded)")
+    for pair in data.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        bad = _bad_utf8(unquote_to_bytes(value.replace(b"+", b" ")))
+        if bad is not None:
+            field = unquote_to_bytes(name).decode("utf-8", "replace")
+            raise EndpointError.bad_request(
+                f"the form field {field!r} is not UTF-8 once percent-decoded: byte 0x{bad[1]:02X} at offset "
+                f"{bad[0]} of its value; percent-encode the UTF-8 bytes of the text")
+
+
+def _bad_utf8(data: bytes) -> tuple[int, int] | None:
+    """Offset and value of the first byte that stops ``data`` being UTF-8, or None."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start, data[exc.start]
+    return None
+
+
 def _read_body(max_query_bytes: int) -> str:
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
@@ -127,10 +156,31 @@ def _state() -> tuple[KnowledgeGraph, Executor, ByteLRU[Outcome]]:
     return ext["henan_kg"], ext["henan_kg.executor"], ext["henan_kg.cache"]
 
 
-def answer(preq: ProtocolRequest, query: str) -> Response:
-    """Screen, negotiate, run (or fetch from the cache) and render one query."""
+def answer(preq: ProtocolRequest, text: str) -> Response:
+    """Declare missing prefixes, screen, negotiate, run (or fetch from the cache) and render one query."""
+    completion = prefixes.complete(text, _base())
+    try:
+        response = _answer(preq, completion)
+    except EndpointError as error:
+        error.headers.update(_added_header(completion))
+        raise
+    response.headers.update(_added_header(completion))
+    return response
+
+
+def _base() -> str:
+    kg: KnowledgeGraph = current_app.extensions["henan_kg"]
+    return kg.base or str(current_app.config["BASE"])
+
+
+def _added_header(completion: prefixes.Completion) -> dict[str, str]:
+    return {"X-Added-Prefixes": ", ".join(completion.added)} if completion.added else {}
+
+
+def _answer(preq: ProtocolRequest, completion: prefixes.Completion) -> Response:
     config = current_app.config
     kg, executor, cache = _state()
+    query = completion.query
     if screen.mentions_service(query):
         refused = screen.forbidden_services(screen.scan(query), config["SERVICE_ALLOWLIST"])
         if refused:
@@ -150,7 +200,7 @@ def answer(preq: ProtocolRequest, query: str) -> Response:
         if outcome.status != "error":
             cache.put(key, outcome, len(outcome.body) + len(query) + 200)
     g.query_form = outcome.form
-    return _render(outcome, preq, query)
+    return _render(outcome, preq, completion)
 
 
 def _name(choice: Choice, kind: str) -> str | None:
@@ -185,15 +235,19 @@ def _run(executor: Executor, job: Job, timeout_s: float) -> Outcome:
         g.query_ms = (time.perf_counter() - started) * 1000
 
 
-def _render(outcome: Outcome, preq: ProtocolRequest, query: str) -> Response:
+def _render(outcome: Outcome, preq: ProtocolRequest, completion: prefixes.Completion) -> Response:
     if outcome.status == "ok":
         fmt = BY_NAME[outcome.format or ""]
         g.result_bytes = len(outcome.body)
         return Response(outcome.body, content_type=fmt.content_type)
     if outcome.status == "syntax":
-        if screen.scan(query).looks_like_update:
+        if screen.scan(completion.query).looks_like_update:
             raise EndpointError.forbidden(READ_ONLY)
-        raise EndpointError.bad_request(f"malformed query: {outcome.message}")
+        unknown = prefixes.unknown_prefix_message(completion, outcome.message)
+        if unknown is not None:
+            raise EndpointError.bad_request(unknown)
+        message = prefixes.shift_error_lines(outcome.message, completion.added)
+        raise EndpointError.bad_request(f"malformed query: {message}")
     if outcome.status == "not_acceptable":
         raise not_acceptable(outcome.kind, request.headers.get("Accept"), preq.format)
     if outcome.status == "too_large":

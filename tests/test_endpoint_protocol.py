@@ -171,6 +171,37 @@ def test_describe(endpoint_server):
     }
 
 
+# --- prefixes a query uses without declaring them ---------------------------------------------
+
+
+def test_undeclared_known_prefixes_are_added_and_said(endpoint_server):
+    """``hgv:`` (the project's) and ``skos:`` (standard, from endpoint/prefixes.csv) are declared for
+    the client, in order of first use, and the response names them; a declared one is left alone."""
+    bare = LEAD_COUNT.replace(PREFIXES, "")
+    assert "PREFIX" not in bare
+    result = wrapper(endpoint_server, bare, JSON).query()
+    assert result.response.headers["X-Added-Prefixes"] == "hgv"
+    rows = result.convert()["results"]["bindings"]
+    assert [(r["agency"]["value"], r["tasks"]["value"]) for r in rows] == EXPECTED_LEADS
+    mixed = (f"PREFIX hgv: <{HGV}>\n"
+             "SELECT ?l WHERE { hgd:agency\\/henan-dof skos:prefLabel ?l ; a hgv:ProvincialAgency }")
+    response = requests.get(endpoint_server.sparql, params={"query": mixed})
+    assert response.status_code == 200 and response.headers["X-Added-Prefixes"] == "hgd, skos"
+    assert [r["l"]["value"] for r in response.json()["results"]["bindings"]] == ["河南省财政厅"]
+    declared = requests.get(endpoint_server.sparql, params={"query": LEAD_COUNT})
+    assert declared.status_code == 200 and "X-Added-Prefixes" not in declared.headers
+
+
+def test_standard_prefixes_table_is_data_and_the_projects_win():
+    from endpoint import prefixes
+    from mappings.iris import PREFIXES as PROJECT
+
+    assert prefixes.standard()["dct"] == "http://purl.org/dc/terms/"
+    table = prefixes.known(ID)
+    assert table["hgd"] == ID and table["hgv"] == HGV
+    assert all(table[p] == ns for p, ns in PROJECT.items())
+
+
 # --- rdflib's SPARQLStore -----------------------------------------------------------------------
 
 

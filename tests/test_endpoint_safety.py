@@ -87,6 +87,34 @@ def test_non_utf8_charset_is_415_and_invalid_utf8_is_400(endpoint_server):
     assert broken.status_code == 400 and "UTF-8" in broken.text
 
 
+def test_raw_invalid_byte_in_a_form_body_is_400_naming_it(endpoint_server):
+    """Werkzeug drops a form field holding a raw non-UTF-8 byte; the client must hear of the byte,
+    not "no 'query' in the request"."""
+    head = b"query=ASK%20%7B%7D%20%23"
+    raw = requests.post(endpoint_server.sparql, data=head + b"\xff\xfe",
+                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert raw.status_code == 400
+    assert f"byte 0xFF at offset {len(head)}" in raw.text and "no 'query'" not in raw.text
+    encoded = requests.post(endpoint_server.sparql, data=head + b"caf%E9",
+                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert encoded.status_code == 400
+    assert "'query'" in encoded.text and "byte 0xE9" in encoded.text  # not run with U+FFFD in its place
+
+
+def test_unknown_undeclared_prefix_is_a_one_line_400(endpoint_server):
+    response = requests.get(endpoint_server.sparql, params={"query": "SELECT * WHERE { ?s ex:p ?o ; skos:x ?y }"})
+    assert response.status_code == 400
+    assert "'ex:'" in response.text and "PREFIX ex:" in response.text
+    assert response.text.count("\n") == 1 and "\\u{" not in response.text  # not pyoxigraph's Unicode ranges
+    assert response.headers["X-Added-Prefixes"] == "skos"  # the known one was added all the same
+
+
+def test_syntax_errors_count_the_clients_lines_when_prefixes_are_added(endpoint_server):
+    response = requests.get(endpoint_server.sparql, params={"query": "SELECT * WHERE {\n  ?s skos:x\n}"})
+    assert response.status_code == 400 and response.headers["X-Added-Prefixes"] == "skos"
+    assert "error at 3:" in response.text  # as the client numbers its lines, not one more
+
+
 def test_over_long_query_is_413(endpoint_server):
     long_query = "ASK {} #" + "x" * 20_000
     assert requests.get(endpoint_server.sparql, params={"query": long_query}).status_code == 413
