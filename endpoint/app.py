@@ -29,7 +29,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 
-from endpoint import errors
+from endpoint import compress, errors
 from endpoint.body import BodyGuard
 from endpoint.cache import ByteLRU
 from endpoint.executor import Executor
@@ -76,6 +76,9 @@ SETTINGS: tuple[Setting, ...] = (
             "gunicorn worker processes (one per core: the queries themselves run in engine processes)."),
     Setting("THREADS", 4, "Threads per gunicorn worker, and query engine processes per worker."),
     Setting("CORS_ORIGIN", "*", "Value of Access-Control-Allow-Origin; empty: no CORS headers."),
+    Setting("CACHE_MAX_AGE_S", 3600,
+            "max-age of GET /sparql answers (each has an ETag from the graph checksum, so a cache revalidates "
+            "with a 304 after that); the graph changes only at a release. 0: revalidate every time."),
     Setting("ACCESS_LOG", True, "Log one line per request with status, query time and result size."),
 )
 DEFAULTS: dict[str, Any] = {s.name: s.default for s in SETTINGS}
@@ -131,7 +134,7 @@ def load_settings(config: Mapping[str, Any] | None = None, environ: Mapping[str,
     for name in ("QUERY_TIMEOUT_S", "MAX_RESULT_BYTES", "MAX_QUERY_BYTES", "THREADS", "WORKERS", "BODY_TIMEOUT_S"):
         if values[name] <= 0:
             raise SettingError(f"{ENV_PREFIX}_{name} must be positive")
-    for name in ("ENGINE_MEMORY_MB", "MAX_DRAIN_BYTES"):
+    for name in ("ENGINE_MEMORY_MB", "MAX_DRAIN_BYTES", "CACHE_MAX_AGE_S"):
         if values[name] < 0:
             raise SettingError(f"{ENV_PREFIX}_{name} must be 0 or more")
     return values
@@ -165,6 +168,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(importlib.import_module("endpoint.pages").bp)
     app.before_request(_start_clock)
     app.after_request(_finish)
+    app.after_request(compress.compress)  # hooks run last-registered first: the log sees the bytes sent
     if settings["ACCESS_LOG"] and not access_log.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
@@ -220,6 +224,13 @@ def _cors(response: Response) -> None:
             response.vary.add("Access-Control-Request-Headers")
 
 
+def _sent_bytes(response: Response) -> int | str:
+    """The body's length for the log, without reading a stream (a dump sent as it is compressed)."""
+    if response.content_length is not None:
+        return response.content_length
+    return "-" if response.is_streamed else response.calculate_content_length() or 0
+
+
 def _finish(response: Response) -> Response:
     _cors(response)
     if request.path == "/sparql":
@@ -230,7 +241,7 @@ def _finish(response: Response) -> Response:
         access_log.info(
             '%s "%s %s" %s %sB query=%s total=%.1fms form=%s cache=%s pid=%s',
             request.remote_addr or "-", request.method, request.path, response.status_code,
-            g.get("result_bytes", response.calculate_content_length() or 0),
+            g.get("result_bytes", _sent_bytes(response)),
             f"{query_ms:.1f}ms" if query_ms is not None else "-", total_ms,
             g.get("query_form") or "-", g.get("cache", "-"), os.getpid(),
         )

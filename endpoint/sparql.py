@@ -14,6 +14,7 @@ Reading the protocol parameters (:func:`read_request`) is kept apart from answer
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
@@ -189,6 +190,9 @@ def _answer(preq: ProtocolRequest, completion: prefixes.Completion) -> Response:
                 + "; only targets in SERVICE_ALLOWLIST may be called"
             )
     choice = negotiate(request.headers.get("Accept"), preq.format)
+    etag = _etag(kg.checksum, query, preq, choice) if request.method == "GET" else None
+    if etag is not None and _matches(etag):
+        return _cacheable(Response(status=304), etag)
     union = kg.union_flag and preq.default_graphs is None and not _has_from(query)
     key = (query, preq.default_graphs, preq.named_graphs, _name(choice, RESULTS), _name(choice, GRAPH))
     outcome = cache.get(key)
@@ -200,7 +204,30 @@ def _answer(preq: ProtocolRequest, completion: prefixes.Completion) -> Response:
         if outcome.status != "error":
             cache.put(key, outcome, len(outcome.body) + len(query) + 200)
     g.query_form = outcome.form
-    return _render(outcome, preq, completion)
+    response = _render(outcome, preq, completion)
+    return _cacheable(response, etag) if etag is not None else response
+
+
+def _etag(checksum: str, query: str, preq: ProtocolRequest, choice: Choice) -> str:
+    """What one GET's answer depends on: the graph (its checksum), the query, the dataset and the
+    negotiated media types. Weak, since the bytes differ between gzip and identity (compress.py)."""
+    media = [f.media_types[0] if f is not None else "-" for f in (choice.results, choice.graph)]
+    parts = [checksum, query, repr(preq.default_graphs), repr(preq.named_graphs), *media]
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _matches(etag: str) -> bool:
+    """``If-None-Match`` names this answer (``*`` is not enough: it could match an error)."""
+    tags = request.if_none_match
+    return not tags.star_tag and tags.contains_weak(etag)
+
+
+def _cacheable(response: Response, etag: str) -> Response:
+    """ETag and Cache-Control of a GET answer: public for CACHE_MAX_AGE_S, then revalidated."""
+    response.set_etag(etag, weak=True)
+    max_age = int(current_app.config["CACHE_MAX_AGE_S"])
+    response.headers["Cache-Control"] = f"public, max-age={max_age}" if max_age else "public, no-cache"
+    return response
 
 
 def _name(choice: Choice, kind: str) -> str | None:

@@ -322,6 +322,44 @@ def test_dumps_listed_in_manifest_only(app: Flask, client: FlaskClient) -> None:
     assert client.get("/dumps/../manifest.json").status_code == 404
 
 
+def _wire(url: str, **headers: str | None) -> tuple[requests.Response, bytes]:
+    """GET and the body as sent (``None`` drops one of requests' default headers)."""
+    response = requests.get(url, headers=headers, stream=True, timeout=10)
+    return response, response.raw.read(decode_content=False)
+
+
+def test_pages_are_gzipped_when_asked(server: str) -> None:
+    plain, plain_body = _wire(server + "/", **{"Accept-Encoding": None})
+    assert "Content-Encoding" not in plain.headers and b'id="kg-config"' in plain_body
+    zipped, zipped_body = _wire(server + "/", **{"Accept-Encoding": "gzip, deflate"})
+    assert zipped.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped.headers["Vary"]
+    assert gzip.decompress(zipped_body) == plain_body
+
+
+def test_dumps_are_gzipped_as_a_stream_unless_already_gzip(server: str, release_dir: Path) -> None:
+    nq = (release_dir / "henan-kg.nq").read_bytes()
+    assert len(nq) > 1024
+    zipped, body = _wire(server + "/dumps/henan-kg.nq", **{"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip" and gzip.decompress(body) == nq
+    assert "Content-Length" not in zipped.headers  # compressed as it is sent, never held whole
+    plain, plain_body = _wire(server + "/dumps/henan-kg.nq", **{"Accept-Encoding": None})
+    assert "Content-Encoding" not in plain.headers and plain_body == nq
+    gz, gz_body = _wire(server + "/dumps/henan-kg.nq.gz", **{"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in gz.headers and gz_body == (release_dir / "henan-kg.nq.gz").read_bytes()
+    part, part_body = _wire(server + "/dumps/henan-kg.nq", **{"Accept-Encoding": "gzip", "Range": "bytes=0-9"})
+    assert part.status_code == 206 and part_body == nq[:10]  # a byte range addresses the identity bytes
+
+
+def test_conditional_get_over_http_with_gzip(server: str) -> None:
+    url = server + "/id/notice/2026-4/task/17"
+    first = requests.get(url, headers={"Accept": "text/turtle", "Accept-Encoding": "gzip"}, timeout=10)
+    assert first.status_code == 200 and first.headers["ETag"].startswith('W/"')
+    for encoding in ("gzip", "identity"):
+        again = requests.get(url, headers={"Accept": "text/turtle", "Accept-Encoding": encoding,
+                                           "If-None-Match": first.headers["ETag"]}, timeout=10)
+        assert again.status_code == 304 and again.content == b""
+
+
 def test_other_base_is_served_under_id(tmp_path: Path) -> None:
     other = "http://example.org/kg/id/"
     application = make_app(write_release(tmp_path / "release", base=other))

@@ -9,6 +9,7 @@ default graph holds 68 distinct triples.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import os
@@ -412,6 +413,79 @@ def test_disk_store_mode_answers_the_same(mini_release):
         query = f"SELECT (COUNT(*) AS ?n) FROM <{ID}graph/ontology> WHERE {{ ?s ?p ?o }}"
         assert select_values(server, query) == [{"n": "3"}]
         assert requests.get(server.url + "/health").json()["store"] == "disk"
+
+
+# --- HTTP caching and compression -------------------------------------------------------------
+
+ALL_TRIPLES = "SELECT * WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"  # 68 rows: about 15 KB of SPARQL JSON
+
+
+def raw_get(server, params: dict[str, str], **headers: str | None) -> tuple[requests.Response, bytes]:
+    """GET /sparql and the body as it came over the wire (``None`` drops one of requests' headers)."""
+    response = requests.get(server.sparql, params=params, headers=headers, stream=True, timeout=10)
+    return response, response.raw.read(decode_content=False)
+
+
+def test_get_answers_carry_an_etag_and_cache_control_and_revalidate_with_304(endpoint_server):
+    first = requests.get(endpoint_server.sparql, params={"query": ALL_TRIPLES})
+    etag = first.headers["ETag"]
+    assert first.status_code == 200 and etag.startswith('W/"')
+    assert first.headers["Cache-Control"] == "public, max-age=3600"
+    assert {"Accept", "Accept-Encoding"} <= {v.strip() for v in first.headers["Vary"].split(",")}
+    # the same on every worker (from the graph checksum, not the process), different per query and format
+    assert {requests.get(endpoint_server.sparql, params={"query": ALL_TRIPLES}).headers["ETag"]
+            for _ in range(6)} == {etag}
+    as_csv = requests.get(endpoint_server.sparql, params={"query": ALL_TRIPLES}, headers={"Accept": "text/csv"})
+    other = requests.get(endpoint_server.sparql, params={"query": ALL_TRIPLES + " LIMIT 3"})
+    assert len({etag, as_csv.headers["ETag"], other.headers["ETag"]}) == 3
+    again = requests.get(endpoint_server.sparql, params={"query": ALL_TRIPLES}, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["ETag"] == etag and again.headers["Cache-Control"] == "public, max-age=3600"
+    star = requests.get(endpoint_server.sparql, params={"query": "SELECT"}, headers={"If-None-Match": "*"})
+    assert star.status_code == 400  # '*' does not turn a malformed query into a 304
+    posted = requests.post(endpoint_server.sparql, data={"query": ALL_TRIPLES})
+    assert posted.status_code == 200 and "ETag" not in posted.headers and "Cache-Control" not in posted.headers
+
+
+def test_etag_changes_with_the_graph(endpoint_server, tmp_path):
+    """A new release (another checksum) gives the same query another ETag, so caches refetch."""
+    from conftest import MINI_NQ, make_release, thread_server
+
+    changed = tmp_path / "changed.nq"
+    changed.write_bytes(MINI_NQ.read_bytes() + f"<{ID}x> <{HGV}note> \"new\" <{ID}graph/reference> .\n".encode())
+    release = make_release(changed, tmp_path / "out")
+    before = requests.get(endpoint_server.sparql, params={"query": SIMPLE}).headers["ETag"]
+    with thread_server(RELEASE_DIR=str(release), THREADS=1, ACCESS_LOG=False) as server:
+        after = requests.get(server.sparql, params={"query": SIMPLE})
+        assert after.status_code == 200 and after.headers["ETag"] != before
+        revalidated = requests.get(server.sparql, params={"query": SIMPLE}, headers={"If-None-Match": before})
+        assert revalidated.status_code == 200 and revalidated.json()["results"]["bindings"]
+
+
+def test_results_are_gzipped_when_asked_and_identity_otherwise(endpoint_server):
+    plain, plain_body = raw_get(endpoint_server, {"query": ALL_TRIPLES}, **{"Accept-Encoding": None})
+    assert "Content-Encoding" not in plain.headers and int(plain.headers["Content-Length"]) == len(plain_body)
+    assert len(json.loads(plain_body)["results"]["bindings"]) == 68
+    zipped, zipped_body = raw_get(endpoint_server, {"query": ALL_TRIPLES}, **{"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped_body) == plain_body and len(zipped_body) < len(plain_body) / 3
+    assert zipped.headers["ETag"] == plain.headers["ETag"]  # weak: the same answer in either coding
+    refused, refused_body = raw_get(endpoint_server, {"query": ALL_TRIPLES}, **{"Accept-Encoding": "gzip;q=0, *"})
+    assert "Content-Encoding" not in refused.headers and refused_body == plain_body
+    small, small_body = raw_get(endpoint_server, {"query": SIMPLE}, **{"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in small.headers and json.loads(small_body)["results"]  # under 1 KB: as is
+
+
+def test_files_are_gzipped_as_a_stream_under_gunicorn(endpoint_server):
+    """A file (here the editor's 1 MB script; dumps alike) is compressed as it is sent, with the
+    access log on: nothing reads it whole first to count its bytes."""
+    url = endpoint_server.url + "/assets/vendor/yasgui/yasgui.min.js"
+    plain = requests.get(url, headers={"Accept-Encoding": None}, timeout=10)
+    zipped = requests.get(url, headers={"Accept-Encoding": "gzip"}, stream=True, timeout=10)
+    body = zipped.raw.read(decode_content=False)
+    assert zipped.headers["Content-Encoding"] == "gzip" and zipped.headers.get("Transfer-Encoding") == "chunked"
+    assert "Content-Length" not in zipped.headers and len(plain.content) > 500_000
+    assert gzip.decompress(body) == plain.content and len(body) < len(plain.content) / 2
 
 
 # --- the real graph -----------------------------------------------------------------------------
