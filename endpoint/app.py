@@ -38,6 +38,10 @@ from mappings.iris import DEFAULT_BASE
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV_PREFIX = "HENAN_KG"
+# Longest request line and header (bytes): gunicorn's maximum, which serve.py sets; the app holds
+# query strings to it too, so that Werkzeug's server (65536) answers alike.
+MAX_REQUEST_LINE = 8190
+POST_INSTEAD = "send a long query by POST instead (form-encoded query=..., or a body of type application/sparql-query)"
 access_log = logging.getLogger("henan_kg.access")
 
 
@@ -200,6 +204,9 @@ def health() -> Response:
 
 def _start_clock() -> None:
     g.started = time.perf_counter()
+    if len(request.environ.get("QUERY_STRING", "")) > MAX_REQUEST_LINE:
+        message = f"the query string is longer than {MAX_REQUEST_LINE} bytes; {POST_INSTEAD}"
+        raise errors.EndpointError.uri_too_long(message)
 
 
 # Response headers a browser script may read besides the CORS-safelisted ones.

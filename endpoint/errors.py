@@ -46,6 +46,11 @@ class EndpointError(Exception):
         return cls(413, "Content Too Large", message)
 
     @classmethod
+    def uri_too_long(cls, message: str) -> EndpointError:
+        """414: a URL longer than the request line may be; the query should be POSTed."""
+        return cls(414, "URI Too Long", message)
+
+    @classmethod
     def unsupported_media_type(cls, message: str) -> EndpointError:
         """415: a POST body that is neither a form nor ``application/sparql-query``."""
         return cls(415, "Unsupported Media Type", message)

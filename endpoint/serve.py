@@ -3,18 +3,32 @@
 ``serve(host, port, workers, dev)`` is what ``henan-kg serve`` calls. Each gunicorn worker builds
 its own app (no preload), so each loads the graph once and forks its query engines from itself.
 ``python -m endpoint.serve --port 8000`` does the same from a shell (tests and bench use it).
+
+The request line and each header are bounded at :data:`endpoint.app.MAX_REQUEST_LINE` (8190
+bytes, the most gunicorn allows): a multi-megabyte URL is refused as soon as its first 8 KiB are
+read, instead of being read whole and parsed. :class:`QueryWorker` answers those refusals as the
+app answers its errors (plain text, telling the client to POST the query), and reads what the
+client still sends of them for a moment, so that the client can read the answer instead of a reset.
 """
 
 from __future__ import annotations
 
 import argparse
+import socket
+import time
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.http.errors import LimitRequestHeaders, LimitRequestLine
+from gunicorn.workers.gthread import ThreadWorker
 
-from endpoint.app import create_app, load_settings
+from endpoint.app import MAX_REQUEST_LINE, POST_INSTEAD, create_app, load_settings
+
+DRAIN_BYTES = 64 * 1024 * 1024  # what is read, at most, of an over-long request line or header
+DRAIN_S = 1.0  # ... and for how long
+DRAIN_IDLE_S = 0.25  # a client that sent nothing for this long has sent all it will
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -33,21 +47,70 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return create_app(self.app_config)
 
 
-def gunicorn_options(host: str, port: int, workers: int, settings: Mapping[str, Any]) -> dict[str, Any]:
-    """gunicorn's settings for this app: threaded workers, generous worker timeout, long query lines.
+class QueryWorker(ThreadWorker):  # type: ignore[misc]
+    """gunicorn's threaded worker, answering an over-long request line (414) or header (431) in
+    the endpoint's plain-text error shape with the way out (POST), then draining the rest."""
 
-    The request line is unlimited here because the app itself answers over-long queries with 413
-    (``MAX_QUERY_BYTES``); gunicorn's own limit would answer a bare 414 page instead.
+    def handle_error(self, req: Any, client: socket.socket, addr: Any, exc: BaseException) -> None:
+        answer = limit_answer(exc)
+        if answer is None:
+            super().handle_error(req, client, addr, exc)
+            return
+        self.log.warning("Invalid request from ip=%s: %s", (addr or ("-",))[0], exc)  # as gunicorn logs it
+        try:
+            client.sendall(answer)
+        except OSError:
+            return
+        drain(client)
+
+
+def limit_answer(exc: BaseException) -> bytes | None:
+    """The raw HTTP answer to gunicorn's request-line or header limit, None for other errors."""
+    if isinstance(exc, LimitRequestLine):
+        status = "414 URI Too Long"
+        message = f"the request line is longer than {MAX_REQUEST_LINE} bytes; {POST_INSTEAD}"
+    elif isinstance(exc, LimitRequestHeaders):
+        status = "431 Request Header Fields Too Large"
+        message = f"a request header is longer than {MAX_REQUEST_LINE} bytes, or there are too many headers ({exc})"
+    else:
+        return None
+    body = f"{status}: {message}\n".encode()
+    head = (f"HTTP/1.1 {status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1")
+    return head + body
+
+
+def drain(client: socket.socket) -> None:
+    """Read and drop what the client is still sending (up to DRAIN_BYTES, for DRAIN_S at most):
+    a socket closed with unread bytes is reset, and a reset can drop the answer before it is read."""
+    deadline, seen = time.monotonic() + DRAIN_S, 0
+    try:
+        while seen < DRAIN_BYTES and (left := deadline - time.monotonic()) > 0:
+            client.settimeout(min(left, DRAIN_IDLE_S))
+            piece = client.recv(256 * 1024)
+            if not piece:
+                return
+            seen += len(piece)
+    except OSError:  # socket.timeout included: the client has stopped sending
+        return
+
+
+def gunicorn_options(host: str, port: int, workers: int, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """gunicorn's settings for this app: threaded workers, generous worker timeout, bounded request line.
+
+    ``limit_request_line`` is gunicorn's maximum (8190; 0 would mean "read any length", which took
+    10 s for a 10 MiB URL); a query longer than fits in a URL is POSTed, up to MAX_QUERY_BYTES.
     """
     return {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "gthread",
+        "worker_class": QueryWorker,
         "threads": settings["THREADS"],
         "timeout": max(30, int(4 * settings["QUERY_TIMEOUT_S"])),
         "graceful_timeout": 10,
         "keepalive": 5,
-        "limit_request_line": 0,
+        "limit_request_line": MAX_REQUEST_LINE,
+        "limit_request_field_size": MAX_REQUEST_LINE,
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "warning",

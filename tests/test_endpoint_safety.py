@@ -7,10 +7,13 @@ its own settings).
 
 from __future__ import annotations
 
+import http.client
 import os
+import socket
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -117,13 +120,54 @@ def test_syntax_errors_count_the_clients_lines_when_prefixes_are_added(endpoint_
 
 def test_over_long_query_is_413(endpoint_server):
     long_query = "ASK {} #" + "x" * 20_000
-    assert requests.get(endpoint_server.sparql, params={"query": long_query}).status_code == 413
     assert requests.post(endpoint_server.sparql, data={"query": long_query}).status_code == 413
+    by_get = requests.get(endpoint_server.sparql, params={"query": long_query})  # past the request line: POST it
+    assert by_get.status_code == 414 and "POST" in by_get.text
     direct = requests.post(endpoint_server.sparql, data=long_query.encode(),
                            headers={"Content-Type": "application/sparql-query"})
     assert direct.status_code == 413 and "MAX_QUERY_BYTES" in direct.text
     huge = requests.post(endpoint_server.sparql, data={"query": "x" * 2_000_000})
     assert huge.status_code == 413
+
+
+def raw_get(url: str, target: bytes, headers: bytes = b"") -> tuple[bytes, float]:
+    """Send one GET as raw bytes (all of them), read the answer; the answer and the seconds taken."""
+    u = urlsplit(url)
+    started = time.monotonic()
+    with socket.create_connection((u.hostname, u.port), timeout=10) as sock:
+        sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n")
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        body = response.read()
+    return b"%d %s" % (response.status, body), time.monotonic() - started
+
+
+def test_a_10_mib_url_is_refused_within_a_second(endpoint_server):
+    """gunicorn reads at most MAX_REQUEST_LINE (8190) bytes of a request line before its 414 (it
+    read all 10 MiB, for about 10 s, when the line was unlimited), then takes in the rest so that
+    the client, still sending, reads the answer rather than a reset."""
+    from endpoint.app import MAX_REQUEST_LINE
+
+    answer, seconds = raw_get(endpoint_server.url, b"/sparql?query=" + b"x" * (10 * 1024 * 1024))
+    assert answer.startswith(b"414 414 URI Too Long: ") and b"POST" in answer
+    assert str(MAX_REQUEST_LINE).encode() in answer
+    assert seconds < 1.0
+    via_requests = requests.get(endpoint_server.sparql, params={"query": "ASK {} #" + "x" * 10 * 1024 * 1024})
+    assert via_requests.status_code == 414 and via_requests.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert count_all(endpoint_server) == "68"  # and the server carries on
+
+
+def test_an_oversized_header_is_431_quickly(endpoint_server):
+    answer, seconds = raw_get(endpoint_server.url, b"/health", b"X-Padding: " + b"y" * (1024 * 1024) + b"\r\n")
+    assert answer.startswith(b"431 431 Request Header Fields Too Large: ") and seconds < 1.0
+
+
+def test_werkzeug_server_also_answers_414_for_a_long_query_string(mini_release):
+    """Under Werkzeug's server (whose own line limit is 65536) the app holds the same bound."""
+    with thread_server(RELEASE_DIR=str(mini_release), THREADS=1, ACCESS_LOG=False) as server:
+        response = requests.get(server.sparql, params={"query": "ASK {} #" + "x" * 9000})
+        assert response.status_code == 414 and "POST" in response.text
+        assert requests.post(server.sparql, data={"query": "ASK {} #" + "x" * 9000}).status_code == 200
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
