@@ -34,9 +34,9 @@ from rdflib.compare import to_canonical_graph
 from rdflib.plugins.stores.memory import Memory
 from rdflib.store import Store as RdfStore
 
-from kg.dataset import DUMP_FILES, dataset_graph
+from kg.dataset import DUMP_FILES, dataset_graph, input_files, release_description
 from kg.pins import in_use
-from mappings.document import document_graph
+from mappings.document import add_eli_structure, document_graph
 from mappings.iris import DEFAULT_BASE, PREFIXES, Iris
 from mappings.reference import Reference, load_reference, reference_graph
 from mappings.source import SourceDocument, SourceError, load_document, metadata_files
@@ -129,6 +129,7 @@ def map_document(doc: SourceDocument, ref: Reference, iris: Iris, store: RdfStor
     g = mapper_for(doc, ref)(doc, ref, iris, allow_unresolved=allow_unresolved,
                              graph=Graph(store=store, identifier=iris.graph(doc.slug)))
     g += document_graph(doc, ref, iris)
+    add_eli_structure(g, iris.doc(doc.slug))
     return g
 
 
@@ -216,13 +217,15 @@ class Release:
     validation: object | None = None
 
 
-def write_release(graphs: dict[URIRef, Graph], out: Path, iris: Iris) -> Release:
-    """Write dumps, manifest and the on-disk store of ``graphs`` into the empty directory ``out``."""
+def write_release(graphs: dict[URIRef, Graph], out: Path, iris: Iris,
+                  inputs: tuple[tuple[str, str], ...] = ()) -> Release:
+    """Write dumps, manifest and the on-disk store of ``graphs`` into the empty directory ``out``;
+    ``inputs`` (name, sha256) are the files the build read, recorded in its PROV description."""
     lines = {name: sorted_triples(g) for name, g in graphs.items()}  # each graph serialised once
     content = nquads(lines)
     content_sum = checksum(content)
     distinct = set().union(*lines.values())
-    dataset = dataset_graph(graphs, iris, content_sum, len(distinct))
+    dataset = dataset_graph(graphs, iris, content_sum, len(distinct), inputs)
     graphs = {**graphs, iris.graph("dataset"): dataset}
     lines[iris.graph("dataset")] = described = sorted_triples(dataset)
     counts = {str(name): len(ls) for name, ls in sorted(lines.items())}
@@ -237,7 +240,8 @@ def write_release(graphs: dict[URIRef, Graph], out: Path, iris: Iris) -> Release
                  prefixes=PREFIXES)
     for name in DUMP_FILES.values():
         _gzip(out / name)
-    (out / "void.ttl").write_bytes(graphs[iris.graph("dataset")].serialize(format="turtle", encoding="utf-8"))
+    void = release_description(dataset, out, iris)
+    (out / "void.ttl").write_bytes(void.serialize(format="turtle", encoding="utf-8"))
     shutil.copyfile(ONTOLOGY_TTL, out / "ontology.ttl")
     _write_ontology_html(out / "ontology.html")
     load_store(out / DUMP_FILES["nquads"], out / "store")
@@ -336,7 +340,9 @@ def build(
         staging.mkdir()
         try:
             with gc_frozen():
-                release = write_release(graphs, staging, iris)
+                inputs = input_files({"sources": sources_dir, "gazetteer": data_root / "gazetteer",
+                                      "genres": data_root / "genres"})
+                release = write_release(graphs, staging, iris, inputs)
                 result = (validate or store_validator(staging / DUMP_FILES["nquads"], iris.base))(union(graphs))
             if not getattr(result, "conforms", True):
                 raise ValidationFailed(result)

@@ -10,7 +10,7 @@ from rdflib.namespace import DCTERMS, FOAF, XSD
 
 from mappings import literals
 from mappings.gazetteer import agency_iri
-from mappings.iris import HGV, Iris
+from mappings.iris import ELI, HGV, Iris
 from mappings.pause import gc_paused
 from mappings.source import SourceDocument, SourceError
 
@@ -47,6 +47,9 @@ def document_graph(doc: SourceDocument, ref: Reference, iris: Iris) -> Graph:
     g.add((d, DCTERMS.identifier, Literal(m.get("number", doc.slug))))
     g.add((d, DCTERMS.publisher, agency_iri(iris, issuer)))
     g.add((d, DCTERMS.issued, Literal(doc.date.isoformat(), datatype=XSD.date)))
+    g.add((d, RDF.type, ELI.LegalResource))  # ELI terms stated as well, for clients of legislation data
+    g.add((d, ELI.passed_by, agency_iri(iris, issuer)))
+    g.add((d, ELI.date_document, Literal(doc.date.isoformat(), datatype=XSD.date)))
     g.add((d, HGV.planYear, Literal(str(m["plan_year"]), datatype=XSD.gYear)))
     if "review_year" in m:
         g.add((d, HGV.reviewYear, Literal(str(m["review_year"]), datatype=XSD.gYear)))
@@ -72,6 +75,17 @@ def document_graph(doc: SourceDocument, ref: Reference, iris: Iris) -> Graph:
             if f"speaker_office_{lang}" in m:
                 g.add((person, HGV.office, Literal(m[f"speaker_office_{lang}"], lang=lang)))
     return g
+
+
+def add_eli_structure(g: Graph, d: URIRef) -> None:
+    """The document's top-level parts as ELI subdivisions (``eli:has_part``) and its policy areas as
+    what it is about (``eli:is_about``), read back from the mapped graph ``g``."""
+    for part in sorted(g.subjects(DCTERMS.isPartOf, d)):
+        g.add((d, ELI.has_part, part))
+        g.add((part, ELI.is_part_of, d))
+        g.add((part, RDF.type, ELI.LegalResourceSubdivision))
+    for area in sorted(set(g.objects(None, HGV.policyArea))):
+        g.add((d, ELI.is_about, area))
 
 
 def add_span(g: Graph, iris: Iris, doc: SourceDocument, start: int, end: int) -> URIRef:

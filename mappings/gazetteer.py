@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS
 
 from mappings.iris import HGV, ORG, WD, Iris
 from mappings.skos import add_scheme
@@ -68,6 +69,8 @@ class Agency:
     typos: tuple[str, ...]
     governs: tuple[str, ...]
     members: tuple[str, ...]
+    same_organ_as: str = ""  # the other nameplate of one organ with two names (一个机构两块牌子)
+    wikidata: str = ""
 
     @property
     def full_name_clean(self) -> str:
@@ -225,6 +228,7 @@ def _load_agencies(path: Path, jurisdiction: str) -> list[Agency]:
             managed_by=r["managed_by"], aliases=tuple(split_list(r["aliases"])),
             typos=tuple(split_list(r["typos"])), governs=tuple(split_list(r["governs"])),
             members=tuple(split_list(r["members"])),
+            same_organ_as=r.get("same_organ_as", ""), wikidata=r.get("wikidata", ""),  # optional columns
         )
         for line, r in _checked(path, ("slug", "short_name_zh", "class"), "class", AGENCY_CLASSES)
     ]
@@ -251,6 +255,16 @@ def gazetteer_graph(gaz: Gazetteer, iris: Iris) -> Graph:
         g.add((s, SKOS.prefLabel, Literal(a.full_name_clean, lang="zh")))
         g.add((s, RDFS.label, Literal(a.full_name_clean, lang="zh")))
         g.add((s, HGV.shortName, Literal(a.short_name, lang="zh")))
+        g.add((s, DCTERMS.identifier, Literal(f"{a.jurisdiction}/{a.slug}")))
+        if a.wikidata:
+            g.add((s, OWL.sameAs, WD[a.wikidata]))
+        if a.same_organ_as:
+            other = gaz.canonical(a.same_organ_as, a.jurisdiction)
+            if other is None:
+                raise SourceError(f"{table}: '{a.short_name}' shares its organ with unknown agency '{a.same_organ_as}'")
+            for x, y in ((s, agency_iri(iris, other)), (agency_iri(iris, other), s)):  # symmetric: both ways
+                g.add((x, HGV.sameOrganAs, y))
+                g.add((x, ORG.linkedTo, y))  # its ORG super-property, stated for clients without inference
         if a.name_en:
             g.add((s, SKOS.prefLabel, Literal(a.name_en, lang="en")))
             g.add((s, RDFS.label, Literal(a.name_en, lang="en")))
@@ -302,7 +316,7 @@ def gazetteer_graph(gaz: Gazetteer, iris: Iris) -> Graph:
         if p.admin_code:
             g.add((s, HGV.adminCode, Literal(p.admin_code)))
         if p.wikidata:
-            g.add((s, SKOS.exactMatch, WD[p.wikidata]))
+            g.add((s, OWL.sameAs, WD[p.wikidata]))  # the same place: owl:sameAs, not a SKOS concept match
         if p.geonames:
             g.add((s, HGV.geonamesSeat, URIRef(f"https://sws.geonames.org/{p.geonames}/")))
         if p.parent:

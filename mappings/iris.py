@@ -44,6 +44,7 @@ VOID = CachedNamespace("http://rdfs.org/ns/void#")
 SCHEMA = CachedNamespace("https://schema.org/")
 OA = CachedNamespace("http://www.w3.org/ns/oa#")
 WD = CachedNamespace("http://www.wikidata.org/entity/")
+ELI = CachedNamespace("http://data.europa.eu/eli/ontology#")
 
 PREFIXES: dict[str, str] = {
     "hgv": str(HGV),
@@ -55,6 +56,7 @@ PREFIXES: dict[str, str] = {
     "schema": str(SCHEMA),
     "oa": str(OA),
     "wd": str(WD),
+    "eli": str(ELI),
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "dcterms": "http://purl.org/dc/terms/",
     "foaf": "http://xmlns.com/foaf/0.1/",

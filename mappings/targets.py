@@ -23,7 +23,7 @@ from units.csv (``1万亿元``, ``3.2万家``, ``5.5%``). Rules deciding which q
   ``实施1000个以上省重点项目`` is one, ``推进66个粮食产能提升重点县`` (scope of a programme,
   推进 is not a commitment verb) and ``壮大6大…和18条乡村富民产业链`` (existing chains) are not;
 - comparator: a word before (``突破`` MoreThan, ``超过`` MoreThan, ``约`` About …) or after
-  (``以上`` AtLeast, ``左右`` About, ``以下``/``以内`` AtMost); otherwise Exactly;
+  (``以上`` AtLeast, ``左右`` About, ``以下``/``以内`` AtMost; ``低于`` before, LessThan); otherwise Exactly;
 - a range is two numbers of one unit joined by a range word (``5%—5.5%``, ``4.5-5%``, the first
   unit may be left out): one quantity, comparator Between, ``value`` the lower bound and
   ``high`` the upper;

@@ -22,7 +22,7 @@ from mappings.cofog import add_policy_area
 from mappings.document import add_span
 from mappings.gazetteer import agency_iri, place_iri
 from mappings.genres import Profile
-from mappings.iris import HGV, ORG, PROV, Iris
+from mappings.iris import ELI, HGV, ORG, PROV, Iris
 from mappings.mentions import add_mentions
 from mappings.notice import Notice, Reporting, Task, UnitItem, notice_text, parse_notice, reporting_requirements
 from mappings.numerals import cn_numeral
@@ -175,9 +175,21 @@ def task_targets(body: str, task: Task, ref: Reference) -> list[TargetMatch]:
     return [m for m in extract_quantities(body, ref.vocabulary) if m.is_target or m.excluded == "no-commitment"]
 
 
+def _implementation(w: Writer, task: Task, t: URIRef) -> URIRef:
+    """The activity of carrying out the task: in PROV, responsibility is association with an
+    activity that follows the task as its plan, not attribution (authorship) of the task."""
+    g, activity = w.g, w.node(f"task/{task.ordinal}/implementation")
+    g.add((t, HGV.implementation, activity))
+    g.add((activity, RDF.type, HGV.TaskImplementation))
+    g.add((activity, RDF.type, PROV.Activity))
+    add_labels(g, activity, f"任务{task.number}的落实", f"carrying out task {task.number}")
+    return activity
+
+
 def _units(w: Writer, task: Task, t: URIRef) -> None:
     g, gaz, jur = w.g, w.ref.gazetteer, w.doc.jurisdiction
     distribute(task.units, gaz, jur)
+    activity = _implementation(w, task, t) if task.units else None
     for k, u in enumerate(task.units, 1):
         r = resolve_unit(u, gaz, jur)
         agent = w.agency(r, u, f"task {task.number}")
@@ -187,8 +199,12 @@ def _units(w: Writer, task: Task, t: URIRef) -> None:
         a = w.node(f"task/{task.ordinal}/unit/{k}")
         g.add((t, HGV.responsibility, a))
         g.add((a, RDF.type, HGV.ResponsibilityAssignment))
+        g.add((a, RDF.type, PROV.Association))  # stated: a PROV client without inference finds it
         g.add((a, PROV.agent, agent))
         g.add((a, PROV.hadRole, role))
+        g.add((a, PROV.hadPlan, t))
+        g.add((activity, PROV.qualifiedAssociation, a))
+        g.add((activity, PROV.wasAssociatedWith, agent))
         written = r.written.replace(u.bare, w.text(u.start, u.end), 1)
         g.add((a, HGV.writtenAs, literals.text(written, "zh")))
         if r.variant_of:
@@ -386,6 +402,8 @@ def write_alignment(g: Graph, iris: Iris, ref: Reference, notice_doc: SourceDocu
     w = Writer(g, iris, ref, report_doc, report.norm)  # spans in the report's coordinates
     n, r = iris.doc(notice_doc.slug), iris.doc(report_doc.slug)
     g.add((n, HGV.assignsReport, r))
+    g.add((n, PROV.wasDerivedFrom, r))  # assignsReport's super-properties, stated for clients without inference
+    g.add((n, ELI.implements, r))
     section_iris = {s.number: w.node(f"part/{p.number}/section/{s.number}") for p in report.parts for s in p.sections}
     for number, m in sorted(found.chapters.items()):
         if m.section is not None:

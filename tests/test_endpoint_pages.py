@@ -58,7 +58,7 @@ REFERENCE = """
     rdfs:label "河南省发展和改革委员会"@zh, "Development and Reform Commission of Henan Province"@en ;
     hgv:shortName "省发展改革委"@zh .
 <{b}region/410100> a hgv:PrefectureLevelCity ; rdfs:label "郑州市"@zh ;
-    skos:exactMatch <http://www.wikidata.org/entity/Q30340> .
+    <http://www.w3.org/2002/07/owl#sameAs> <http://www.wikidata.org/entity/Q30340> .
 """
 ONTOLOGY = """
 @prefix owl: <http://www.w3.org/2002/07/owl#> .
@@ -239,7 +239,7 @@ def test_format_parameter_overrides_accept(client: FlaskClient) -> None:
     response = client.get("/id/region/410100?format=ttl", headers={"Accept": "text/html"})
     assert response.mimetype == "text/turtle"
     g = _graph(response.data, "turtle")
-    assert (URIRef(BASE + "region/410100"), URIRef("http://www.w3.org/2004/02/skos/core#exactMatch"),
+    assert (URIRef(BASE + "region/410100"), URIRef("http://www.w3.org/2002/07/owl#sameAs"),
             URIRef("http://www.wikidata.org/entity/Q30340")) in g
 
 
@@ -268,7 +268,7 @@ def test_json_client_gets_json_ld_over_http(server: str) -> None:
     response = requests.get(f"{server}/id/region/410100", headers={"Accept": "application/json"}, timeout=10)
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("application/ld+json")
     g = Graph().parse(data=response.text, format="json-ld")
-    assert (URIRef(BASE + "region/410100"), URIRef("http://www.w3.org/2004/02/skos/core#exactMatch"),
+    assert (URIRef(BASE + "region/410100"), URIRef("http://www.w3.org/2002/07/owl#sameAs"),
             URIRef("http://www.wikidata.org/entity/Q30340")) in g
 
 

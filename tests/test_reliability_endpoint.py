@@ -566,6 +566,6 @@ def test_health_and_void_report_the_release_checksum(server: loadgen.Server, rel
     assert seen == {release.checksum} == {manifest["checksum"]}, "every worker reports the release's checksum"
     void = requests.get(server.url + "/.well-known/void", headers={"Accept": "text/turtle"}, timeout=30)
     assert void.status_code == 200 and release.checksum in void.text
-    r = post(server.url, "PREFIX spdx: <http://spdx.org/rdf/terms#> SELECT ?v WHERE { ?d spdx:checksum ?c . "
-                         "?c spdx:checksumValue ?v }")
+    r = post(server.url, "PREFIX spdx: <http://spdx.org/rdf/terms#> SELECT ?v WHERE { "
+                         "?d a <http://rdfs.org/ns/void#Dataset> ; spdx:checksum ?c . ?c spdx:checksumValue ?v }")
     assert [x["v"]["value"] for x in r.json()["results"]["bindings"]] == [release.checksum]

@@ -360,7 +360,7 @@ KEY_WORK_TARGETS = [
     ("international-passenger-routes", Decimal("50"), "tiao", "AtLeast", "Level", 2025),
     ("afforestation", Decimal("1530000"), "mu", "Exactly", "Level", 2024),
     ("soil-erosion-control", Decimal("1250"), "km2", "Exactly", "Level", 2024),
-    ("pm25-concentration", Decimal("42.5"), "ug-per-m3", "AtMost", "Level", 2025),  # 低于42.5微克/立方米
+    ("pm25-concentration", Decimal("42.5"), "ug-per-m3", "LessThan", "Level", 2025),  # 低于42.5微克/立方米
     ("clean-transport-share", Decimal("80"), "percent", "Exactly", "Level", 2025),
     ("rural-labour-transfer", Decimal("400000"), "person", "Exactly", "Increase", 2024),
     ("vocational-skills-training", Decimal("2000000"), "person-time", "AtLeast", "Level", 2024),
