@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -216,3 +217,28 @@ def test_every_term_the_data_uses_is_declared_in_the_ontology(release: b.Release
         FILTER NOT EXISTS {{ GRAPH {onto} {{ ?c a <{owl}Class> }} }} }}"""
     assert {r["p"].value for r in store.query(properties)} - BUILT_IN == set()
     assert {r["c"].value for r in store.query(classes)} == set()
+
+
+def test_every_data_iri_the_readmes_show_exists(release: b.Release) -> None:
+    """An IRI a newcomer copies from README.md or ontology/README.md (written relative to the data
+    base, as in `notice/2026-4/task/17`) names a node of the published graph."""
+    texts = [(ROOT / name).read_text(encoding="utf-8") for name in ("README.md", "ontology/README.md")]
+    texts[0] = re.sub(r"## Adding a document.*?\n## ", "## ", texts[0], flags=re.S)  # slugs of documents to come
+    heads = "notice|report|agency|region|indicator|unit|project|cofog|scheme|dataset|graph|person|agency-kind"
+    shown = {m for text in texts for m in re.findall(rf"`((?:{heads})/[^`{{}}\s]+)`", text)}
+    store = Store.read_only(str(release.path / "store"))
+    base = "https://w3id.org/henan-gov/id/"
+    missing = [iri for iri in sorted(shown)
+               if not store.query(f"ASK {{ {{ <{base}{iri}> ?p ?o }} UNION {{ GRAPH <{base}{iri}> {{ ?s ?p ?o }} }} }}",
+                                  use_default_graph_as_union=True)]
+    assert len(shown) > 15 and missing == []
+
+
+def test_the_default_build_has_the_recorded_checksum(release: b.Release) -> None:
+    """The pinned stack (constraints.txt) and the sources give the graph recorded in
+    ``tests/data/release-checksum.txt``: a dependency that changes the output, or a change nobody
+    meant, shows here. A change to the graph that is meant updates the file in the same commit."""
+    recorded = (ROOT / "tests" / "data" / "release-checksum.txt").read_text(encoding="utf-8").strip()
+    assert release.checksum == recorded, (
+        f"the default build's content checksum is {release.checksum}, not the recorded {recorded}: "
+        "if the graph was meant to change, write the new checksum to tests/data/release-checksum.txt")
