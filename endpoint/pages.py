@@ -8,13 +8,16 @@ the ``Accept`` header or a ``format`` parameter; unknown IRIs and unclean paths 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file, url_for
+from markupsafe import Markup
+from werkzeug.exceptions import NotFound
 
-from endpoint import describe
+from endpoint import describe, errors
 from endpoint.gallery import Example, load_gallery
 from endpoint.negotiation import Format, parse_accept, quality
 from mappings.iris import ONTOLOGY_IRI
@@ -37,6 +40,8 @@ _ALIASES = {"html": HTML, "ttl": TURTLE, "turtle": TURTLE, "nt": NTRIPLES, "ntri
             "jsonld": JSONLD, "json-ld": JSONLD, "rdf": RDFXML, "rdfxml": RDFXML, "xml": RDFXML}
 # The /sparql ``format`` values offered as download links, by query form.
 RESULT_DOWNLOADS = {"select": ("json", "xml", "csv", "tsv"), "graph": ("turtle", "ntriples", "jsonld")}
+_BODY = re.compile(r"<body[^>]*>(.*?)(?:</body>|\Z)", re.S | re.I)
+PLAIN = Format("text", PAGE, ("text/plain",))  # the errors' usual form
 DUMP_TYPES = {".nq": "application/n-quads", ".nt": "application/n-triples", ".ttl": "text/turtle",
               ".gz": "application/gzip"}
 
@@ -230,7 +235,7 @@ def _turtle_file(name: str, title: str, offers: tuple[Format, ...], html_file: s
     if fmt is HTML:
         docs = Path(_kg().release_dir) / html_file if html_file else None
         if docs is not None and docs.is_file():
-            resp = send_file(docs, mimetype="text/html")
+            resp = _docs_page(docs, title, offers)
         else:
             resp = _triples_page(name, title, offers)
     elif fmt is TURTLE:
@@ -239,6 +244,16 @@ def _turtle_file(name: str, title: str, offers: tuple[Format, ...], html_file: s
     else:
         resp = _rdf_response(_file_triples(_release_file(name)), fmt)
     return _finish(resp, fmt)
+
+
+def _docs_page(docs: Path, title: str, offers: tuple[Format, ...]) -> Response:
+    """A release's standalone HTML documentation inside the site's page (header, links back)."""
+    text = docs.read_text(encoding="utf-8")
+    body = _BODY.search(text)  # the build writes the whole page; its own head and style are left out
+    html = render_template("docs.html", title=title, docs=Markup(body.group(1) if body else text),
+                           alternates=_alternates(request.path, tuple(f for f in offers if f is not HTML)),
+                           **_page_context())
+    return Response(html, mimetype="text/html")
 
 
 def _triples_page(name: str, title: str, offers: tuple[Format, ...]) -> Response:
@@ -275,3 +290,14 @@ def dump(name: str) -> Response:
     mimetype = DUMP_TYPES.get(path.suffix, "application/octet-stream")
     return send_file(path, mimetype=mimetype, as_attachment=path.suffix == ".gz",
                      download_name=name, conditional=True, etag=True)
+
+
+@bp.app_errorhandler(404)
+def not_found(exc: NotFound) -> Response:
+    """A 404 for a browser is a page of the site with a way back; other clients get the plain text."""
+    ranges = parse_accept(request.headers.get("Accept"))
+    if not ranges or quality(HTML, ranges) <= quality(PLAIN, ranges):
+        return errors.render(errors.from_http_exception(exc))
+    html = render_template("error.html", status=404, title="Not found", message=exc.description,
+                           **_page_context())
+    return Response(html, status=404, mimetype="text/html")

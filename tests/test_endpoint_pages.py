@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pyoxigraph as ox
 import pytest
@@ -74,7 +75,9 @@ VOID = """
     void:dataDump <https://w3id.org/henan-gov/dumps/henan-kg.nt> ;
     void:sparqlEndpoint <https://w3id.org/henan-gov/sparql> .
 """
-ONTOLOGY_HTML = "<!doctype html><title>Ontology docs</title><h1 id='Task'>Task (test docs)</h1>"
+ONTOLOGY_HTML = ("<!doctype html><html><head><title>Ontology docs</title><style>body{max-width:60rem}</style>"
+                 "</head><body><h1 id='Task'>Task (test docs)</h1></body></html>")
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # Chromium's
 
 
 def _quads(turtle: str, graph: str) -> list[ox.Quad]:
@@ -171,6 +174,19 @@ def test_query_page_loads_nothing_from_elsewhere(client: FlaskClient) -> None:
         assert client.get(asset).status_code == 200, asset
     vendor = Path(__file__).resolve().parents[1] / "endpoint" / "static" / "vendor" / "yasgui"
     assert "MIT" in (vendor / "LICENSE").read_text(encoding="utf-8")
+
+
+def test_query_page_share_links_and_download_names(client: FlaskClient) -> None:
+    query = "SELECT ?s WHERE { ?s a <https://w3id.org/henan-gov/def#Task> } # 任务 & more"
+    page = client.get("/", query_string={"query": query}).get_data(as_text=True)
+    assert page_config(page)["query"] == query  # ?query= opens with that text in the editor
+    for link, run in (("share-link", False), ("share-run-link", True)):
+        href = re.search(rf'id="{link}" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+        args = parse_qs(urlsplit(href).query)
+        assert urlsplit(href).path == "/" and args["query"] == [query]
+        assert args.get("run") == (["1"] if run else None)
+    first = load_gallery()[0]
+    assert f'download="{first.name}.csv"' in page  # gallery CSV links are named after the example
 
 
 def test_prefix_completion_list_is_local(client: FlaskClient) -> None:
@@ -285,9 +301,16 @@ def test_real_clients_dereference(server: str) -> None:
 # Ontology, VoID, dumps ----------------------------------------------------------------------
 
 
+def site_page(text: str) -> bool:
+    """The page carries the site header (base.html) and a link back to the query page."""
+    return '<header class="site">' in text and re.search(r'<main>.*<a href="/">', text, re.S) is not None
+
+
 def test_ontology_by_negotiation(client: FlaskClient) -> None:
     html = client.get("/def", headers={"Accept": "text/html"})
-    assert html.mimetype == "text/html" and "Task (test docs)" in html.get_data(as_text=True)
+    text = html.get_data(as_text=True)
+    assert html.mimetype == "text/html" and "<h1 id='Task'>Task (test docs)</h1>" in text
+    assert site_page(text) and "max-width:60rem" not in text  # in the site's layout, not the file's own style
     ttl = client.get("/def", headers={"Accept": "text/turtle"})
     assert ttl.mimetype == "text/turtle" and ttl.get_data(as_text=True) == ONTOLOGY
     for accept, fmt in (("application/n-triples", "nt"), ("application/rdf+xml", "xml")):
@@ -410,3 +433,18 @@ def test_every_kind_of_data_iri_dereferences_in_the_real_build(release: Any) -> 
                 assert list(_graph(ttl.data, "turtle").triples((URIRef(iri), None, None))), iri
     finally:
         application.extensions["henan_kg.executor"].close()
+
+
+@pytest.mark.parametrize("path", ["/id/notice/2026-4/task/999", "/no/such/page", "/examples/99-none.rq"])
+def test_404_for_a_browser_is_a_site_page(client: FlaskClient, path: str) -> None:
+    response = client.get(path, headers={"Accept": BROWSER_ACCEPT})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert site_page(text) and "<h1>404 Not found</h1>" in text
+
+
+def test_404_for_other_clients_stays_plain_text(client: FlaskClient) -> None:
+    for accept in (None, "*/*", "text/plain, text/html;q=0.5"):
+        response = client.get("/id/notice/2026-4/task/999", headers={"Accept": accept} if accept else {})
+        assert response.status_code == 404 and response.mimetype == "text/plain"
+        assert response.get_data(as_text=True).startswith("404 Not Found: No resource <")
