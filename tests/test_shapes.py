@@ -17,7 +17,7 @@ import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
-from mappings.iris import HGV, ORG, PROV, Iris
+from mappings.iris import ELI, HGV, ORG, PROV, Iris
 from mappings.skos import add_labels
 from shapes.validate import RdfFileError, load_shapes, read_rdf, validate, validate_file
 
@@ -374,8 +374,9 @@ def test_part_and_container_in_one_document(kg):
 
     def move(g: Graph) -> None:
         set_value(g, TASK1, DCTERMS.isPartOf, REPORT)
-        g += kg.triples((REPORT, None, None))
-        g += neighbourhood(kg, [REPORT], 1)
+        own = [(p, o) for p, o in kg.predicate_objects(REPORT) if p not in (ELI.has_part, ELI.is_about)]
+        g += [(REPORT, p, o) for p, o in own]  # the report's node, not its parts (eli:has_part)
+        g += neighbourhood(kg, [o for _, o in own if isinstance(o, URIRef)], 0)
 
     assert added_results(kg, [TASK1], move) == {("PartContainerShape", TASK1)}
 
