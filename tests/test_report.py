@@ -355,7 +355,7 @@ KEY_WORK_TARGETS = [
     ("industrial-internet-platforms", Decimal("10"), "ge", "About", "Increase", 2024),
     ("grain-sown-area", Decimal("160000000"), "mu", "AtLeast", "Level", 2024),  # 稳定在1.6亿亩以上
     ("grain-capacity-increase", Decimal("10000000000"), "jin", "Exactly", "Increase", 2025),
-    ("zhengzhou-economic-output", Decimal("1500000000000"), "yuan", "MoreThan", "Level", 2025),
+    ("economic-output", Decimal("1500000000000"), "yuan", "MoreThan", "Level", 2025),  # Zhengzhou's, in its paragraph
     ("china-europe-train-runs", Decimal("3500"), "train-run", "AtLeast", "Level", 2024),  # 确保开行3500列以上
     ("international-passenger-routes", Decimal("50"), "tiao", "AtLeast", "Level", 2025),
     ("afforestation", Decimal("1530000"), "mu", "Exactly", "Level", 2024),
