@@ -20,6 +20,7 @@ from werkzeug.exceptions import NotFound
 from endpoint import describe, errors
 from endpoint.gallery import Example, load_gallery
 from endpoint.negotiation import Format, parse_accept, quality
+from endpoint.prefixes import known as known_prefixes
 from mappings.iris import ONTOLOGY_IRI
 
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
@@ -161,8 +162,9 @@ def _start_query(examples: list[Example], prefixes: dict[str, str]) -> str:
 
 @bp.get("/prefixes.json")
 def prefixes_json() -> Response:
-    """The editor's prefix completion list: the project's prefixes (no call to prefix.cc)."""
-    body = json.dumps(describe.site_prefixes(_base()), ensure_ascii=False, sort_keys=True)
+    """The editor's prefix completion list (no call to prefix.cc): every prefix the endpoint would
+    also declare for a query that leaves it out, so completion and auto-declaration agree."""
+    body = json.dumps(known_prefixes(_base()), ensure_ascii=False, sort_keys=True)
     return Response(body, mimetype="application/json")
 
 

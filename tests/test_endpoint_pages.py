@@ -192,6 +192,8 @@ def test_query_page_share_links_and_download_names(client: FlaskClient) -> None:
 def test_prefix_completion_list_is_local(client: FlaskClient) -> None:
     prefixes = client.get("/prefixes.json").get_json()
     assert prefixes["hgv"] == HGV and prefixes["hgd"] == BASE and prefixes["skos"].endswith("/skos/core#")
+    # the standard prefixes the endpoint declares for a query that leaves them out are offered too
+    assert prefixes["dct"] == "http://purl.org/dc/terms/" and prefixes["eli"] == "http://data.europa.eu/eli/ontology#"
 
 
 def test_example_file_and_unknown_example(client: FlaskClient) -> None:
