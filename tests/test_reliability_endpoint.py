@@ -226,7 +226,13 @@ def test_pathological_queries_are_stopped_and_leave_nothing_behind(server: loadg
     assert normal and all(s == 200 for s, _ in normal), sorted({s for s, _ in normal})
     assert lat[-1] < TIMEOUT_S, "a normal query waited as long as the time limit"
 
-    tree_after = settle(gunicorn, len(tree_before))
+    # one consistent snapshot: the tree and the listeners read while no engine is being replaced (a
+    # replacement between the two reads looks like an orphan for a moment; a real orphan stays)
+    for _ in range(50):
+        tree_after = settle(gunicorn, len(tree_before))
+        if serving(port) == tree_after | {gunicorn} and children(gunicorn) == tree_after:
+            break
+        time.sleep(0.1)
     mem_after = pss_mib(tree_after)
     print(f"server processes {len(tree_before)} → {len(tree_after)}, PSS {mem_before:.0f} → {mem_after:.0f} MiB")
     capacity = WORKERS * (1 + 1 + THREADS)  # per worker: itself, its zygote, one engine per thread
