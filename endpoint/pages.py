@@ -17,7 +17,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from markupsafe import Markup
 from werkzeug.exceptions import NotFound
 
-from endpoint import describe, errors
+from endpoint import describe, errors, jsonld
 from endpoint.gallery import Example, load_gallery
 from endpoint.negotiation import Format, parse_accept, quality
 from endpoint.prefixes import known as known_prefixes
@@ -102,9 +102,15 @@ def _finish(resp: Response, fmt: Format | None = None) -> Response:
 
 
 def _rdf_response(triples: list[ox.Triple], fmt: Format) -> Response:
-    """Serialise triples with the project prefixes (Turtle, JSON-LD) or none (N-Triples)."""
+    """Serialise triples with the project prefixes (Turtle, RDF/XML), compacted with an ``@context``
+    (JSON-LD), or with none (N-Triples). Turtle leaves out ``hgd:``: data IRIs are paths, and a
+    prefixed name must escape each slash (``hgd:notice\\/2026-4``), so they are written in full."""
     prefixes = describe.site_prefixes(_base()) if fmt in (TURTLE, JSONLD, RDFXML) else None
+    if fmt is TURTLE and prefixes:
+        prefixes = {p: ns for p, ns in prefixes.items() if p != "hgd"}
     body = ox.serialize(triples, format=_OX[fmt], prefixes=prefixes) if triples else b""
+    if fmt is JSONLD and prefixes:
+        body = jsonld.compact(body, prefixes)
     return Response(body, content_type=fmt.content_type)
 
 

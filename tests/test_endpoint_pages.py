@@ -22,7 +22,8 @@ import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
-from rdflib import Graph, Literal, URIRef
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
 
 from conftest import thread_server
 from endpoint.app import create_app
@@ -251,6 +252,24 @@ def test_resource_description_by_negotiation(client: FlaskClient, accept: str, f
     assert (task, URIRef(HGV + "leadUnit"), agency) in g
     assert (agency, RDFS_LABEL, Literal("河南省发展和改革委员会", lang="zh")) in g  # label of a linked node
     assert not list(g.triples((agency, URIRef(HGV + "shortName"), None)))  # not the neighbour's other facts
+
+
+def test_turtle_writes_data_iris_without_escaped_slashes(client: FlaskClient) -> None:
+    body = client.get("/id/region/410100", headers={"Accept": "text/turtle"}).get_data(as_text=True)
+    assert "\\/" not in body and f"<{BASE}region/410100>" in body
+    city = (URIRef(BASE + "region/410100"), RDF.type, URIRef(HGV + "PrefectureLevelCity"))
+    assert city in _graph(body.encode(), "turtle")
+
+
+def test_json_ld_is_compacted_with_a_context_and_keeps_every_triple(client: FlaskClient) -> None:
+    body = client.get("/id/region/410100", headers={"Accept": "application/ld+json"}).get_data()
+    doc = json.loads(body)
+    assert doc["@context"]["hgv"] == HGV and doc["@context"]["hgd"] == BASE
+    node = next(n for n in doc["@graph"] if n["@id"] == "hgd:region/410100")
+    types = node.get("@type", []) + [v["@id"] for v in node.get("rdf:type", [])]  # either spelling is JSON-LD
+    assert "hgv:PrefectureLevelCity" in types
+    ntriples = client.get("/id/region/410100", headers={"Accept": "application/n-triples"}).get_data()
+    assert isomorphic(_graph(body, "json-ld"), _graph(ntriples, "nt"))
 
 
 def test_format_parameter_overrides_accept(client: FlaskClient) -> None:
