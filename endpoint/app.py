@@ -50,11 +50,12 @@ class Setting:
     name: str
     default: Any
     help: str
+    shown: str = ""  # how the help names a default that depends on the machine (a path, the cores)
 
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("RELEASE_DIR", str(ROOT / "kg" / "build" / "current"),
-            "Published release to serve (a symlink is resolved once at start-up)."),
+            "Published release to serve (a symlink is resolved once at start-up).", "kg/build/current of the checkout"),
     Setting("BASE", DEFAULT_BASE, "Data namespace of the served graph where its release manifest names none."),
     Setting("STORE_MODE", "memory",
             "'memory': load henan-kg.nq into RAM in each worker; 'disk': open the release's store/ read-only."),
@@ -77,7 +78,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ENGINE_MEMORY_MB", 2048,
             "Memory one query may use on top of the shared graph; a query needing more gets 503. 0: no cap."),
     Setting("WORKERS", max(2, os.cpu_count() or 1),
-            "gunicorn worker processes (one per core: the queries themselves run in engine processes)."),
+            "gunicorn worker processes (one per core: the queries themselves run in engine processes).",
+            "one per core, at least 2"),
     Setting("THREADS", 4, "Threads per gunicorn worker, and query engine processes per worker."),
     Setting("CORS_ORIGIN", "*", "Value of Access-Control-Allow-Origin; empty: no CORS headers."),
     Setting("CACHE_MAX_AGE_S", 3600,
@@ -93,8 +95,8 @@ def settings_help() -> str:
     width = max(len(ENV_PREFIX) + 1 + len(s.name) for s in SETTINGS)
     lines = []
     for s in SETTINGS:
-        default = ",".join(s.default) if isinstance(s.default, list) else s.default
-        lines.append(f"{ENV_PREFIX}_{s.name:<{width - len(ENV_PREFIX) - 1}}  {s.help} (default: {default!r})")
+        default = s.shown or repr(",".join(s.default) if isinstance(s.default, list) else s.default)
+        lines.append(f"{ENV_PREFIX}_{s.name:<{width - len(ENV_PREFIX) - 1}}  {s.help} (default: {default})")
     return "\n".join(lines)
 
 

@@ -101,7 +101,17 @@ def validate(file: Path | None, report_path: Path | None, base: str) -> None:
         sys.exit(EXIT_INVALID)
 
 
+def _print_settings(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        from endpoint.app import settings_help
+
+        click.echo(settings_help())
+        ctx.exit()
+
+
 @cli.command()
+@click.option("--help-settings", is_flag=True, expose_value=False, is_eager=True, callback=_print_settings,
+              help="List the endpoint's settings (environment variables) with their defaults, and exit.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--workers", default=None, type=int, help="gunicorn worker processes (default: one per core).")

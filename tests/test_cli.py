@@ -143,3 +143,20 @@ def test_query_syntax_error_is_bad_input(release) -> None:
     tsv = run_query(release.path / "store", "PREFIX hgv: <https://w3id.org/henan-gov/def#> "
                                             "SELECT ?n WHERE { ?d hgv:documentNumber ?n }").decode()
     assert tsv.splitlines() == ["?n", '"豫政〔2026〕4号"']
+
+
+def test_help_settings_lists_every_setting_as_the_readme_shows() -> None:
+    """``henan-kg serve --help-settings`` prints one line per setting of endpoint.app.SETTINGS, and
+    the README's block is exactly that output (so a setting added in code shows up in the docs)."""
+    from click.testing import CliRunner
+
+    from endpoint.app import SETTINGS
+    from kg.cli import cli
+
+    result = CliRunner().invoke(cli, ["serve", "--help-settings"])
+    assert result.exit_code == 0
+    lines = result.output.strip().splitlines()
+    assert [line.split()[0] for line in lines] == [f"HENAN_KG_{s.name}" for s in SETTINGS]
+    readme = (DATA_DIR.parent / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("```text\nHENAN_KG_RELEASE_DIR", 1)[1].split("```", 1)[0]
+    assert ("HENAN_KG_RELEASE_DIR" + shown).strip().splitlines() == lines
