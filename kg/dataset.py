@@ -4,7 +4,6 @@ and checksums), as ``void.ttl``."""
 
 from __future__ import annotations
 
-import hashlib
 from importlib import metadata
 from pathlib import Path
 from urllib.parse import quote
@@ -13,6 +12,7 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
 from mappings.iris import DCAT, HGV, ONTOLOGY_IRI, PROV, QB, SCHEMA, Iris
+from mappings.source import sha256_file
 from mappings.statements import DATASET
 
 DUMP_FILES = {"nquads": "henan-kg.nq", "ntriples": "henan-kg.nt", "turtle": "henan-kg.ttl"}
@@ -22,14 +22,6 @@ SPDX = "http://spdx.org/rdf/terms#"
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 IANA = "https://www.iana.org/assignments/media-types/"
 PACKAGE = "henan-gov-kg"
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def input_files(roots: dict[str, Path]) -> tuple[tuple[str, str], ...]:
@@ -182,8 +174,7 @@ def release_description(dataset: Graph, out: Path, iris: Iris) -> Graph:
     g = Graph()
     g.bind("void", VOID)
     g.bind("spdx", SPDX)
-    for t in dataset:
-        g.add(t)
+    g += dataset
     for file in sorted(DUMP_FILES.values()):
         for name in (file, file + ".gz"):
             dist = iris(f"dataset/distribution/{name}")

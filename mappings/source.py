@@ -13,6 +13,16 @@ from pathlib import Path
 
 from mappings.tables import SourceError
 
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks (the documents, and every input a build records)."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 REQUIRED = ("file", "kind", "genre", "slug", "title_zh", "jurisdiction", "issuer", "date", "plan_year", "language")
 
 __all__ = ["REQUIRED", "SourceDocument", "SourceError", "load_document", "load_documents"]
@@ -44,7 +54,7 @@ class SourceDocument:
     @cached_property
     def sha256(self) -> str:
         """SHA-256 of the file's bytes, as stored (what a citation of the document can be checked against)."""
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        return sha256_file(self.path)
 
     @property
     def genre(self) -> str:
