@@ -46,6 +46,7 @@ import time
 from pathlib import Path
 
 from bench.machine import describe, machine
+from release.layout import NQUADS, STORE_DIR, read_manifest, write_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -95,19 +96,19 @@ def child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> None:
         done("write", t0)
         if validate:  # as the build does: after the store is written, with its help
             t0 = start()
-            result = b.store_validator(staging / b.DUMP_FILES["nquads"], iris.base)(b.union(graphs))
+            result = b.store_validator(staging / NQUADS, iris.base)(b.union(graphs))
             rec["conforms"] = bool(getattr(result, "conforms", False))
             rec["violations"] = int(getattr(result, "violations", 0))
             del result
             done("validate", t0)
     release.path = b.publish(staging, build_dir)
     rec.update(triples=release.triples, quads=release.quads, checksum=release.checksum,
-               release=str(release.path), nq_bytes=(release.path / "henan-kg.nq").stat().st_size)
+               release=str(release.path), nq_bytes=(release.path / NQUADS).stat().st_size)
     del graphs
     t0 = start()
     scratch = build_dir / "load-scratch"
     shutil.rmtree(scratch, ignore_errors=True)
-    rec["loaded_quads"] = b.load_store(release.path / "henan-kg.nq", scratch)
+    rec["loaded_quads"] = b.load_store(release.path / NQUADS, scratch)
     done("load", t0)
     shutil.rmtree(scratch, ignore_errors=True)
 
@@ -140,7 +141,7 @@ def streamed_child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> 
     iris = Iris(DEFAULT_BASE)
     release = build_dir / "releases" / "streamed"
     release.mkdir(parents=True)
-    nq = release / "henan-kg.nq"
+    nq = release / NQUADS
     digest, quads, graphs = hashlib.sha256(), 0, {}
     t0, c0 = time.perf_counter(), cpu()
     checking, checking_wall = 0.0, 0.0  # seconds spent validating, counted apart from mapping
@@ -184,14 +185,13 @@ def streamed_child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> 
     rec.update(documents=documents, triples=quads, quads=quads, nq_bytes=nq.stat().st_size)
     out.write_text(json.dumps(rec))
     t0, c0 = time.perf_counter(), cpu()
-    rec["loaded_quads"] = b.load_store(nq, release / "store")
+    rec["loaded_quads"] = b.load_store(nq, release / STORE_DIR)
     rec["stages"]["load"] = round(time.perf_counter() - t0, 3)
     rec["cpu"]["load"] = round(cpu() - c0, 3)
     rec["rss_after_mib"]["load"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     note = "bench.scale --streamed: " + ("validated document by document" if validate else "not validated")
-    manifest = {"checksum": digest.hexdigest(), "triples": quads, "quads": rec["loaded_quads"], "graphs": graphs,
-                "base": iris.base, "dumps": ["henan-kg.nq"], "note": note}
-    (release / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    write_manifest(release, checksum=digest.hexdigest(), triples=quads, quads=rec["loaded_quads"], graphs=graphs,
+                   base=iris.base, dumps=[NQUADS], note=note)
     (build_dir / "current").symlink_to(Path("releases") / "streamed")
     rec["release"] = str(release)
     out.write_text(json.dumps(rec))
@@ -212,12 +212,13 @@ def replicate_release(source: Path, copies: int, build_dir: Path) -> dict:
     rec: dict = {"stages": {}, "cpu": {}, "replicated": copies}
     release = build_dir / "releases" / "replicated"
     release.mkdir(parents=True)
-    nq = release / "henan-kg.nq"
+    nq = release / NQUADS
     slug = re.compile(r"synth-(\d{5})")
     shared = tuple(f"/id/graph/{g}> .\n" for g in ("ontology", "reference"))
     digest, quads = hashlib.sha256(), 0
     t0, c0 = time.perf_counter(), time.process_time()
-    with (source / "henan-kg.nq").open(encoding="utf-8") as f:
+    base = read_manifest(source)["base"]
+    with (source / NQUADS).open(encoding="utf-8") as f:
         lines = f.readlines()
     common = [line for line in lines if line.endswith(shared)]
     own = [line for line in lines if not line.endswith(shared)]
@@ -232,12 +233,11 @@ def replicate_release(source: Path, copies: int, build_dir: Path) -> dict:
     rec["stages"]["replicate"] = round(time.perf_counter() - t0, 3)
     rec["cpu"]["replicate"] = round(time.process_time() - c0, 3)
     t0, c0 = time.perf_counter(), time.process_time()
-    rec["loaded_quads"] = b.load_store(nq, release / "store")
+    rec["loaded_quads"] = b.load_store(nq, release / STORE_DIR)
     rec["stages"]["load"] = round(time.perf_counter() - t0, 3)
     rec["cpu"]["load"] = round(time.process_time() - c0, 3)
-    manifest = {"checksum": digest.hexdigest(), "triples": quads, "quads": rec["loaded_quads"], "graphs": {},
-                "dumps": ["henan-kg.nq"], "note": f"bench.scale replicated {copies}x; not validated"}
-    (release / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    write_manifest(release, checksum=digest.hexdigest(), triples=quads, quads=rec["loaded_quads"], graphs={},
+                   base=base, dumps=[NQUADS], note=f"bench.scale replicated {copies}x; not validated")
     (build_dir / "current").symlink_to(Path("releases") / "replicated")
     rec.update(triples=quads, quads=rec["loaded_quads"], nq_bytes=nq.stat().st_size, release=str(release))
     return rec

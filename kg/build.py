@@ -17,7 +17,6 @@ import gc
 import gzip
 import hashlib
 import heapq
-import json
 import os
 import shutil
 import time
@@ -34,13 +33,23 @@ from rdflib.compare import to_canonical_graph
 from rdflib.plugins.stores.memory import Memory
 from rdflib.store import Store as RdfStore
 
-from kg.dataset import DUMP_FILES, dataset_graph, input_files, release_description
-from kg.pins import in_use
+from kg.dataset import dataset_graph, input_files, release_description
 from mappings.document import add_eli_structure, document_graph
 from mappings.iris import DEFAULT_BASE, PREFIXES, Iris
 from mappings.reference import Reference, load_reference, reference_graph
 from mappings.source import SourceDocument, SourceError, load_document, metadata_files
 from mappings.writer import mapper_for, write_alignment
+from release.layout import (
+    DUMP_FILES,
+    NQUADS,
+    ONTOLOGY_FILE,
+    ONTOLOGY_HTML,
+    STORE_DIR,
+    VOID_FILE,
+    all_dumps,
+    write_manifest,
+)
+from release.pins import in_use
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_ROOT = ROOT / "data"
@@ -232,7 +241,7 @@ def write_release(graphs: dict[URIRef, Graph], out: Path, iris: Iris,
     # both sorted: merged, not sorted again
     quads = list(heapq.merge(content, nquads({iris.graph("dataset"): described})))
     triples = sorted(distinct.union(described))
-    _write_text(out / DUMP_FILES["nquads"], quads)
+    _write_text(out / NQUADS, quads)
     _write_text(out / DUMP_FILES["ntriples"], triples)
     # pyoxigraph writes the sorted triples in order: deterministic, and far faster than rdflib's Turtle
     nt = (out / DUMP_FILES["ntriples"]).read_bytes()
@@ -241,21 +250,13 @@ def write_release(graphs: dict[URIRef, Graph], out: Path, iris: Iris,
     for name in DUMP_FILES.values():
         _gzip(out / name)
     void = release_description(dataset, out, iris)
-    (out / "void.ttl").write_bytes(void.serialize(format="turtle", encoding="utf-8"))
-    shutil.copyfile(ONTOLOGY_TTL, out / "ontology.ttl")
-    _write_ontology_html(out / "ontology.html")
-    load_store(out / DUMP_FILES["nquads"], out / "store")
+    (out / VOID_FILE).write_bytes(void.serialize(format="turtle", encoding="utf-8"))
+    shutil.copyfile(ONTOLOGY_TTL, out / ONTOLOGY_FILE)
+    _write_ontology_html(out / ONTOLOGY_HTML)
+    load_store(out / NQUADS, out / STORE_DIR)
     release = Release(out, content_sum, len(triples), len(quads), counts)
-    manifest = {
-        # SHA-256 of the sorted N-Quads of every graph but the dataset description (which holds it)
-        "checksum": content_sum,
-        "triples": len(triples),
-        "quads": len(quads),
-        "graphs": counts,
-        "base": iris.base,
-        "dumps": sorted([*DUMP_FILES.values(), *(n + ".gz" for n in DUMP_FILES.values())]),
-    }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_manifest(out, checksum=content_sum, triples=len(triples), quads=len(quads), graphs=counts, base=iris.base,
+                   dumps=all_dumps())
     return release
 
 
@@ -343,7 +344,7 @@ def build(
                 inputs = input_files({"sources": sources_dir, "gazetteer": data_root / "gazetteer",
                                       "genres": data_root / "genres"})
                 release = write_release(graphs, staging, iris, inputs)
-                result = (validate or store_validator(staging / DUMP_FILES["nquads"], iris.base))(union(graphs))
+                result = (validate or store_validator(staging / NQUADS, iris.base))(union(graphs))
             if not getattr(result, "conforms", True):
                 raise ValidationFailed(result)
             release.path = publish(staging, build_dir)
