@@ -125,3 +125,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int | None = None,
     settings = load_settings(config)
     options = gunicorn_options(host, port, workers or settings["WORKERS"], settings)
     _Gunicorn(options, config).run()
+
+
+if __name__ == "__main__":  # the options are henan-kg serve's alone
+    raise SystemExit("python -m endpoint.serve is gone: run `henan-kg serve` (or `python -m kg.cli serve`)")
