@@ -38,6 +38,7 @@ if not __package__:  # run as a file: its folder, not the project root, is on sy
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.machine import describe  # noqa: E402
+from release.layout import NQUADS, read_manifest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -100,7 +101,7 @@ def start_ours(release: Path, workers: int, threads: int, cache: bool, timeout_s
     env = dict(os.environ, HENAN_KG_RELEASE_DIR=str(release), HENAN_KG_THREADS=str(threads),
                HENAN_KG_QUERY_TIMEOUT_S=str(timeout_s), HENAN_KG_RESULT_CACHE_BYTES=str(64 << 20 if cache else 0))
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "endpoint.serve", "--port", str(port),
+        process = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--port", str(port),
                                     "--workers", str(workers)], cwd=ROOT, env=env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     running = Running("endpoint" + (" (cache)" if cache else " (no cache)"), f"http://127.0.0.1:{port}/sparql", process)
@@ -277,17 +278,17 @@ def main() -> None:
 
     release = find_release(args.release)
     mix = read_mix(Path(args.queries))
-    manifest = json.loads((release / "manifest.json").read_text())
+    manifest = read_manifest(release)
     work = Path(tempfile.mkdtemp(prefix="bench-oxigraph-"))
     try:
         for store in ("store", "store-dg"):
             subprocess.run([str(VENV_BIN / "oxigraph"), "load", "--location", str(work / store),
-                            "--file", str(release / "henan-kg.nq")], check=True, capture_output=True)
+                            "--file", str(release / NQUADS)], check=True, capture_output=True)
         subprocess.run([str(VENV_BIN / "oxigraph"), "update", "--location", str(work / "store-dg"), "--update",
                         "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"], check=True, capture_output=True)
         print(f"machine: {machine()}")
-        print(f"graph: {release.name}: {manifest.get('quads')} quads, {manifest.get('triples')} triples, "
-              f"{len(manifest.get('graphs', {}))} named graphs")
+        print(f"graph: {release.name}: {manifest['quads']} quads, {manifest['triples']} triples, "
+              f"{len(manifest['graphs'])} named graphs")
         print(f"mix: {len(mix)} queries from {args.queries}: {', '.join(n for n, _ in mix)}")
         print(f"load: {args.clients} client processes x 1 keep-alive connection, {args.warmup:g} s warm-up, "
               f"{args.seconds:g} s measured per server, servers run one at a time")

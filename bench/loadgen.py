@@ -1,6 +1,6 @@
 """Start the gunicorn-served endpoint on a release and fire a query mix at it: shared by bench and tests.
 
-:func:`serve` starts ``endpoint/serve.py`` (the project's gunicorn launcher) in its own process
+:func:`serve` starts ``henan-kg serve`` (the project's gunicorn launcher) in its own process
 group on a free 127.0.0.1 port and waits for ``/health``; :func:`fire` runs ``clients`` threads that
 each send queries of the mix for ``seconds`` (or ``requests`` per client) and returns throughput,
 latency percentiles and every non-2xx answer or connection error.
@@ -55,8 +55,8 @@ class Server:
 
 
 def serve_command(port: int, workers: int) -> list[str]:
-    """How the project serves the endpoint (``endpoint/serve.py``), on 127.0.0.1:``port``."""
-    return [sys.executable, "-m", "endpoint.serve", "--host", "127.0.0.1", "--port", str(port),
+    """How the project serves the endpoint (``henan-kg serve``), on 127.0.0.1:``port``."""
+    return [sys.executable, "-m", "kg.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
             "--workers", str(workers)]
 
 

@@ -2,12 +2,14 @@
 
 For each size a synthetic corpus is generated (:mod:`bench.synth`) and built in a child process of
 its own (pinned to ``--cores`` CPUs, address space capped at ``--mem-gib``, killed after
-``--timeout`` seconds), which times the build's stages as ``kg.build.build`` runs them:
+``--timeout`` seconds), which runs ``kg.build.build`` and times its stages (``kg.build.STAGES``)
+through the hook the build enters around each:
 
 - map: ``assemble`` (every document through its mapping, plus reference and ontology graphs);
-- write: ``write_release`` (sorted dumps, gzip, VoID, the on-disk store);
-- validate: ``union`` of the named graphs and the SHACL validation of it, helped by that store;
-- load: a fresh ``bulk_load`` of the N-Quads dump into an on-disk Oxigraph store, on its own.
+- write: ``write_stage`` (input hashes, sorted dumps, gzip, VoID, the on-disk store);
+- validate: ``validate_stage``: the SHACL validation of the named graphs' union, helped by that store;
+- publish: the atomic swap of ``current``;
+- load (the bench's own): a fresh ``bulk_load`` of the N-Quads dump into an on-disk Oxigraph store.
 
 Peak memory is the child's ``ru_maxrss`` from ``wait4``. Then the endpoint (gunicorn, on-disk
 store from ``--disk-from`` times up) serves the release and the research query mix (the gallery
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import json
 import os
 import resource
@@ -43,9 +46,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from bench.machine import describe, machine
+from release.layout import NQUADS, STORE_DIR, read_manifest, write_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -56,7 +61,12 @@ STAGES = ("map", "validate", "write", "load")
 
 
 def child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> None:
-    """Build ``corpus`` into ``build_dir`` as ``kg.build.build`` does, timing each stage; write JSON to ``out``."""
+    """Build ``corpus`` into ``build_dir`` with ``kg.build.build``, timing each of its stages; write JSON to ``out``.
+
+    The stages are the build's own (``kg.build.STAGES``: map, write, validate, publish), timed by
+    the hook ``build`` enters around each; ``--no-validate`` replaces the validation by nothing
+    (and leaves it out of the record). A graph that violates the shapes is recorded, not published."""
+    from contextlib import contextmanager
 
     from kg import build as b
     from mappings.iris import DEFAULT_BASE, Iris
@@ -64,51 +74,47 @@ def child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> None:
     def rss_mib() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    rec: dict = {"stages": {}, "cpu": {}, "rss_after_mib": {}}
-    clock: dict[str, float] = {}
-
     def cpu() -> float:
         u = resource.getrusage(resource.RUSAGE_SELF)
         return u.ru_utime + u.ru_stime
 
-    def start() -> float:
-        clock["cpu"] = cpu()
-        return time.perf_counter()
+    rec: dict = {"stages": {}, "cpu": {}, "rss_after_mib": {}}
 
-    def done(stage: str, t0: float) -> None:
+    @contextmanager
+    def timed(stage: str) -> Iterator[None]:
+        t0, c0 = time.perf_counter(), cpu()
+        yield
+        if stage == "validate" and not validate:
+            return
         rec["stages"][stage] = round(time.perf_counter() - t0, 3)
-        rec["cpu"][stage] = round(cpu() - clock["cpu"], 3)
+        rec["cpu"][stage] = round(cpu() - c0, 3)
         rec["rss_after_mib"][stage] = round(rss_mib(), 1)
         out.write_text(json.dumps(rec))
 
     iris = Iris(DEFAULT_BASE)
-    build_dir.mkdir(parents=True, exist_ok=True)
-    t0 = start()
-    graphs = b.assemble(corpus, iris=iris)
-    done("map", t0)
-    rec["documents"] = len(graphs) - 2
-    t0 = start()
-    staging = build_dir / f".staging-{os.getpid()}"
-    staging.mkdir()
-    with b.gc_frozen():  # as kg.build.build does
-        release = b.write_release(graphs, staging, iris)
-        done("write", t0)
-        if validate:  # as the build does: after the store is written, with its help
-            t0 = start()
-            result = b.store_validator(staging / b.DUMP_FILES["nquads"], iris.base)(b.union(graphs))
-            rec["conforms"] = bool(getattr(result, "conforms", False))
-            rec["violations"] = int(getattr(result, "violations", 0))
-            del result
-            done("validate", t0)
-    release.path = b.publish(staging, build_dir)
+    try:
+        release = b.build(build_dir, sources_dir=corpus, iris=iris, validate=None if validate else (lambda _g: None),
+                          stage=timed)
+    except b.ValidationFailed as e:
+        rec.update(conforms=False, violations=int(getattr(e.result, "violations", 0)))
+        out.write_text(json.dumps(rec))
+        raise
+    if validate:
+        rec["conforms"] = bool(getattr(release.validation, "conforms", False))
+        rec["violations"] = int(getattr(release.validation, "violations", 0))
+    release.validation = None
+    rec["documents"] = len(release.graphs) - 3  # less the ontology, reference and dataset graphs
     rec.update(triples=release.triples, quads=release.quads, checksum=release.checksum,
-               release=str(release.path), nq_bytes=(release.path / "henan-kg.nq").stat().st_size)
-    del graphs
-    t0 = start()
+               release=str(release.path), nq_bytes=(release.path / NQUADS).stat().st_size)
+    gc.collect()  # the build's graphs are garbage now; the load below is timed on its own
+    t0, c0 = time.perf_counter(), cpu()
     scratch = build_dir / "load-scratch"
     shutil.rmtree(scratch, ignore_errors=True)
-    rec["loaded_quads"] = b.load_store(release.path / "henan-kg.nq", scratch)
-    done("load", t0)
+    rec["loaded_quads"] = b.load_store(release.path / NQUADS, scratch)
+    rec["stages"]["load"] = round(time.perf_counter() - t0, 3)
+    rec["cpu"]["load"] = round(cpu() - c0, 3)
+    rec["rss_after_mib"]["load"] = round(rss_mib(), 1)
+    out.write_text(json.dumps(rec))
     shutil.rmtree(scratch, ignore_errors=True)
 
 
@@ -140,7 +146,7 @@ def streamed_child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> 
     iris = Iris(DEFAULT_BASE)
     release = build_dir / "releases" / "streamed"
     release.mkdir(parents=True)
-    nq = release / "henan-kg.nq"
+    nq = release / NQUADS
     digest, quads, graphs = hashlib.sha256(), 0, {}
     t0, c0 = time.perf_counter(), cpu()
     checking, checking_wall = 0.0, 0.0  # seconds spent validating, counted apart from mapping
@@ -184,14 +190,13 @@ def streamed_child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> 
     rec.update(documents=documents, triples=quads, quads=quads, nq_bytes=nq.stat().st_size)
     out.write_text(json.dumps(rec))
     t0, c0 = time.perf_counter(), cpu()
-    rec["loaded_quads"] = b.load_store(nq, release / "store")
+    rec["loaded_quads"] = b.load_store(nq, release / STORE_DIR)
     rec["stages"]["load"] = round(time.perf_counter() - t0, 3)
     rec["cpu"]["load"] = round(cpu() - c0, 3)
     rec["rss_after_mib"]["load"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     note = "bench.scale --streamed: " + ("validated document by document" if validate else "not validated")
-    manifest = {"checksum": digest.hexdigest(), "triples": quads, "quads": rec["loaded_quads"], "graphs": graphs,
-                "base": iris.base, "dumps": ["henan-kg.nq"], "note": note}
-    (release / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    write_manifest(release, checksum=digest.hexdigest(), triples=quads, quads=rec["loaded_quads"], graphs=graphs,
+                   base=iris.base, dumps=[NQUADS], note=note)
     (build_dir / "current").symlink_to(Path("releases") / "streamed")
     rec["release"] = str(release)
     out.write_text(json.dumps(rec))
@@ -212,12 +217,13 @@ def replicate_release(source: Path, copies: int, build_dir: Path) -> dict:
     rec: dict = {"stages": {}, "cpu": {}, "replicated": copies}
     release = build_dir / "releases" / "replicated"
     release.mkdir(parents=True)
-    nq = release / "henan-kg.nq"
+    nq = release / NQUADS
     slug = re.compile(r"synth-(\d{5})")
     shared = tuple(f"/id/graph/{g}> .\n" for g in ("ontology", "reference"))
     digest, quads = hashlib.sha256(), 0
     t0, c0 = time.perf_counter(), time.process_time()
-    with (source / "henan-kg.nq").open(encoding="utf-8") as f:
+    base = read_manifest(source)["base"]
+    with (source / NQUADS).open(encoding="utf-8") as f:
         lines = f.readlines()
     common = [line for line in lines if line.endswith(shared)]
     own = [line for line in lines if not line.endswith(shared)]
@@ -232,12 +238,11 @@ def replicate_release(source: Path, copies: int, build_dir: Path) -> dict:
     rec["stages"]["replicate"] = round(time.perf_counter() - t0, 3)
     rec["cpu"]["replicate"] = round(time.process_time() - c0, 3)
     t0, c0 = time.perf_counter(), time.process_time()
-    rec["loaded_quads"] = b.load_store(nq, release / "store")
+    rec["loaded_quads"] = b.load_store(nq, release / STORE_DIR)
     rec["stages"]["load"] = round(time.perf_counter() - t0, 3)
     rec["cpu"]["load"] = round(time.process_time() - c0, 3)
-    manifest = {"checksum": digest.hexdigest(), "triples": quads, "quads": rec["loaded_quads"], "graphs": {},
-                "dumps": ["henan-kg.nq"], "note": f"bench.scale replicated {copies}x; not validated"}
-    (release / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    write_manifest(release, checksum=digest.hexdigest(), triples=quads, quads=rec["loaded_quads"], graphs={},
+                   base=base, dumps=[NQUADS], note=f"bench.scale replicated {copies}x; not validated")
     (build_dir / "current").symlink_to(Path("releases") / "replicated")
     rec.update(triples=quads, quads=rec["loaded_quads"], nq_bytes=nq.stat().st_size, release=str(release))
     return rec

@@ -28,7 +28,6 @@ so that it still narrows the default graph).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,16 +35,13 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.pins import pin
+from release.layout import NQUADS, STORE_DIR, ReleaseError, read_manifest
+from release.pins import pin
 
 MEMORY = "memory"
 DISK = "disk"
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
-
-
-class ReleaseError(Exception):
-    """The release directory is missing, incomplete or does not match its manifest."""
 
 
 @dataclass
@@ -62,14 +58,13 @@ class KnowledgeGraph:
     def open(cls, release_dir: str | Path, mode: str = MEMORY) -> KnowledgeGraph:
         """Open the release at ``release_dir`` (a symlink is resolved once, here)."""
         path = Path(release_dir).resolve()
-        manifest = read_manifest(path)
+        manifest = dict(read_manifest(path))
         if mode == MEMORY:
-            quads = manifest.get("quads")
-            store = load_in_memory(path / "henan-kg.nq", int(quads) if quads is not None else None)
+            store = load_in_memory(path / NQUADS, manifest["quads"])
         elif mode == DISK:
-            if not (path / "store").is_dir():
-                raise ReleaseError(f"{path}: no store/ directory for STORE_MODE=disk")
-            store = ox.Store.read_only(str(path / "store"))
+            if not (path / STORE_DIR).is_dir():
+                raise ReleaseError(f"{path}: no {STORE_DIR}/ directory for STORE_MODE=disk")
+            store = ox.Store.read_only(str(path / STORE_DIR))
         else:
             raise ReleaseError(f"STORE_MODE must be {MEMORY!r} or {DISK!r}, not {mode!r}")
         kg = cls(path, manifest, store, mode)
@@ -101,7 +96,7 @@ class KnowledgeGraph:
         """The store for an engine process: the inherited in-memory one, or a fresh read-only handle."""
         if self.mode == MEMORY:
             return self.store
-        return ox.Store.read_only(str(self.release_dir / "store"))
+        return ox.Store.read_only(str(self.release_dir / STORE_DIR))
 
     def query(self, sparql: str, bindings: Mapping[str, object] | None = None) -> QueryResult:
         """Run a trusted query in-process (see the module docstring)."""
@@ -117,20 +112,6 @@ def _term(value: object) -> Any:
     if isinstance(value, str):
         return ox.NamedNode(value)
     raise TypeError(f"cannot bind {value!r}: give an IRI string or a pyoxigraph term")
-
-
-def read_manifest(path: Path) -> dict[str, Any]:
-    """The release's ``manifest.json``, checked for the fields the endpoint relies on."""
-    file = path / "manifest.json"
-    try:
-        manifest = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ReleaseError(f"{file}: missing; is RELEASE_DIR a published release?") from exc
-    except (OSError, ValueError) as exc:
-        raise ReleaseError(f"{file}: unreadable: {exc}") from exc
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("checksum"), str):
-        raise ReleaseError(f"{file}: no 'checksum' field")
-    return manifest
 
 
 def load_in_memory(nquads: Path, expected_quads: int | None) -> ox.Store:

@@ -22,6 +22,7 @@ from endpoint.gallery import Example, load_gallery
 from endpoint.negotiation import Format, parse_accept, quality
 from endpoint.prefixes import known as known_prefixes
 from mappings.iris import ONTOLOGY_IRI
+from release.layout import ONTOLOGY_FILE, ONTOLOGY_HTML, VOID_FILE
 
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                static_url_path="/assets")
@@ -225,13 +226,13 @@ def _file_triples(path: Path) -> list[ox.Triple]:
 @bp.get("/def")
 def ontology() -> Response:
     """The ontology at its namespace IRI: the generated HTML documentation, or its Turtle."""
-    return _turtle_file("ontology.ttl", "Ontology", RDF_FORMATS, html_file="ontology.html")
+    return _turtle_file(ONTOLOGY_FILE, "Ontology", RDF_FORMATS, html_file=ONTOLOGY_HTML)
 
 
 @bp.get("/.well-known/void")
 def void() -> Response:
     """The dataset's VoID/DCAT description, with the dump downloads."""
-    return _turtle_file("void.ttl", "Dataset description (VoID / DCAT)", (TURTLE, HTML, NTRIPLES, JSONLD, RDFXML))
+    return _turtle_file(VOID_FILE, "Dataset description (VoID / DCAT)", (TURTLE, HTML, NTRIPLES, JSONLD, RDFXML))
 
 
 def _turtle_file(name: str, title: str, offers: tuple[Format, ...], html_file: str | None = None) -> Response:

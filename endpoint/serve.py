@@ -1,8 +1,8 @@
 """Serve the endpoint: gunicorn with several workers, or Flask's own server for development.
 
-``serve(host, port, workers, dev)`` is what ``henan-kg serve`` calls. Each gunicorn worker builds
-its own app (no preload), so each loads the graph once and forks its query engines from itself.
-``python -m endpoint.serve --port 8000`` does the same from a shell (tests and bench use it).
+``serve(host, port, workers, dev)`` is what ``henan-kg serve`` calls (its options are defined there,
+once; tests and bench start ``python -m kg.cli serve``). Each gunicorn worker builds its own app
+(no preload), so each loads the graph once and forks its query engines from itself.
 
 The request line and each header are bounded at :data:`endpoint.app.MAX_REQUEST_LINE` (8190
 bytes, the most gunicorn allows): a multi-megabyte URL is refused as soon as its first 8 KiB are
@@ -13,7 +13,6 @@ client still sends of them for a moment, so that the client can read the answer 
 
 from __future__ import annotations
 
-import argparse
 import socket
 import time
 from collections.abc import Mapping
@@ -128,15 +127,5 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int | None = None,
     _Gunicorn(options, config).run()
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m endpoint.serve", description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1", help="Interface to listen on.")
-    parser.add_argument("--port", type=int, default=8000, help="Port to listen on.")
-    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: WORKERS setting).")
-    parser.add_argument("--dev", action="store_true", help="Use Flask's own server (one process).")
-    args = parser.parse_args(argv)
-    serve(args.host, args.port, args.workers, args.dev)
-
-
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # the options are henan-kg serve's alone
+    raise SystemExit("python -m endpoint.serve is gone: run `henan-kg serve` (or `python -m kg.cli serve`)")

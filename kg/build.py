@@ -1,5 +1,8 @@
 """The build: sources → mappings → named graphs → dumps → Oxigraph store → shapes → publish.
 
+Its stages (:data:`STAGES`) are functions of their own, which :func:`build` runs in order:
+map (:func:`assemble`), write (:func:`write_stage`), validate (:func:`validate_stage`) and publish
+(:func:`publish`); ``build(stage=...)`` lets a caller time each one (``bench/scale.py`` does).
 Validation comes after the store is written because it uses it: Oxigraph finds the nodes the
 SPARQL constraints must look at (:mod:`shapes.candidates`), pyshacl checks them and the rest.
 
@@ -17,12 +20,11 @@ import gc
 import gzip
 import hashlib
 import heapq
-import json
 import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,13 +36,23 @@ from rdflib.compare import to_canonical_graph
 from rdflib.plugins.stores.memory import Memory
 from rdflib.store import Store as RdfStore
 
-from kg.dataset import DUMP_FILES, dataset_graph, input_files, release_description
-from kg.pins import in_use
+from kg.dataset import dataset_graph, input_files, release_description
 from mappings.document import add_eli_structure, document_graph
 from mappings.iris import DEFAULT_BASE, PREFIXES, Iris
 from mappings.reference import Reference, load_reference, reference_graph
 from mappings.source import SourceDocument, SourceError, load_document, metadata_files
 from mappings.writer import mapper_for, write_alignment
+from release.layout import (
+    DUMP_FILES,
+    NQUADS,
+    ONTOLOGY_FILE,
+    ONTOLOGY_HTML,
+    STORE_DIR,
+    VOID_FILE,
+    all_dumps,
+    write_manifest,
+)
+from release.pins import in_use
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_ROOT = ROOT / "data"
@@ -48,6 +60,7 @@ SOURCES_DIR = DATA_ROOT / "sources"
 BUILD_DIR = ROOT / "kg" / "build"
 ONTOLOGY_TTL = ROOT / "ontology" / "henan-gov.ttl"
 KEEP_RELEASES = 3
+STAGES = ("map", "write", "validate", "publish")  # in the order build() runs them
 
 
 class ValidationFailed(Exception):
@@ -232,7 +245,7 @@ def write_release(graphs: dict[URIRef, Graph], out: Path, iris: Iris,
     # both sorted: merged, not sorted again
     quads = list(heapq.merge(content, nquads({iris.graph("dataset"): described})))
     triples = sorted(distinct.union(described))
-    _write_text(out / DUMP_FILES["nquads"], quads)
+    _write_text(out / NQUADS, quads)
     _write_text(out / DUMP_FILES["ntriples"], triples)
     # pyoxigraph writes the sorted triples in order: deterministic, and far faster than rdflib's Turtle
     nt = (out / DUMP_FILES["ntriples"]).read_bytes()
@@ -241,21 +254,13 @@ def write_release(graphs: dict[URIRef, Graph], out: Path, iris: Iris,
     for name in DUMP_FILES.values():
         _gzip(out / name)
     void = release_description(dataset, out, iris)
-    (out / "void.ttl").write_bytes(void.serialize(format="turtle", encoding="utf-8"))
-    shutil.copyfile(ONTOLOGY_TTL, out / "ontology.ttl")
-    _write_ontology_html(out / "ontology.html")
-    load_store(out / DUMP_FILES["nquads"], out / "store")
+    (out / VOID_FILE).write_bytes(void.serialize(format="turtle", encoding="utf-8"))
+    shutil.copyfile(ONTOLOGY_TTL, out / ONTOLOGY_FILE)
+    _write_ontology_html(out / ONTOLOGY_HTML)
+    load_store(out / NQUADS, out / STORE_DIR)
     release = Release(out, content_sum, len(triples), len(quads), counts)
-    manifest = {
-        # SHA-256 of the sorted N-Quads of every graph but the dataset description (which holds it)
-        "checksum": content_sum,
-        "triples": len(triples),
-        "quads": len(quads),
-        "graphs": counts,
-        "base": iris.base,
-        "dumps": sorted([*DUMP_FILES.values(), *(n + ".gz" for n in DUMP_FILES.values())]),
-    }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_manifest(out, checksum=content_sum, triples=len(triples), quads=len(quads), graphs=counts, base=iris.base,
+                   dumps=all_dumps())
     return release
 
 
@@ -322,36 +327,56 @@ def build(
     iris: Iris | None = None,
     allow_unresolved: bool = False,
     validate: Callable[[Graph], object] | None = None,
+    stage: Callable[[str], AbstractContextManager[object]] | None = None,
 ) -> Release:
     """Build, validate and publish; on any failure the published release is left untouched.
 
-    ``validate`` replaces the SHACL validation (tests use it to skip or fake it).
+    ``validate`` replaces the SHACL validation (tests use it to skip or fake it). ``stage(name)``,
+    if given, is entered around each stage of :data:`STAGES` (the benchmarks time them with it).
 
     :raises SourceError: a source or gazetteer file is unusable (the message says where).
     :raises ValidationFailed: the graph violates the shapes.
     """
     iris = iris or Iris(DEFAULT_BASE)
+    timed = stage or (lambda _name: nullcontext())
     build_dir.mkdir(parents=True, exist_ok=True)
     with (build_dir / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         _clean_staging(build_dir)
-        graphs = assemble(sources_dir, data_root, iris, allow_unresolved)
+        with timed("map"):
+            graphs = assemble(sources_dir, data_root, iris, allow_unresolved)
         staging = build_dir / f".staging-{os.getpid()}"
         staging.mkdir()
         try:
             with gc_frozen():
-                inputs = input_files({"sources": sources_dir, "gazetteer": data_root / "gazetteer",
-                                      "genres": data_root / "genres"})
-                release = write_release(graphs, staging, iris, inputs)
-                result = (validate or store_validator(staging / DUMP_FILES["nquads"], iris.base))(union(graphs))
+                with timed("write"):
+                    release = write_stage(graphs, staging, iris, sources_dir, data_root)
+                with timed("validate"):
+                    result = validate_stage(graphs, staging, iris, validate)
             if not getattr(result, "conforms", True):
                 raise ValidationFailed(result)
-            release.path = publish(staging, build_dir)
+            with timed("publish"):
+                release.path = publish(staging, build_dir)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         release.validation = result
         return release
+
+
+def write_stage(graphs: dict[URIRef, Graph], out: Path, iris: Iris, sources_dir: Path = SOURCES_DIR,
+                data_root: Path = DATA_ROOT) -> Release:
+    """The write stage: :func:`write_release` into ``out``, recording the input files of the build."""
+    inputs = input_files({"sources": sources_dir, "gazetteer": data_root / "gazetteer",
+                          "genres": data_root / "genres"})
+    return write_release(graphs, out, iris, inputs)
+
+
+def validate_stage(graphs: dict[URIRef, Graph], release_dir: Path, iris: Iris,
+                   validate: Callable[[Graph], object] | None = None) -> object:
+    """The validate stage: the SHACL validation of the :func:`union` of ``graphs``, helped by the
+    N-Quads dump already written to ``release_dir`` (or ``validate`` instead); the result."""
+    return (validate or store_validator(release_dir / NQUADS, iris.base))(union(graphs))
 
 
 @contextmanager

@@ -14,6 +14,7 @@ import click
 from kg.build import BUILD_DIR, DATA_ROOT, ValidationFailed, current_release
 from mappings.iris import DEFAULT_BASE, Iris
 from mappings.source import SourceError
+from release.layout import NQUADS, ReleaseError, read_manifest
 
 EXIT_INVALID = 1
 EXIT_BAD_INPUT = 2
@@ -76,7 +77,7 @@ def validate(file: Path | None, report_path: Path | None, base: str) -> None:
 
     try:
         if file is None and (rel := current_release()) is not None:
-            file = rel / "henan-kg.nq"
+            file = rel / NQUADS
         if file is not None:
             if not file.exists():
                 raise BadInput(f"{file}: no such file")
@@ -114,13 +115,22 @@ def _print_settings(ctx: click.Context, _param: click.Parameter, value: bool) ->
               help="List the endpoint's settings (environment variables) with their defaults, and exit.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--workers", default=None, type=int, help="gunicorn worker processes (default: one per core).")
+@click.option("--workers", default=None, type=int,
+              help="gunicorn worker processes (default: the WORKERS setting, one per core).")
 @click.option("--dev", is_flag=True, help="Flask's own development server instead of gunicorn.")
 def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
-    """Serve the published graph over the SPARQL 1.1 Protocol (and the query page)."""
-    if current_release() is None:
-        raise BadInput("no published graph: run `henan-kg build` first")
+    """Serve the published graph over the SPARQL 1.1 Protocol (and the query page).
+
+    The release served is the RELEASE_DIR setting (see --help-settings), kg/build/current by default."""
+    from endpoint.app import SettingError, load_settings
     from endpoint.serve import serve as run
+
+    try:
+        read_manifest(load_settings()["RELEASE_DIR"])
+    except SettingError as e:
+        raise BadInput(str(e)) from e
+    except ReleaseError as e:
+        raise BadInput(f"no published graph: {e} (run `henan-kg build` first)") from e
 
     run(host=host, port=port, workers=workers, dev=dev)
 

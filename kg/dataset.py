@@ -14,9 +14,8 @@ from rdflib.namespace import DCTERMS, XSD
 from mappings.iris import DCAT, HGV, ONTOLOGY_IRI, PROV, QB, SCHEMA, Iris
 from mappings.source import sha256_file
 from mappings.statements import DATASET
+from release.layout import DUMP_FILES, MEDIA_TYPES
 
-DUMP_FILES = {"nquads": "henan-kg.nq", "ntriples": "henan-kg.nt", "turtle": "henan-kg.ttl"}
-MEDIA_TYPES = {"nquads": "application/n-quads", "ntriples": "application/n-triples", "turtle": "text/turtle"}
 VOID = "http://rdfs.org/ns/void#"
 SPDX = "http://spdx.org/rdf/terms#"
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import http.server
-import json
 import os
 import re
 import shutil
@@ -34,6 +33,7 @@ from rdflib import OWL, RDF, RDFS, Graph, URIRef
 from kg import build as b
 from kg.build import DATA_ROOT, SOURCES_DIR
 from mappings.reference import Reference, load_reference
+from release.layout import NQUADS, STORE_DIR, write_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -94,22 +94,22 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def make_release(nquads: Path, out: Path, base: str = "https://w3id.org/henan-gov/id/") -> Path:
     """Publish ``nquads`` the way the build does: ``out/releases/<id>/`` plus ``out/current``.
 
-    Writes ``henan-kg.nq``, ``manifest.json`` (checksum, triples, quads, graphs, base) and an
-    on-disk ``store/``; returns the ``current`` symlink.
+    Writes ``henan-kg.nq``, ``manifest.json`` (:func:`release.layout.write_manifest`; the dump is
+    the only one) and an on-disk ``store/``; returns the ``current`` symlink.
     """
     data = nquads.read_bytes()
     checksum = hashlib.sha256(data).hexdigest()
     release = out / "releases" / checksum[:12]
     release.mkdir(parents=True)
-    (release / "henan-kg.nq").write_bytes(data)
+    (release / NQUADS).write_bytes(data)
     quads = list(ox.parse(data, ox.RdfFormat.N_QUADS))
     graphs: dict[str, int] = {}
     for quad in quads:
         graphs[quad.graph_name.value] = graphs.get(quad.graph_name.value, 0) + 1
     triples = len({(q.subject, q.predicate, q.object) for q in quads})
-    manifest = {"checksum": checksum, "triples": triples, "quads": len(quads), "graphs": graphs, "base": base}
-    (release / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    store = ox.Store(str(release / "store"))
+    write_manifest(release, checksum=checksum, triples=triples, quads=len(quads), graphs=graphs, base=base,
+                   dumps=[NQUADS])
+    store = ox.Store(str(release / STORE_DIR))
     store.bulk_load(data, ox.RdfFormat.N_QUADS)
     store.flush()
     del store
@@ -162,14 +162,14 @@ class Server:
 
 @contextmanager
 def gunicorn_server(release: Path, log: Path, workers: int = 2, **settings: Any) -> Iterator[Server]:
-    """``python -m endpoint.serve`` (gunicorn) in a subprocess, configured by ``HENAN_KG_*``."""
+    """``henan-kg serve`` (gunicorn) in a subprocess, configured by ``HENAN_KG_*``."""
     port = free_port()
     env = dict(os.environ, HENAN_KG_RELEASE_DIR=str(release))
     for name, value in settings.items():
         env[f"HENAN_KG_{name}"] = ",".join(value) if isinstance(value, (list, tuple)) else str(value)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "endpoint.serve", "--host", "127.0.0.1", "--port", str(port),
+            [sys.executable, "-m", "kg.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
              "--workers", str(workers)],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )

@@ -28,6 +28,7 @@ from rdflib.compare import isomorphic
 from conftest import thread_server
 from endpoint.app import create_app
 from endpoint.gallery import load_gallery
+from release.layout import all_dumps, write_manifest
 
 BASE = "https://w3id.org/henan-gov/id/"
 HGV = "https://w3id.org/henan-gov/def#"
@@ -103,11 +104,8 @@ def write_release(directory: Path, base: str = BASE) -> Path:
     (directory / "ontology.html").write_text(ONTOLOGY_HTML, encoding="utf-8")
     (directory / "void.ttl").write_text(VOID.format(b=base), encoding="utf-8")
     (directory / "secret.txt").write_text("not a dump", encoding="utf-8")
-    manifest = {"checksum": hashlib.sha256(nq).hexdigest(), "base": base, "quads": len(quads),
-                "triples": len(triples), "graphs": {base + "graph/notice-2026-4": 0},
-                "dumps": sorted(["henan-kg.nq", "henan-kg.nt", "henan-kg.ttl",
-                                 "henan-kg.nq.gz", "henan-kg.nt.gz", "henan-kg.ttl.gz"])}
-    (directory / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    write_manifest(directory, checksum=hashlib.sha256(nq).hexdigest(), base=base, quads=len(quads),
+                   triples=len(triples), graphs={base + "graph/notice-2026-4": 0}, dumps=all_dumps())
     return directory
 
 
