@@ -35,6 +35,7 @@ from rdflib.plugins.stores.memory import Memory
 from rdflib.store import Store as RdfStore
 
 from kg.dataset import DUMP_FILES, dataset_graph, input_files, release_description
+from kg.files import BUILD_DIR, DATA_ROOT, ONTOLOGY_TTL, SOURCES_DIR
 from kg.pins import in_use
 from mappings.document import add_eli_structure, document_graph
 from mappings.iris import DEFAULT_BASE, PREFIXES, Iris
@@ -42,11 +43,6 @@ from mappings.reference import Reference, load_reference, reference_graph
 from mappings.source import SourceDocument, SourceError, load_document, metadata_files
 from mappings.writer import mapper_for, write_alignment
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA_ROOT = ROOT / "data"
-SOURCES_DIR = DATA_ROOT / "sources"
-BUILD_DIR = ROOT / "kg" / "build"
-ONTOLOGY_TTL = ROOT / "ontology" / "henan-gov.ttl"
 KEEP_RELEASES = 3
 
 
