@@ -108,6 +108,9 @@ def test_build_validate_serve_from_an_empty_directory(venv: Path, tmp_path: Path
     assert f"published {build_dir}" in built.stdout
     assert (build_dir / "current" / "henan-kg.nq").is_file()
     assert list(work.iterdir()) == [build_dir]  # nothing written anywhere else here
+    # the same graph as a checkout's build: every input file shipped, none added (input records are hashed)
+    recorded = (ROOT / "tests" / "data" / "release-checksum.txt").read_text(encoding="utf-8").strip()
+    assert f"checksum {recorded[:16]})" in built.stdout, built.stdout
 
     validated = run([henan_kg, "validate"], work)
     assert f"validating {build_dir}" in validated.stdout
