@@ -4,6 +4,7 @@ an empty directory unrelated to the checkout, and the endpoint answers a real qu
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -87,7 +88,12 @@ def test_wheel_holds_the_data_files(wheel: Path) -> None:
 def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv with the wheel and its pinned dependencies (pip's cache makes this quick)."""
     env_dir = tmp_path_factory.mktemp("venv") / "venv"
-    run([sys.executable, "-m", "venv", str(env_dir)], cwd=env_dir.parent)
+    made = subprocess.run([sys.executable, "-m", "venv", str(env_dir)], capture_output=True, text=True)
+    if made.returncode != 0:  # Debian's python3 may lack ensurepip; ./run falls back on virtualenv too
+        shutil.rmtree(env_dir, ignore_errors=True)
+        if importlib.util.find_spec("virtualenv") is None:
+            pytest.fail(f"python -m venv failed and virtualenv is not installed:\n{made.stderr}")
+        run([sys.executable, "-m", "virtualenv", "--quiet", str(env_dir)], cwd=env_dir.parent)
     python = env_dir / "bin" / "python"
     run([str(python), "-m", "pip", "install", "--quiet", "-c", str(ROOT / "constraints.txt"), str(wheel)],
         cwd=env_dir.parent)
