@@ -24,7 +24,6 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
@@ -34,9 +33,9 @@ from endpoint.body import BodyGuard
 from endpoint.cache import ByteLRU
 from endpoint.executor import Executor
 from endpoint.graph import KnowledgeGraph
+from kg.files import BUILD_DIR
 from mappings.iris import DEFAULT_BASE
 
-ROOT = Path(__file__).resolve().parents[1]
 ENV_PREFIX = "HENAN_KG"
 # Longest request line and header (bytes): gunicorn's maximum, which serve.py sets; the app holds
 # query strings to it too, so that Werkzeug's server (65536) answers alike.
@@ -54,8 +53,9 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("RELEASE_DIR", str(ROOT / "kg" / "build" / "current"),
-            "Published release to serve (a symlink is resolved once at start-up).", "kg/build/current of the checkout"),
+    Setting("RELEASE_DIR", str(BUILD_DIR / "current"),
+            "Published release to serve (a symlink is resolved once at start-up).",
+            "current of the build directory: $HENAN_KG_BUILD_DIR, else kg/build of a checkout, else ./henan-kg-build"),
     Setting("BASE", DEFAULT_BASE, "Data namespace of the served graph where its release manifest names none."),
     Setting("STORE_MODE", "memory",
             "'memory': load henan-kg.nq into RAM in each worker; 'disk': open the release's store/ read-only."),

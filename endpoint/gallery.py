@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kg.files import GALLERY_DIR
 from mappings.iris import DEFAULT_BASE
 
-GALLERY_DIR = Path(__file__).resolve().parent.parent / "examples" / "queries"
 _NAME = re.compile(r"^(\d{2})-([a-z0-9-]+)$")
 _HEADER = re.compile(r"^#\s*([a-z]+):\s*(.*?)\s*$")
 

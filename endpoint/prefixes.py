@@ -17,11 +17,11 @@ import csv
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import Path
 
 from endpoint import describe, screen
+from kg.files import PREFIXES_CSV
 
-STANDARD_FILE = Path(__file__).resolve().parent / "prefixes.csv"
+STANDARD_FILE = PREFIXES_CSV
 _ERROR_AT = re.compile(r"\berror at (\d+):(\d+)")
 
 

@@ -37,6 +37,7 @@ from rdflib.plugins.stores.memory import Memory
 from rdflib.store import Store as RdfStore
 
 from kg.dataset import dataset_graph, input_files, release_description
+from kg.files import BUILD_DIR, DATA_ROOT, ONTOLOGY_TTL, SOURCES_DIR
 from mappings.document import add_eli_structure, document_graph
 from mappings.iris import DEFAULT_BASE, PREFIXES, Iris
 from mappings.reference import Reference, load_reference, reference_graph
@@ -54,11 +55,6 @@ from release.layout import (
 )
 from release.pins import in_use
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA_ROOT = ROOT / "data"
-SOURCES_DIR = DATA_ROOT / "sources"
-BUILD_DIR = ROOT / "kg" / "build"
-ONTOLOGY_TTL = ROOT / "ontology" / "henan-gov.ttl"
 KEEP_RELEASES = 3
 STAGES = ("map", "write", "validate", "publish")  # in the order build() runs them
 

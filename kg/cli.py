@@ -6,12 +6,14 @@ the file and line, the task or the query).
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from kg.build import BUILD_DIR, DATA_ROOT, ValidationFailed, current_release
+from kg.build import ValidationFailed, current_release
+from kg.files import BUILD_DIR, BUILD_DIR_ENV, DATA_ENV, DATA_ROOT
 from mappings.iris import DEFAULT_BASE, Iris
 from mappings.source import SourceError
 from release.layout import NQUADS, ReleaseError, read_manifest
@@ -29,6 +31,21 @@ class BadInput(click.ClickException):
 BASE_OPTION = click.option(
     "--base", envvar="HENAN_KG_BASE", default=DEFAULT_BASE, show_default=True,
     help="Data namespace the IRIs are minted under (environment: HENAN_KG_BASE).")
+BUILD_DIR_HELP = (f"(environment: {BUILD_DIR_ENV}; default: kg/build in a checkout, else ./henan-kg-build "
+                  "in the current directory)")
+
+
+def out_option(help: str):
+    """``--out``: the build directory, the same default for every command (:data:`kg.files.BUILD_DIR`)."""
+    return click.option("--out", "build_dir", type=click.Path(file_okay=False, path_type=Path), envvar=BUILD_DIR_ENV,
+                        default=BUILD_DIR, show_default=False, help=f"{help} {BUILD_DIR_HELP}")
+
+
+def data_option(help: str):
+    """``--data``: the data root, by default the one shipped with the package (:data:`kg.files.DATA_ROOT`)."""
+    return click.option("--data", "data_root", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                        envvar=DATA_ENV, default=DATA_ROOT, show_default=False,
+                        help=f"{help} (environment: {DATA_ENV}; default: the data/ shipped with henan-kg)")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,13 +54,10 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--out", "build_dir", type=click.Path(file_okay=False, path_type=Path), default=BUILD_DIR,
-              show_default=True, help="Build directory; the release is published as OUT/current.")
+@out_option("Build directory; the release is published as OUT/current.")
 @click.option("--sources", "sources_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=None, help="Directory of source documents with their .toml metadata.")
-@click.option("--data", "data_root", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=DATA_ROOT, show_default=True,
-              help="Data root: gazetteer/ (agencies, regions, indicators …) and genres/ (genre profiles).")
+              default=None, help="Directory of source documents with their .toml metadata (default: DATA/sources).")
+@data_option("Data root: gazetteer/ (agencies, regions, indicators …) and genres/ (genre profiles).")
 @click.option("--allow-unresolved", is_flag=True,
               help="Keep unknown unit names as unresolved agencies instead of failing (exploratory runs).")
 @BASE_OPTION
@@ -69,14 +83,16 @@ def build(build_dir: Path, sources_dir: Path | None, data_root: Path, allow_unre
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the SHACL report (Turtle); default FILE.shacl-report.ttl.")
+@out_option("Build directory whose published release (OUT/current) is validated when no FILE is given.")
+@data_option("Data root of the fresh build validated when nothing is published.")
 @BASE_OPTION
-def validate(file: Path | None, report_path: Path | None, base: str) -> None:
+def validate(file: Path | None, report_path: Path | None, build_dir: Path, data_root: Path, base: str) -> None:
     """Validate FILE (any RDF file), or else the published graph, or else a fresh in-memory build."""
     from shapes.validate import validate as run
     from shapes.validate import validate_file
 
     try:
-        if file is None and (rel := current_release()) is not None:
+        if file is None and (rel := current_release(build_dir)) is not None:
             file = rel / NQUADS
         if file is not None:
             if not file.exists():
@@ -88,8 +104,8 @@ def validate(file: Path | None, report_path: Path | None, base: str) -> None:
             from kg.build import assemble, union
 
             click.echo("no published graph: validating a fresh build of the sources")
-            result = run(union(assemble(iris=Iris(base))), base)
-            report_path = report_path or BUILD_DIR / "shacl-report.ttl"
+            result = run(union(assemble(data_root / "sources", data_root, iris=Iris(base))), base)
+            report_path = report_path or build_dir / "shacl-report.ttl"
     except (SourceError, ValueError, SyntaxError) as e:
         raise BadInput(str(e)) from e
     except RuntimeError as e:  # the shapes themselves could not be evaluated
@@ -118,11 +134,15 @@ def _print_settings(ctx: click.Context, _param: click.Parameter, value: bool) ->
 @click.option("--workers", default=None, type=int,
               help="gunicorn worker processes (default: the WORKERS setting, one per core).")
 @click.option("--dev", is_flag=True, help="Flask's own development server instead of gunicorn.")
-def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
+@out_option("Build directory whose published release (OUT/current) is served, unless HENAN_KG_RELEASE_DIR names one.")
+def serve(host: str, port: int, workers: int | None, dev: bool, build_dir: Path) -> None:
     """Serve the published graph over the SPARQL 1.1 Protocol (and the query page).
 
-    The release served is the RELEASE_DIR setting (see --help-settings), kg/build/current by default."""
+    The release served is the RELEASE_DIR setting (see --help-settings), else OUT/current."""
     from endpoint.app import SettingError, load_settings
+
+    # the endpoint's setting, read by each worker
+    os.environ["HENAN_KG_RELEASE_DIR"] = os.environ.get("HENAN_KG_RELEASE_DIR") or str(build_dir.absolute() / "current")
     from endpoint.serve import serve as run
 
     try:
@@ -139,8 +159,7 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
 @click.argument("sparql")
 @click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "json", "xml", "turtle", "ntriples"]),
               default="tsv", show_default=True, help="Result format.")
-@click.option("--out", "build_dir", type=click.Path(file_okay=False, path_type=Path), default=BUILD_DIR,
-              show_default=True, help="Build directory whose published release (OUT/current) is queried.")
+@out_option("Build directory whose published release (OUT/current) is queried.")
 def query(sparql: str, fmt: str, build_dir: Path) -> None:
     """Run one SPARQL query (text, or @FILE) on the published store, read-only; print the results."""
     from kg.query import QueryError, run_query
@@ -160,8 +179,7 @@ def query(sparql: str, fmt: str, build_dir: Path) -> None:
 
 
 @cli.command()
-@click.option("--out", "build_dir", type=click.Path(file_okay=False, path_type=Path), default=BUILD_DIR,
-              show_default=True, help="Build directory whose published release (OUT/current) is read.")
+@out_option("Build directory whose published release (OUT/current) is read.")
 def alignment(build_dir: Path) -> None:
     """How each notice is aligned with the report it assigns: chapters, sections and tasks derived
     from report text, and the report's key-work paragraphs that no task carries."""

@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-ONTOLOGY_PATH: Path = Path(__file__).with_name("henan-gov.ttl")
+from kg.files import ONTOLOGY_TTL
+
+ONTOLOGY_PATH: Path = ONTOLOGY_TTL

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from pyoxigraph import QuerySolutions, Store
 
-CHECKS = Path(__file__).resolve().parent / "cube"
+from kg.files import CUBE_CHECKS
+
+CHECKS = CUBE_CHECKS
 
 
 def integrity_checks(directory: Path = CHECKS) -> dict[str, str]:

@@ -23,12 +23,11 @@ from rdflib import RDF, RDFS, SKOS, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
+from kg.files import ONTOLOGY_TTL, SHAPES_DIR
 from mappings.iris import DEFAULT_BASE, HGV, PREFIXES
 from shapes import HSH
 from shapes.candidates import narrow, store_of
 
-SHAPES_DIR = Path(__file__).resolve().parent
-ONTOLOGY_TTL = SHAPES_DIR.parent / "ontology" / "henan-gov.ttl"
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
 FORMATS = {
