@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -20,8 +21,10 @@ from conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 # What the wheel is built from: the packages, data/ and examples/ (shipped as kg/data, kg/examples)
-PROJECT = ["pyproject.toml", "README.md", "LICENSE", "LICENSE-DATA.md", "kg", "mappings", "shapes", "endpoint",
-           "ontology", "data", "examples"]
+SETUPTOOLS = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+# what the wheel is built from: the files pyproject names, each top-level package and mapped folder
+PROJECT = sorted({"pyproject.toml", "README.md", "LICENSE", "LICENSE-DATA.md"}
+                 | {p.split(".")[0] for p in SETUPTOOLS["packages"]} | set(SETUPTOOLS["package-dir"].values()))
 NOTICE_TASKS = """PREFIX hgv: <https://w3id.org/henan-gov/def#>
 SELECT (COUNT(?task) AS ?n) WHERE {
   ?task a hgv:Task . FILTER(STRSTARTS(STR(?task), "https://w3id.org/henan-gov/id/notice/2026-4/task/"))
