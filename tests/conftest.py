@@ -57,6 +57,22 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> b.Release:
     return b.build(tmp_path_factory.mktemp("kg-build"))
 
 
+@pytest.fixture(scope="session")
+def assembled() -> dict[URIRef, Graph]:
+    """The named graphs of the real sources (``b.assemble()``: the default sources, data root and
+    base), mapped once per session for the tests that only read them. Never change these graphs:
+    a test that breaks the graph copies it first (``broken = Graph(); broken += graph``), and a
+    test that needs a build of its own (other sources, a fresh mapping) makes one."""
+    return b.assemble()
+
+
+@pytest.fixture(scope="session")
+def real_graph(assembled: dict[URIRef, Graph]) -> Graph:
+    """All the named graphs of :func:`assembled` as one graph: ``b.union``, a read-only view
+    (adding to it raises), as the build validates it."""
+    return b.union(assembled)
+
+
 HENAN_FILES = ("henan-2026-key-tasks-notice.toml", "henan-2026-key-tasks-notice.txt",
                "henan-2024-government-work-report.toml", "henan-2024-government-work-report.txt",
                "reports-2026/2026-henan-government-work-report.toml",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from pyoxigraph import Store
+from rdflib import Graph
 
 from conftest import copy_henan_sources, henan_sources
 from kg import build as b
@@ -156,8 +157,8 @@ def test_a_release_being_served_is_not_pruned(published: Path) -> None:
     assert not served.exists(), "pruned once no server used it"
 
 
-def test_union_is_a_read_only_view_of_all_named_graphs() -> None:
-    graphs = b.assemble()
+def test_union_is_a_read_only_view_of_all_named_graphs(assembled: dict[b.URIRef, Graph]) -> None:
+    graphs = assembled
     u = b.union(graphs)
     every = set().union(*(set(g) for g in graphs.values()))
     assert set(u) == every and len(u) == len(every)
@@ -170,12 +171,10 @@ def test_union_is_a_read_only_view_of_all_named_graphs() -> None:
     assert len(notice) < len(u)  # each named graph still holds only its own triples
 
 
-def test_union_refuses_other_stores_and_subsets() -> None:
-    from rdflib import Graph
-
+def test_union_refuses_other_stores_and_subsets(assembled: dict[b.URIRef, Graph]) -> None:
     with pytest.raises(ValueError, match="all the named graphs of one store"):
         b.union({b.URIRef("urn:a"): Graph(), b.URIRef("urn:b"): Graph()})
-    graphs = b.assemble()
+    graphs = assembled
     some = dict(list(graphs.items())[:2])
     with pytest.raises(ValueError, match="all the named graphs of one store"):
         b.union(some)  # a view of the whole store would hold more than these

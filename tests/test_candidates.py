@@ -12,7 +12,6 @@ import pytest
 from pyshacl import validate as pyshacl_validate
 from rdflib import RDF, SH, Graph, Literal, Namespace, URIRef
 
-from kg.build import assemble, union
 from mappings.iris import HGV, Iris
 from shapes import HSH
 from shapes.candidates import narrow, store_of
@@ -23,8 +22,9 @@ EX = Namespace("http://example.org/")
 
 
 @pytest.fixture(scope="module")
-def graph() -> Graph:
-    return union(assemble(iris=IRIS))
+def graph(real_graph: Graph) -> Graph:
+    """The real graph (conftest's session ``real_graph``, read-only: the tests break copies)."""
+    return real_graph
 
 
 def _targets(shapes: Graph, shape: URIRef) -> set:

@@ -130,6 +130,12 @@ def test_over_long_query_is_413(endpoint_server):
     assert huge.status_code == 413
 
 
+# How long a refusal may take, where that is the contract: gunicorn once read a whole 10 MiB request
+# line (about 10 s) before refusing it; a refusal from the first 8 KiB takes milliseconds. The bound
+# sits between the two with room for a loaded machine (sending the 10 MiB itself takes a while).
+QUICK_REFUSAL_S = 5.0
+
+
 def raw_get(url: str, target: bytes, headers: bytes = b"") -> tuple[bytes, float]:
     """Send one GET as raw bytes (all of them), read the answer; the answer and the seconds taken."""
     u = urlsplit(url)
@@ -151,7 +157,7 @@ def test_a_10_mib_url_is_refused_within_a_second(endpoint_server):
     answer, seconds = raw_get(endpoint_server.url, b"/sparql?query=" + b"x" * (10 * 1024 * 1024))
     assert answer.startswith(b"414 414 URI Too Long: ") and b"POST" in answer
     assert str(MAX_REQUEST_LINE).encode() in answer
-    assert seconds < 1.0
+    assert seconds < QUICK_REFUSAL_S
     via_requests = requests.get(endpoint_server.sparql, params={"query": "ASK {} #" + "x" * 10 * 1024 * 1024})
     assert via_requests.status_code == 414 and via_requests.headers["Content-Type"] == "text/plain; charset=utf-8"
     assert count_all(endpoint_server) == "68"  # and the server carries on
@@ -159,7 +165,7 @@ def test_a_10_mib_url_is_refused_within_a_second(endpoint_server):
 
 def test_an_oversized_header_is_431_quickly(endpoint_server):
     answer, seconds = raw_get(endpoint_server.url, b"/health", b"X-Padding: " + b"y" * (1024 * 1024) + b"\r\n")
-    assert answer.startswith(b"431 431 Request Header Fields Too Large: ") and seconds < 1.0
+    assert answer.startswith(b"431 431 Request Header Fields Too Large: ") and seconds < QUICK_REFUSAL_S
 
 
 def test_werkzeug_server_also_answers_414_for_a_long_query_string(mini_release):
@@ -262,7 +268,8 @@ def test_service_is_refused_before_anything_runs(endpoint_server, canary):
             response = send()
             assert response.status_code == 400, (query, response.text)
             assert "SERVICE" in response.text and "SERVICE_ALLOWLIST" in response.text
-    time.sleep(0.3)
+    # no wait needed: a SERVICE call is made (and the canary has recorded it) before the query's
+    # answer is written, so once every refusal is in, any call would already be in the hits
     assert canary.hits == []
 
 
@@ -320,6 +327,29 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def wait_for(condition, timeout_s: float = 15.0, what: str = "the condition", every_s: float = 0.05) -> None:
+    """Poll ``condition()`` until it is true; fail naming ``what`` if it is not within ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} did not hold within {timeout_s} s")
+        time.sleep(every_s)
+
+
+def wait_until_busy(root_pid: int, cpu_s: float = 0.1, timeout_s: float = 15.0) -> None:
+    """Wait until the processes below ``root_pid`` have burnt ``cpu_s`` more CPU seconds: an engine
+    is running the slow query."""
+    start = cpu_seconds(descendants(root_pid))
+    wait_for(lambda: cpu_seconds(descendants(root_pid)) - start >= cpu_s, timeout_s, "an engine busy with the query")
+
+
+def idle_window(pids: list[int], window_s: float = 0.5, cpu_s: float = 0.1) -> bool:
+    """Whether ``pids`` together use less than ``cpu_s`` CPU seconds over the next ``window_s``."""
+    before = cpu_seconds(pids)
+    time.sleep(window_s)
+    return cpu_seconds(pids) - before < cpu_s
+
+
 def test_pathological_query_gets_503_in_time_while_others_are_answered(endpoint_server):
     limit = float(endpoint_server.settings["QUERY_TIMEOUT_S"])
     processes_before = len(descendants(endpoint_server.pid))
@@ -332,26 +362,24 @@ def test_pathological_query_gets_503_in_time_while_others_are_answered(endpoint_
 
     thread = threading.Thread(target=run_slow)
     thread.start()
-    time.sleep(0.5)
-    fast_times = []
+    wait_until_busy(endpoint_server.pid)
     for i in range(5):  # normal queries while the slow one burns CPU
-        started = time.monotonic()
         response = requests.get(endpoint_server.sparql, params={"query": f"ASK {{ ?s ?p {i} }}"})
-        fast_times.append(time.monotonic() - started)
         assert response.status_code == 200
+    # answered while the slow query still ran (not queued behind it): its answer is not in yet
+    assert thread.is_alive() and not slow, "the normal queries waited for the slow one"
     thread.join()
-    assert max(fast_times) < 0.5, fast_times
     assert slow["status"] == 503
     assert "QUERY_TIMEOUT_S" in str(slow["text"]) and f"{limit:g} s" in str(slow["text"])
-    assert limit - 0.1 <= float(slow["elapsed"]) < limit + 1.0  # type: ignore[arg-type]
-    # within a second the killed engine's CPU is free: the server's processes are (nearly) idle
-    time.sleep(1.0)
+    # the contract is the time limit: cut off at QUERY_TIMEOUT_S, never before it, and not long
+    # after (the query alone would run for minutes); the upper bound leaves room for a loaded machine
+    assert limit - 0.1 <= float(slow["elapsed"]) < limit + 3.0  # type: ignore[arg-type]
+    # the killed engine's CPU is freed (the server's processes fall idle) and the engine was
+    # replaced, not leaked: the same number of processes as before (or fewer)
     pids = descendants(endpoint_server.pid) + [endpoint_server.pid]
-    before = cpu_seconds(pids)
-    time.sleep(1.0)
-    assert cpu_seconds(pids) - before < 0.2
-    # and the engine was replaced, not leaked: same number of processes as before (or fewer)
-    assert len(descendants(endpoint_server.pid)) <= processes_before
+    wait_for(lambda: idle_window(pids), what="the server's processes idle after the cut-off")
+    wait_for(lambda: len(descendants(endpoint_server.pid)) <= processes_before,
+             what=f"at most {processes_before} processes below the server")
 
 
 def test_many_timeouts_at_once_leave_the_server_whole(endpoint_server):
@@ -369,8 +397,8 @@ def test_many_timeouts_at_once_leave_the_server_whole(endpoint_server):
         thread.join()
     assert sorted(results) == [503] * 8
     assert count_all(endpoint_server) == "68"
-    time.sleep(0.5)
-    assert len(descendants(endpoint_server.pid)) <= processes_before
+    wait_for(lambda: len(descendants(endpoint_server.pid)) <= processes_before,
+             what=f"at most {processes_before} processes below the server (killed engines replaced, not leaked)")
 
 
 # --- result size --------------------------------------------------------------------------
@@ -393,7 +421,7 @@ def test_stopping_the_server_leaves_no_engine_behind(mini_release, tmp_path):
         thread = threading.Thread(target=lambda: _ignore_errors(
             lambda: requests.get(server.sparql, params={"query": PATHOLOGICAL}, timeout=60)), daemon=True)
         thread.start()
-        time.sleep(1.0)
+        wait_until_busy(server.pid)  # an engine is running the long query
         pids = descendants(server.pid)
         assert len(pids) >= 3  # worker, zygote, engines
     deadline = time.monotonic() + 5
@@ -554,6 +582,8 @@ def test_a_new_release_is_served_after_hup_and_never_a_mix(tmp_path):
         link.symlink_to(new_release)
         os.replace(link, current)  # the build's atomic swap
         assert requests.get(server.url + "/health").json()["checksum"] == old_checksum  # not re-read
+        old_workers = [pid for pid in descendants(server.pid) if _parent(pid) == server.pid]
+        assert old_workers
         os.kill(server.pid, signal.SIGHUP)
         seen = set()
         deadline = time.monotonic() + 30
@@ -565,7 +595,8 @@ def test_a_new_release_is_served_after_hup_and_never_a_mix(tmp_path):
                 break
             time.sleep(0.1)
         assert manifest_checksum(new_release) in seen
-        time.sleep(2)  # old workers drain; then only the new release answers
+        # old workers drain and exit; then only the new release answers
+        wait_for(lambda: not any(_alive(pid) for pid in old_workers), 30, "the old workers' exit")
         assert {requests.get(server.url + "/health").json()["checksum"] for _ in range(10)} == {
             manifest_checksum(new_release)}
         assert count_all(server) == "69"

@@ -35,20 +35,15 @@ REPORT = IRIS("report/2024")
 # --------------------------------------------------------------------------------------------
 
 
-def _real_graph() -> Graph:
+@pytest.fixture(scope="session")
+def kg(request: pytest.FixtureRequest) -> Graph:
     """The graph to test: ``HENAN_KG_TEST_GRAPH`` (an RDF file, e.g. a build's dump) if set, else
-    the assembled build (all named graphs merged). A build that fails fails these tests too."""
+    the assembled build (all named graphs merged: conftest's session ``real_graph``, mapped once
+    for the session and read-only). A build that fails fails these tests too."""
     chosen = os.environ.get("HENAN_KG_TEST_GRAPH")
     if chosen:
         return read_rdf(chosen)
-    from kg.build import assemble, union
-
-    return union(assemble(iris=IRIS))
-
-
-@pytest.fixture(scope="session")
-def kg() -> Graph:
-    return _real_graph()
+    return request.getfixturevalue("real_graph")
 
 
 @pytest.fixture(scope="session")
