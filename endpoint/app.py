@@ -42,6 +42,8 @@ ENV_PREFIX = "HENAN_KG"
 MAX_REQUEST_LINE = 8190
 POST_INSTEAD = "send a long query by POST instead (form-encoded query=..., or a body of type application/sparql-query)"
 access_log = logging.getLogger("henan_kg.access")
+# WSGI environ key: seconds the request waited for a thread before the app saw it (endpoint.serve)
+QUEUED_S = "henan_kg.queued_s"
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WORKERS", max(2, os.cpu_count() or 1),
             "gunicorn worker processes (one per core: the queries themselves run in engine processes).",
             "one per core, at least 2"),
-    Setting("THREADS", 4, "Threads per gunicorn worker, and query engine processes per worker."),
+    Setting("THREADS", 4,
+            "Query engine processes per worker for any query (at lowered CPU priority); a worker serves "
+            "4 × (THREADS + LIGHT_ENGINES) requests at once, those beyond its engines waiting for one."),
+    Setting("LIGHT_ENGINES", 1,
+            "Engines per worker reserved for queries predicted light (seen running within LIGHT_QUERY_S, "
+            "or with a LIMIT and no ORDER BY, GROUP BY, OFFSET or aggregate), so they need not wait behind "
+            "heavy ones. 0: none."),
+    Setting("LIGHT_QUERY_S", 0.25,
+            "Longest run of a query in a light engine; one still running then goes on in a general engine "
+            "and is not predicted light again."),
     Setting("CORS_ORIGIN", "*", "Value of Access-Control-Allow-Origin; empty: no CORS headers."),
     Setting("CACHE_MAX_AGE_S", 3600,
             "max-age of GET /sparql answers (each has an ETag from the graph checksum, so a cache revalidates "
@@ -88,6 +99,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ACCESS_LOG", True, "Log one line per request with status, query time and result size."),
 )
 DEFAULTS: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+
+
+def request_threads(settings: Mapping[str, Any]) -> int:
+    """Threads per gunicorn worker: enough that requests wait for an engine in the app, where the wait
+    counts against QUERY_TIMEOUT_S and a light query can pass heavy ones, not in gunicorn's queue."""
+    return 4 * (int(settings["THREADS"]) + int(settings["LIGHT_ENGINES"]))
 
 
 def settings_help() -> str:
@@ -140,7 +157,9 @@ def load_settings(config: Mapping[str, Any] | None = None, environ: Mapping[str,
     for name in ("QUERY_TIMEOUT_S", "MAX_RESULT_BYTES", "MAX_QUERY_BYTES", "THREADS", "WORKERS", "BODY_TIMEOUT_S"):
         if values[name] <= 0:
             raise SettingError(f"{ENV_PREFIX}_{name} must be positive")
-    for name in ("ENGINE_MEMORY_MB", "MAX_DRAIN_BYTES", "CACHE_MAX_AGE_S"):
+    if values["LIGHT_QUERY_S"] <= 0:
+        raise SettingError(f"{ENV_PREFIX}_LIGHT_QUERY_S must be positive")
+    for name in ("ENGINE_MEMORY_MB", "MAX_DRAIN_BYTES", "CACHE_MAX_AGE_S", "LIGHT_ENGINES"):
         if values[name] < 0:
             raise SettingError(f"{ENV_PREFIX}_{name} must be 0 or more")
     return values
@@ -159,7 +178,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     kg = KnowledgeGraph.open(settings["RELEASE_DIR"], settings["STORE_MODE"])
     executor = Executor(kg.open_store, settings["THREADS"], prefixes=_prefixes(kg),
-                        isolate_network=not settings["SERVICE_ALLOWLIST"], memory_mb=settings["ENGINE_MEMORY_MB"])
+                        isolate_network=not settings["SERVICE_ALLOWLIST"], memory_mb=settings["ENGINE_MEMORY_MB"],
+                        light_engines=settings["LIGHT_ENGINES"], light_query_s=settings["LIGHT_QUERY_S"])
     executor.start(prefork=settings["THREADS"])
     app.extensions["henan_kg"] = kg
     app.extensions["henan_kg.executor"] = executor
@@ -206,6 +226,8 @@ def health() -> Response:
 
 def _start_clock() -> None:
     g.started = time.perf_counter()
+    # the query's time limit runs from here, less what the request waited for a server thread
+    g.arrived = time.monotonic() - float(request.environ.get(QUEUED_S, 0.0))
     if len(request.environ.get("QUERY_STRING", "")) > MAX_REQUEST_LINE:
         message = f"the query string is longer than {MAX_REQUEST_LINE} bytes; {POST_INSTEAD}"
         raise errors.EndpointError.uri_too_long(message)

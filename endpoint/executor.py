@@ -8,10 +8,14 @@ result with pyoxigraph's own serialiser into a buffer capped at ``max_bytes``, a
 (The answer is complete before the first byte goes to the client: that is what lets a time limit
 or the size cap be a clear 503/400 instead of a 200 cut short.)
 If the answer is not there by the deadline the worker SIGKILLs the engine (its CPU is free at once)
-and a fresh one is forked on demand. An engine that has run for ``renice_after_s`` is lowered in
-priority so that short queries from other clients keep the CPU, and is retired after its query,
-as is one whose memory grew by more than :data:`RETIRE_AFTER_GROWTH_MB`; an engine may also be
-capped in memory (``memory_mb``), so that a query needing too much aborts its engine only.
+and a fresh one is forked on demand. An engine whose memory grew by more than
+:data:`RETIRE_AFTER_GROWTH_MB` is retired after its query; an engine may also be capped in memory
+(``memory_mb``), so that a query needing too much aborts its engine only.
+
+Engines come in two lanes (:class:`Executor`): general engines, at lowered CPU priority, take any
+query; a few light engines, at the worker's priority, take only queries predicted light
+(:mod:`endpoint.admission`) and only briefly, so short queries keep their latency while heavy ones
+hold every general engine. The time limit runs from the request's arrival, waiting included.
 
 The zygote exists so that every fork happens in a process with a single thread and no client
 sockets: it closes every inherited file descriptor, and (best effort) moves itself into a network
@@ -34,11 +38,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from endpoint.admission import CostModel
 from endpoint.negotiation import BY_NAME, GRAPH, RESULTS
 
 log = logging.getLogger("henan_kg.endpoint")
@@ -47,6 +52,8 @@ _FRAME = struct.Struct("!II")  # lengths of the marshalled header and of the bod
 # An engine whose peak memory grew this much over its start keeps that heap (malloc rarely gives it
 # back), so it is retired after answering and a fresh, small one forked when needed.
 RETIRE_AFTER_GROWTH_MB = 256
+GENERAL_NICE = 19  # general engines run this much below the worker's CPU priority (light ones do not)
+_DEMOTE = "\0demote"  # a control frame to an engine: (_DEMOTE, nice)
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,13 @@ class Outcome:
 
 
 class QueryTimeout(Exception):
-    """The engine did not answer before the deadline and was killed."""
+    """The engine did not answer before the deadline and was killed; ``started``: the
+    :func:`time.monotonic` time the query got that engine (what it waited before is the caller's
+    arrival time to this)."""
+
+    def __init__(self, started: float = 0.0):
+        super().__init__(started)
+        self.started = started
 
 
 class EngineBusy(Exception):
@@ -245,6 +258,27 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _demote(nice: int) -> None:
+    """Run this engine ``nice`` below its worker's CPU priority. Where the kernel groups processes
+    by session (Linux autogroup, the default of many distributions), nice values order processes
+    only within one session, and a session's share of each CPU follows where its runnable processes
+    are; so the engine also starts a session of its own and gives that session the same nice value.
+    Then a general engine takes CPU time from a light engine or a worker neither through its nice
+    value nor through the share of the server's session. Best effort: what is refused is skipped."""
+    try:
+        os.setsid()
+    except OSError:
+        pass
+    try:
+        Path("/proc/self/autogroup").write_text(str(nice))
+    except OSError:
+        pass
+    try:
+        os.nice(nice)
+    except OSError:
+        pass
+
+
 def _engine_loop(sock: socket.socket, open_store: Callable[[], ox.Store], prefixes: dict[str, str]) -> None:
     store = open_store()
     baseline = _peak_rss_mb()
@@ -253,6 +287,9 @@ def _engine_loop(sock: socket.socket, open_store: Callable[[], ox.Store], prefix
             header, _ = _recv(sock)
         except (EOFError, OSError):
             return
+        if len(header) == 2 and header[0] == _DEMOTE:
+            _demote(int(header[1]))  # type: ignore[call-overload]
+            continue
         outcome = run_job(store, Job(*header), prefixes)  # type: ignore[arg-type]
         retire = _peak_rss_mb() - baseline > RETIRE_AFTER_GROWTH_MB
         meta = (outcome.status, outcome.kind, outcome.format, outcome.message, outcome.form, retire)
@@ -298,7 +335,6 @@ def _zygote_loop(ctrl: socket.socket, open_store: Callable[[], ox.Store], prefix
 class Engine:
     pid: int
     sock: socket.socket
-    reniced: bool = False
 
     def kill(self) -> None:
         try:
@@ -308,30 +344,58 @@ class Engine:
         self.sock.close()
 
 
+@dataclass
+class Lane:
+    """Engines of one kind: at most ``size`` alive (idle or busy), at CPU priority ``nice``."""
+
+    name: str
+    size: int
+    nice: int
+    idle: list[Engine] = field(default_factory=list)
+    count: int = 0
+
+    def has_room(self) -> bool:
+        return bool(self.idle) or self.count < self.size
+
+
 class Executor:
-    """A per-process pool of engines. Thread-safe; re-creates itself after a fork.
+    """A per-process pool of engines in two lanes. Thread-safe; re-creates itself after a fork.
+
+    *General* engines (``size`` of them) take any query and run at lowered CPU priority (nice +10)
+    from birth. *Light* engines (``light_engines``) run at the worker's priority and take only
+    queries that :class:`endpoint.admission.CostModel` predicts light, each for at most
+    ``light_query_s``: one still running then is killed, remembered as heavy and handed to a
+    general engine. A light query takes a free light engine first, else a free general one, else
+    waits for either; a heavy one waits for a general engine. So however many heavy queries hold
+    the general engines, a light one finds a light engine free and the CPU mostly its own.
+
+    Every wait and run counts against one ``deadline``: a query that gets no engine by then raises
+    :class:`EngineBusy`, one that does not finish by then :class:`QueryTimeout` (its engine killed).
 
     :param open_store: called in each engine to get its store (the loaded in-memory store, or a
         read-only on-disk store opened there).
-    :param size: most engines at once, i.e. most queries running at once in this process.
+    :param size: general engines, i.e. most queries of any kind running at once in this process.
     :param isolate_network: put the engines in an empty network namespace (no SERVICE allowed).
     :param memory_mb: address space an engine may add to what it inherits (0: no cap).
+    :param light_engines: engines reserved for queries predicted light (0: none, one lane only).
+    :param light_query_s: longest run of a query in a light engine, and what counts as light.
     """
 
     def __init__(self, open_store: Callable[[], ox.Store], size: int, *, prefixes: dict[str, str],
-                 isolate_network: bool, memory_mb: int = 0, renice_after_s: float = 0.25):
+                 isolate_network: bool, memory_mb: int = 0, light_engines: int = 0, light_query_s: float = 0.25):
         self.memory_mb = memory_mb
         self.open_store = open_store
         self.size = max(1, size)
         self.prefixes = prefixes
         self.isolate_network = isolate_network
-        self.renice_after_s = renice_after_s
+        self.light_query_s = light_query_s
+        self.costs = CostModel(light_query_s)
+        self.general = Lane("general", self.size, GENERAL_NICE)
+        self.light = Lane("light", max(0, light_engines), 0)
         self._owner = -1
         self._lock = threading.Lock()
         self._cond = threading.Condition(threading.Lock())
-        self._idle: list[Engine] = []
         self._engines: dict[int, Engine] = {}
-        self._count = 0
         self._zygote: tuple[int, socket.socket] | None = None
 
     # zygote -------------------------------------------------------------------------------
@@ -361,6 +425,11 @@ class Executor:
         theirs.close()
         self._zygote = (pid, ours)
 
+    def _forget_engines(self) -> None:
+        for lane in (self.general, self.light):
+            lane.idle, lane.count = [], 0
+        self._engines = {}
+
     def _ensure_owner(self) -> None:
         """After a fork (gunicorn preload, tests) forget the parent's engines and start afresh."""
         if self._owner == os.getpid():
@@ -368,7 +437,8 @@ class Executor:
         with self._lock:
             if self._owner == os.getpid():
                 return
-            self._idle, self._count, self._zygote, self._engines = [], 0, None, {}
+            self._forget_engines()
+            self._zygote = None
             self._start_zygote()
             self._owner = os.getpid()
 
@@ -395,94 +465,113 @@ class Executor:
         raise EngineLost("could not start an engine")
 
     def start(self, prefork: int = 1) -> None:
-        """Start the zygote and ``prefork`` engines now rather than on the first query."""
+        """Start the zygote, ``prefork`` general engines and every light engine now rather than on
+        the first queries."""
         self._ensure_owner()
-        engines = [self._acquire(None) for _ in range(min(prefork, self.size))]
-        for engine in engines:
-            self._release(engine)
+        lanes = [self.general] * min(prefork, self.size) + [self.light] * self.light.size
+        engines = [self._acquire([lane], None) for lane in lanes]
+        for engine, lane in engines:
+            self._release(engine, lane)
 
     # pool ---------------------------------------------------------------------------------
 
-    def _acquire(self, wait_s: float | None) -> Engine:
-        deadline = None if wait_s is None else time.monotonic() + wait_s
+    def _acquire(self, lanes: list[Lane], deadline: float | None) -> tuple[Engine, Lane]:
+        """An engine of the first of ``lanes`` (in order of preference) that has one free by ``deadline``."""
         with self._cond:
             while True:
-                while not self._idle and self._count >= self.size:
+                lane = next((lane for lane in lanes if lane.has_room()), None)
+                if lane is None:
                     remaining = None if deadline is None else deadline - time.monotonic()
                     if remaining is not None and remaining <= 0:
                         raise EngineBusy()
                     self._cond.wait(remaining)
-                if not self._idle:
+                    continue
+                if not lane.idle:
                     break
-                engine = self._idle.pop()
+                engine = lane.idle.pop()
                 if not _wait_readable(engine.sock, 0.0, probe=True):
-                    return engine
+                    return engine, lane
                 # an idle engine has nothing to say: readable means it died (EOF); replace it
                 engine.kill()
                 self._engines.pop(engine.pid, None)
-                self._count -= 1
-            self._count += 1
+                lane.count -= 1
+            lane.count += 1
         try:
-            return self._spawn()
+            engine = self._spawn()
         except BaseException:
-            self._discard(None)
+            self._discard(None, lane)
             raise
+        if lane.nice:
+            _lower_priority(engine, lane.nice)
+        return engine, lane
 
-    def _release(self, engine: Engine) -> None:
+    def _release(self, engine: Engine, lane: Lane) -> None:
         with self._cond:
-            self._idle.append(engine)
-            self._cond.notify()
+            lane.idle.append(engine)
+            self._cond.notify_all()  # waiters differ in the lanes they accept
 
-    def _discard(self, engine: Engine | None) -> None:
+    def _discard(self, engine: Engine | None, lane: Lane) -> None:
         if engine is not None:
             engine.kill()
             self._engines.pop(engine.pid, None)
         with self._cond:
-            self._count -= 1
-            self._cond.notify()
+            lane.count -= 1
+            self._cond.notify_all()
 
     # the one public operation -------------------------------------------------------------
 
-    def run(self, job: Job, timeout_s: float) -> Outcome:
-        """Evaluate ``job``; raises :class:`QueryTimeout`, :class:`EngineBusy` or :class:`EngineLost`.
+    def run(self, job: Job, timeout_s: float | None = None, *, deadline: float | None = None) -> Outcome:
+        """Evaluate ``job`` by ``deadline`` (a :func:`time.monotonic` time; default: ``timeout_s``
+        from now); raises :class:`QueryTimeout`, :class:`EngineBusy` or :class:`EngineLost`.
 
         An engine found dead when the job is handed over is replaced and the job tried once more;
         an engine lost while evaluating (killed, or over its memory cap) is reported, not retried.
         """
         self._ensure_owner()
-        deadline = time.monotonic() + timeout_s
+        if deadline is None:
+            if timeout_s is None:
+                raise TypeError("give timeout_s or deadline")
+            deadline = time.monotonic() + timeout_s
         for attempt in (1, 2):
+            if time.monotonic() >= deadline:
+                raise EngineBusy()
+            light = self.light.size > 0 and self.costs.predict_light(job.query)
             try:
-                return self._run_once(job, deadline)
+                return self._run_once(job, deadline, light)
             except EngineLost as exc:
-                if attempt == 2 or not exc.before_start or time.monotonic() >= deadline:
+                if attempt == 2 or not exc.before_start:
                     raise
         raise AssertionError("unreachable")
 
-    def _run_once(self, job: Job, deadline: float) -> Outcome:
-        engine = self._acquire(deadline - time.monotonic())
+    def _run_once(self, job: Job, deadline: float, light: bool) -> Outcome:
+        engine, lane = self._acquire([self.light, self.general] if light else [self.general], deadline)
+        started = time.monotonic()
+        cutoff = min(deadline, started + self.light_query_s) if lane is self.light else deadline
         try:
             _send(engine.sock, astuple(job))
         except OSError as exc:
-            self._discard(engine)
+            self._discard(engine, lane)
             raise EngineLost(str(exc), before_start=True) from exc
         try:
-            if not _wait_readable(engine.sock, min(self.renice_after_s, deadline - time.monotonic())):
-                _lower_priority(engine)
-                if not _wait_readable(engine.sock, deadline - time.monotonic()):
-                    raise QueryTimeout()
-            header, body = _recv(engine.sock, deadline)
+            if not _wait_readable(engine.sock, cutoff - time.monotonic()):
+                raise QueryTimeout(started)
+            header, body = _recv(engine.sock, cutoff)
         except QueryTimeout:
-            self._discard(engine)
-            raise
+            self._discard(engine, lane)
+            self.costs.record(job.query, None)
+            if cutoff < deadline:  # too long for a light engine: go on in a general one
+                return self._run_once(job, deadline, light=False)
+            raise QueryTimeout(started) from None
         except (OSError, EOFError, ValueError) as exc:
-            self._discard(engine)
+            self._discard(engine, lane)
+            self.costs.record(job.query, None)
             raise EngineLost(str(exc) or type(exc).__name__) from exc
+        self.costs.record(job.query, time.monotonic() - started)
         status, kind, fmt, message, form, retire = header
-        if engine.reniced or retire:
-            self._discard(engine)
+        if retire:
+            self._discard(engine, lane)
         else:
-            self._release(engine)
+            self._release(engine, lane)
         return Outcome(status, kind, fmt, body, message, form)  # type: ignore[arg-type]
 
     def close(self) -> None:
@@ -492,7 +581,7 @@ class Executor:
         with self._cond:
             for engine in list(self._engines.values()):  # busy ones too: nothing may outlive us
                 engine.kill()
-            self._idle, self._count, self._engines = [], 0, {}
+            self._forget_engines()
         if self._zygote is not None:
             pid, ctrl = self._zygote
             ctrl.close()
@@ -510,12 +599,12 @@ def _wait_readable(sock: socket.socket, timeout_s: float, probe: bool = False) -
     return bool(poller.poll(max(timeout_s, 0.0) * 1000))
 
 
-def _lower_priority(engine: Engine) -> None:
+def _lower_priority(engine: Engine, nice: int) -> None:
+    """Ask a fresh engine to lower its own CPU priority (:func:`_demote`) before its first job."""
     try:
-        os.setpriority(os.PRIO_PROCESS, engine.pid, 10)
-        engine.reniced = True
+        _send(engine.sock, (_DEMOTE, nice))
     except OSError:
-        pass
+        pass  # a dead engine is found out when the job is handed over
 
 
 def _reap(pid: int) -> None:

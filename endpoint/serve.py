@@ -14,6 +14,7 @@ client still sends of them for a moment, so that the client can read the answer 
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -23,7 +24,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.http.errors import LimitRequestHeaders, LimitRequestLine
 from gunicorn.workers.gthread import ThreadWorker
 
-from endpoint.app import MAX_REQUEST_LINE, POST_INSTEAD, create_app, load_settings
+from endpoint.app import MAX_REQUEST_LINE, POST_INSTEAD, QUEUED_S, create_app, load_settings, request_threads
 
 DRAIN_BYTES = 64 * 1024 * 1024  # what is read, at most, of an over-long request line or header
 DRAIN_S = 1.0  # ... and for how long
@@ -46,9 +47,32 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return create_app(self.app_config)
 
 
+_queued = threading.local()  # what the request this thread serves waited for it
+
+
 class QueryWorker(ThreadWorker):  # type: ignore[misc]
     """gunicorn's threaded worker, answering an over-long request line (414) or header (431) in
-    the endpoint's plain-text error shape with the way out (POST), then draining the rest."""
+    the endpoint's plain-text error shape with the way out (POST), then draining the rest. It also
+    tells the app (environ ``QUEUED_S``) how long a request waited for a thread, so that this wait
+    counts against the query's time limit too."""
+
+    def enqueue_req(self, conn: Any) -> None:
+        conn.henan_kg_enqueued = time.monotonic()
+        super().enqueue_req(conn)
+
+    def handle(self, conn: Any) -> Any:
+        _queued.seconds = max(0.0, time.monotonic() - getattr(conn, "henan_kg_enqueued", time.monotonic()))
+        return super().handle(conn)
+
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        app = self.wsgi
+
+        def stamped(environ: dict[str, Any], start_response: Any) -> Any:
+            environ[QUEUED_S] = getattr(_queued, "seconds", 0.0)
+            return app(environ, start_response)
+
+        self.wsgi = stamped
 
     def handle_error(self, req: Any, client: socket.socket, addr: Any, exc: BaseException) -> None:
         answer = limit_answer(exc)
@@ -104,7 +128,7 @@ def gunicorn_options(host: str, port: int, workers: int, settings: Mapping[str, 
         "bind": f"{host}:{port}",
         "workers": workers,
         "worker_class": QueryWorker,
-        "threads": settings["THREADS"],
+        "threads": request_threads(settings),
         "timeout": max(30, int(4 * settings["QUERY_TIMEOUT_S"])),
         "graceful_timeout": 10,
         "keepalive": 5,

@@ -15,6 +15,7 @@ Reading the protocol parameters (:func:`read_request`) is kept apart from answer
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
@@ -240,17 +241,27 @@ def _has_from(query: str) -> bool:
 
 
 def _run(executor: Executor, job: Job, timeout_s: float) -> Outcome:
+    """Run ``job`` within ``timeout_s`` of the request's arrival (waiting for an engine included)."""
     started = time.perf_counter()
+    arrived = float(g.get("arrived", time.monotonic()))
+    retry_after = max(1, math.ceil(timeout_s))
     try:
-        return executor.run(job, timeout_s)
-    except QueryTimeout:
+        return executor.run(job, deadline=arrived + timeout_s)
+    except QueryTimeout as exc:
+        waited = exc.started - arrived
+        if waited >= 0.1 * timeout_s:
+            raise EndpointError.unavailable(
+                f"the server is busy: the query waited {waited:.1f} s for a free engine and did not finish within "
+                f"the time limit QUERY_TIMEOUT_S = {timeout_s:g} s of its arrival; try again shortly", retry_after
+            ) from None
         raise EndpointError.unavailable(
             f"the query did not finish within the time limit QUERY_TIMEOUT_S = {timeout_s:g} s and was stopped; "
             "narrow it (LIMIT, more specific patterns) and try again"
         ) from None
     except EngineBusy:
         raise EndpointError.unavailable(
-            f"every query engine stayed busy for QUERY_TIMEOUT_S = {timeout_s:g} s; try again shortly", 1
+            f"the server is busy: no query engine became free within the time limit QUERY_TIMEOUT_S = "
+            f"{timeout_s:g} s of the request's arrival; try again shortly", retry_after
         ) from None
     except EngineLost:
         memory = current_app.config["ENGINE_MEMORY_MB"]
