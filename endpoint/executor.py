@@ -1,7 +1,7 @@
 """Run untrusted queries under a hard time limit, in child processes that can be killed.
 
 pyoxigraph cannot cancel a running query, and a thread cannot be stopped, so each gunicorn worker
-keeps a small pool of *engine* processes. They are forked, through one *zygote* process, from the
+keeps a small pool of *engine* processes. They are forked, through a *zygote* process, from the
 worker after its store is loaded, so the in-memory graph is shared copy-on-write and never reloaded.
 A query is sent to an idle engine over a socket pair; the engine evaluates it, serialises the
 result with pyoxigraph's own serialiser into a buffer capped at ``max_bytes``, and sends it back.
@@ -17,10 +17,10 @@ query; a few light engines, at the worker's priority, take only queries predicte
 (:mod:`endpoint.admission`) and only briefly, so short queries keep their latency while heavy ones
 hold every general engine. The time limit runs from the request's arrival, waiting included.
 
-The zygote exists so that every fork happens in a process with a single thread and no client
-sockets: it closes every inherited file descriptor, and (best effort) moves itself into a network
-namespace of its own when no SERVICE target is allowed, so engines cannot open connections even if
-a SERVICE slipped past :mod:`endpoint.screen`.
+The zygotes (one per lane) exist so that every fork happens in a process with a single thread and
+no client sockets: each closes every inherited file descriptor, and (best effort) moves itself into
+a network namespace of its own when no SERVICE target is allowed, so engines cannot open
+connections even if a SERVICE slipped past :mod:`endpoint.screen`.
 """
 
 from __future__ import annotations
@@ -52,8 +52,7 @@ _FRAME = struct.Struct("!II")  # lengths of the marshalled header and of the bod
 # An engine whose peak memory grew this much over its start keeps that heap (malloc rarely gives it
 # back), so it is retired after answering and a fresh, small one forked when needed.
 RETIRE_AFTER_GROWTH_MB = 256
-GENERAL_NICE = 19  # general engines run this much below the worker's CPU priority (light ones do not)
-_DEMOTE = "\0demote"  # a control frame to an engine: (_DEMOTE, nice)
+GENERAL_NICE = 10  # general engines run this much below the worker's CPU priority (light ones do not)
 
 
 @dataclass(frozen=True)
@@ -258,27 +257,6 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _demote(nice: int) -> None:
-    """Run this engine ``nice`` below its worker's CPU priority. Where the kernel groups processes
-    by session (Linux autogroup, the default of many distributions), nice values order processes
-    only within one session, and a session's share of each CPU follows where its runnable processes
-    are; so the engine also starts a session of its own and gives that session the same nice value.
-    Then a general engine takes CPU time from a light engine or a worker neither through its nice
-    value nor through the share of the server's session. Best effort: what is refused is skipped."""
-    try:
-        os.setsid()
-    except OSError:
-        pass
-    try:
-        Path("/proc/self/autogroup").write_text(str(nice))
-    except OSError:
-        pass
-    try:
-        os.nice(nice)
-    except OSError:
-        pass
-
-
 def _engine_loop(sock: socket.socket, open_store: Callable[[], ox.Store], prefixes: dict[str, str]) -> None:
     store = open_store()
     baseline = _peak_rss_mb()
@@ -287,9 +265,6 @@ def _engine_loop(sock: socket.socket, open_store: Callable[[], ox.Store], prefix
             header, _ = _recv(sock)
         except (EOFError, OSError):
             return
-        if len(header) == 2 and header[0] == _DEMOTE:
-            _demote(int(header[1]))  # type: ignore[call-overload]
-            continue
         outcome = run_job(store, Job(*header), prefixes)  # type: ignore[arg-type]
         retire = _peak_rss_mb() - baseline > RETIRE_AFTER_GROWTH_MB
         meta = (outcome.status, outcome.kind, outcome.format, outcome.message, outcome.form, retire)
@@ -346,11 +321,10 @@ class Engine:
 
 @dataclass
 class Lane:
-    """Engines of one kind: at most ``size`` alive (idle or busy), at CPU priority ``nice``."""
+    """Engines of one kind: at most ``size`` alive (idle or busy)."""
 
     name: str
     size: int
-    nice: int
     idle: list[Engine] = field(default_factory=list)
     count: int = 0
 
@@ -361,11 +335,11 @@ class Lane:
 class Executor:
     """A per-process pool of engines in two lanes. Thread-safe; re-creates itself after a fork.
 
-    *General* engines (``size`` of them) take any query and run at lowered CPU priority (nice +10)
-    from birth. *Light* engines (``light_engines``) run at the worker's priority and take only
-    queries that :class:`endpoint.admission.CostModel` predicts light, each for at most
-    ``light_query_s``: one still running then is killed, remembered as heavy and handed to a
-    general engine. A light query takes a free light engine first, else a free general one, else
+    *General* engines (``size`` of them) take any query and run at lowered CPU priority (nice +10,
+    in a session of their own) from birth. *Light* engines (``light_engines``) run at the worker's
+    priority and take only queries that :class:`endpoint.admission.CostModel` predicts light, each
+    for at most ``light_query_s``: one still running then is killed, remembered as heavy and handed
+    to a general engine. A light query takes a free light engine first, else a free general one, else
     waits for either; a heavy one waits for a general engine. So however many heavy queries hold
     the general engines, a light one finds a light engine free and the CPU mostly its own.
 
@@ -390,17 +364,22 @@ class Executor:
         self.isolate_network = isolate_network
         self.light_query_s = light_query_s
         self.costs = CostModel(light_query_s)
-        self.general = Lane("general", self.size, GENERAL_NICE)
-        self.light = Lane("light", max(0, light_engines), 0)
+        self.general = Lane("general", self.size)
+        self.light = Lane("light", max(0, light_engines))
         self._owner = -1
         self._lock = threading.Lock()
         self._cond = threading.Condition(threading.Lock())
         self._engines: dict[int, Engine] = {}
-        self._zygote: tuple[int, socket.socket] | None = None
+        self._zygotes: dict[bool, tuple[int, socket.socket]] = {}  # by light: one zygote per lane
 
     # zygote -------------------------------------------------------------------------------
 
-    def _start_zygote(self) -> None:
+    def _start_zygote(self, light: bool) -> None:
+        """Fork the zygote of one lane. The general lane's starts a session of its own and lowers its
+        priority by :data:`GENERAL_NICE`; its engines inherit both. (Where the kernel groups processes
+        by session, Linux's autogroup, a session's share of each CPU follows where its runnable
+        processes are: general engines in the server's session would take that share away from the
+        CPU a light engine runs on, whatever their nice value.)"""
         ours, theirs = socket.socketpair()
         worker = os.getpid()
         # PR_SET_PDEATHSIG follows the forking *thread*; only the main thread lives as long as the worker
@@ -415,6 +394,8 @@ class Executor:
                 _close_inherited_fds({theirs.fileno()})
                 for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1):
                     signal.signal(sig, signal.SIG_DFL)
+                if not light:
+                    _lower_priority()
                 if self.isolate_network and not _drop_network():
                     print("henan-kg: engines keep network access (unshare refused)", file=sys.stderr)
                 _zygote_loop(theirs, self.open_store, self.prefixes, self.memory_mb)
@@ -423,7 +404,7 @@ class Executor:
             finally:
                 os._exit(code)
         theirs.close()
-        self._zygote = (pid, ours)
+        self._zygotes[light] = (pid, ours)
 
     def _forget_engines(self) -> None:
         for lane in (self.general, self.light):
@@ -438,15 +419,15 @@ class Executor:
             if self._owner == os.getpid():
                 return
             self._forget_engines()
-            self._zygote = None
-            self._start_zygote()
+            self._zygotes = {}
+            for light in (False, True)[: 1 + (self.light.size > 0)]:
+                self._start_zygote(light)
             self._owner = os.getpid()
 
-    def _spawn(self) -> Engine:
+    def _spawn(self, light: bool = False) -> Engine:
         with self._lock:
             for attempt in (1, 2):
-                assert self._zygote is not None
-                pid, ctrl = self._zygote
+                pid, ctrl = self._zygotes[light]
                 try:
                     ctrl.sendall(b"S")
                     msg, fds, _, _ = socket.recv_fds(ctrl, 16, 1)
@@ -461,7 +442,7 @@ class Executor:
                     log.warning("engine zygote %s is gone; starting another", pid)
                     ctrl.close()
                     _reap(pid)
-                    self._start_zygote()
+                    self._start_zygote(light)
         raise EngineLost("could not start an engine")
 
     def start(self, prefork: int = 1) -> None:
@@ -497,12 +478,10 @@ class Executor:
                 lane.count -= 1
             lane.count += 1
         try:
-            engine = self._spawn()
+            engine = self._spawn(light=True) if lane is self.light else self._spawn()
         except BaseException:
             self._discard(None, lane)
             raise
-        if lane.nice:
-            _lower_priority(engine, lane.nice)
         return engine, lane
 
     def _release(self, engine: Engine, lane: Lane) -> None:
@@ -582,11 +561,10 @@ class Executor:
             for engine in list(self._engines.values()):  # busy ones too: nothing may outlive us
                 engine.kill()
             self._forget_engines()
-        if self._zygote is not None:
-            pid, ctrl = self._zygote
+        for pid, ctrl in self._zygotes.values():
             ctrl.close()
             _reap(pid)
-            self._zygote = None
+        self._zygotes = {}
         self._owner = -1
 
 
@@ -599,12 +577,17 @@ def _wait_readable(sock: socket.socket, timeout_s: float, probe: bool = False) -
     return bool(poller.poll(max(timeout_s, 0.0) * 1000))
 
 
-def _lower_priority(engine: Engine, nice: int) -> None:
-    """Ask a fresh engine to lower its own CPU priority (:func:`_demote`) before its first job."""
+def _lower_priority() -> None:
+    """Put this process (a general lane's zygote) in a session of its own, :data:`GENERAL_NICE`
+    below its worker's priority; best effort."""
     try:
-        _send(engine.sock, (_DEMOTE, nice))
+        os.setsid()
     except OSError:
-        pass  # a dead engine is found out when the job is handed over
+        pass
+    try:
+        os.nice(GENERAL_NICE)
+    except OSError:
+        pass
 
 
 def _reap(pid: int) -> None:

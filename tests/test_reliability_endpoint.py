@@ -28,6 +28,7 @@ from kg import build as b
 
 TIMEOUT_S = 2.0
 WORKERS, THREADS = 2, 4
+LIGHT_ENGINES = 1  # the default of HENAN_KG_LIGHT_ENGINES
 COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 JSON = "application/sparql-results+json"
 
@@ -235,7 +236,8 @@ def test_pathological_queries_are_stopped_and_leave_nothing_behind(server: loadg
         time.sleep(0.1)
     mem_after = pss_mib(tree_after)
     print(f"server processes {len(tree_before)} → {len(tree_after)}, PSS {mem_before:.0f} → {mem_after:.0f} MiB")
-    capacity = WORKERS * (1 + 1 + THREADS)  # per worker: itself, its zygote, one engine per thread
+    # per worker: itself, its two zygotes (general and light lane), its general engines, its light engine
+    capacity = WORKERS * (1 + 2 + THREADS + LIGHT_ENGINES)
     assert len(tree_before) <= capacity
     assert len(tree_after) <= capacity, "engines killed at the limit were not reaped"
     assert serving(port) == tree_after | {gunicorn}, "a process of the server lives outside its tree (orphan)"
