@@ -319,7 +319,7 @@ class Engine:
         self.sock.close()
 
 
-@dataclass
+@dataclass(eq=False)
 class Lane:
     """Engines of one kind: at most ``size`` alive (idle or busy)."""
 
@@ -330,6 +330,15 @@ class Lane:
 
     def has_room(self) -> bool:
         return bool(self.idle) or self.count < self.size
+
+
+class _Waiter:
+    """A caller waiting for an engine of one of ``lanes`` (compared by identity)."""
+
+    __slots__ = ("lanes",)
+
+    def __init__(self, lanes: list[Lane]):
+        self.lanes = lanes
 
 
 class Executor:
@@ -370,6 +379,7 @@ class Executor:
         self._lock = threading.Lock()
         self._cond = threading.Condition(threading.Lock())
         self._engines: dict[int, Engine] = {}
+        self._waiting: list[_Waiter] = []  # the lanes each waiting caller accepts, oldest first
         self._zygotes: dict[bool, tuple[int, socket.socket]] = {}  # by light: one zygote per lane
 
     # zygote -------------------------------------------------------------------------------
@@ -457,26 +467,37 @@ class Executor:
     # pool ---------------------------------------------------------------------------------
 
     def _acquire(self, lanes: list[Lane], deadline: float | None) -> tuple[Engine, Lane]:
-        """An engine of the first of ``lanes`` (in order of preference) that has one free by ``deadline``."""
+        """An engine of the first of ``lanes`` (in order of preference) that has one free by
+        ``deadline``. Waiters are served in arrival order: a lane with room goes to the oldest
+        waiter that accepts it, so that under a steady overload no request waits much longer than
+        the others."""
+        ticket = _Waiter(lanes)
         with self._cond:
-            while True:
-                lane = next((lane for lane in lanes if lane.has_room()), None)
-                if lane is None:
-                    remaining = None if deadline is None else deadline - time.monotonic()
-                    if remaining is not None and remaining <= 0:
-                        raise EngineBusy()
-                    self._cond.wait(remaining)
-                    continue
-                if not lane.idle:
-                    break
-                engine = lane.idle.pop()
-                if not _wait_readable(engine.sock, 0.0, probe=True):
-                    return engine, lane
-                # an idle engine has nothing to say: readable means it died (EOF); replace it
-                engine.kill()
-                self._engines.pop(engine.pid, None)
-                lane.count -= 1
-            lane.count += 1
+            self._waiting.append(ticket)
+            try:
+                while True:
+                    older = self._waiting[:self._waiting.index(ticket)]
+                    lane = next((lane for lane in lanes if lane.has_room()
+                                 and not any(lane in other.lanes for other in older)), None)
+                    if lane is None:
+                        remaining = None if deadline is None else deadline - time.monotonic()
+                        if remaining is not None and remaining <= 0:
+                            raise EngineBusy()
+                        self._cond.wait(remaining)
+                        continue
+                    if not lane.idle:
+                        break
+                    engine = lane.idle.pop()
+                    if not _wait_readable(engine.sock, 0.0, probe=True):
+                        return engine, lane
+                    # an idle engine has nothing to say: readable means it died (EOF); replace it
+                    engine.kill()
+                    self._engines.pop(engine.pid, None)
+                    lane.count -= 1
+                lane.count += 1
+            finally:
+                self._waiting.remove(ticket)
+                self._cond.notify_all()  # the next waiter may now be the oldest
         try:
             engine = self._spawn(light=True) if lane is self.light else self._spawn()
         except BaseException:
