@@ -53,6 +53,10 @@ _FRAME = struct.Struct("!II")  # lengths of the marshalled header and of the bod
 # back), so it is retired after answering and a fresh, small one forked when needed.
 RETIRE_AFTER_GROWTH_MB = 256
 GENERAL_NICE = 10  # general engines run this much below the worker's CPU priority (light ones do not)
+# ... and their session (Linux autogroup: sessions share the CPU by their nice) a little below others,
+# so that heavy queries take a light engine about a quarter of its CPU, not half, while general
+# queries still get most of a fair share on a machine shared with other work
+GENERAL_SESSION_NICE = 5
 
 
 @dataclass(frozen=True)
@@ -600,9 +604,14 @@ def _wait_readable(sock: socket.socket, timeout_s: float, probe: bool = False) -
 
 def _lower_priority() -> None:
     """Put this process (a general lane's zygote) in a session of its own, :data:`GENERAL_NICE`
-    below its worker's priority; best effort."""
+    below its worker's priority, and give that session :data:`GENERAL_SESSION_NICE` (Linux
+    autogroup); best effort."""
     try:
         os.setsid()
+    except OSError:
+        pass
+    try:
+        Path("/proc/self/autogroup").write_text(str(GENERAL_SESSION_NICE))
     except OSError:
         pass
     try:
