@@ -579,7 +579,7 @@ class Executor:
         return Outcome(status, kind, fmt, body, message, form)  # type: ignore[arg-type]
 
     def close(self) -> None:
-        """Stop every engine and the zygote of this process."""
+        """Stop every engine and the zygotes of this process."""
         if self._owner != os.getpid():
             return
         with self._cond:
