@@ -29,6 +29,7 @@ so that it still narrows the default graph).
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,7 +74,9 @@ class KnowledgeGraph:
         else:
             raise ReleaseError(f"STORE_MODE must be {MEMORY!r} or {DISK!r}, not {mode!r}")
         kg = cls(path, manifest, store, mode)
-        kg._extra["pin"] = pin(path)  # the build will not prune this release while we serve it
+        pinned = kg._extra["pin"] = pin(path)  # the build will not prune this release while we serve it
+        if pinned is not None:  # unpinned when the graph goes, not by the file's finaliser (a ResourceWarning)
+            weakref.finalize(kg, pinned.close)
         return kg
 
     @property
