@@ -129,6 +129,7 @@ def streamed_child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> 
     and published with a manifest the endpoint can serve. No Turtle or N-Triples dump."""
     import hashlib
 
+    from rdflib import URIRef
     from rdflib.plugins.stores.memory import Memory
 
     from kg import build as b
@@ -170,12 +171,14 @@ def streamed_child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> 
             store = Memory()  # the document's own, beside the shared graphs when it is validated
             beside = b.in_one_store(shared, store) if validate else {}
             g = b.map_document(doc, ref, iris, store)
+            iri = g.identifier
+            assert isinstance(iri, URIRef)  # a document's graph is named by its IRI
             if validate:
                 c1, w1 = cpu(), time.perf_counter()
-                result = shacl(b.union({**beside, g.identifier: g}))
+                result = shacl(b.union({**beside, iri: g}))
                 rec["violations"] += result.violations
                 checking, checking_wall = checking + cpu() - c1, checking_wall + time.perf_counter() - w1
-            emit(g.identifier, g)
+            emit(iri, g)
             documents += 1
             if documents % 50 == 0:  # progress, for a run that may be killed by its timeout
                 rec["progress"] = {"documents": documents, "quads": quads, "wall_s": round(time.perf_counter() - t0, 1),
@@ -231,7 +234,7 @@ def replicate_release(source: Path, copies: int, build_dir: Path) -> dict:
         out.writelines(common)
         quads += len(common)
         for c in range(copies):
-            text = slug.sub(lambda m, c=c: f"synth-{c:02d}{m.group(1)}", "".join(own))
+            text = slug.sub(lambda m: f"synth-{c:02d}{m.group(1)}", "".join(own))  # called before c changes
             out.write(text)
             digest.update(text.encode("utf-8"))
             quads += len(own)
@@ -379,10 +382,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--child", nargs=3, type=Path, metavar=("CORPUS", "BUILD_DIR", "OUT"), help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.child:
+        corpus, build_dir, out = a.child
         if a.streamed:
-            streamed_child(*a.child, validate=not a.no_validate)
+            streamed_child(corpus, build_dir, out, validate=not a.no_validate)
         else:
-            child(*a.child, validate=not a.no_validate)
+            child(corpus, build_dir, out, validate=not a.no_validate)
         return 0
     sizes = [1, 10] if a.short else [int(s) for s in a.sizes.split(",")]
     seconds = 5.0 if a.short else a.seconds

@@ -95,15 +95,16 @@ def _gzip_stream(response: Response) -> Response:
 
 class GzipStream:
     """The gzip form of an iterable of byte chunks, produced as it is read; ``close`` closes the
-    source (a file), read or not (a HEAD request never reads it)."""
+    source (a file), read or not (a HEAD request never reads it). A ``str`` chunk (a generator view
+    may yield text) is encoded as UTF-8, as Werkzeug itself does."""
 
-    def __init__(self, chunks: Iterable[bytes]):
+    def __init__(self, chunks: Iterable[str] | Iterable[bytes]):
         self.chunks = chunks
         self.zlib = zlib.compressobj(LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # 16 +: gzip framing
 
     def __iter__(self) -> Iterator[bytes]:
         for chunk in self.chunks:
-            out = self.zlib.compress(chunk)
+            out = self.zlib.compress(chunk.encode() if isinstance(chunk, str) else chunk)
             if out:
                 yield out
         yield self.zlib.flush()

@@ -135,11 +135,12 @@ class Linker:
         return Node(str(term))
 
 
-def _pick_labels(rows: Iterable[tuple[str, ox.Literal | None]]) -> dict[str, str]:
-    """One display label per IRI: the Chinese and English labels joined, else any label."""
+def _pick_labels(rows: Iterable[tuple[str, object]]) -> dict[str, str]:
+    """One display label per IRI: the Chinese and English labels joined, else any label (rows of
+    an IRI and a term or ``None``; only literals count)."""
     found: dict[str, dict[str, str]] = {}
     for iri, lit in rows:
-        if lit is not None and isinstance(lit, ox.Literal):
+        if isinstance(lit, ox.Literal):
             found.setdefault(iri, {}).setdefault(lit.language or "", lit.value)
     return {
         iri: " · ".join(v for v in (by.get("zh"), by.get("en")) if v) or next(iter(by.values()))

@@ -40,6 +40,7 @@ import time
 from collections.abc import Callable
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
+from typing import IO, TypeAlias, cast
 
 import pyoxigraph as ox
 
@@ -49,6 +50,7 @@ from endpoint.negotiation import BY_NAME, GRAPH, RESULTS
 log = logging.getLogger("henan_kg.endpoint")
 
 _FRAME = struct.Struct("!II")  # lengths of the marshalled header and of the body
+Field: TypeAlias = str | bytes | int | bool | None | tuple[str, ...]  # what a header carries: Job or Outcome fields
 # An engine whose peak memory grew this much over its start keeps that heap (malloc rarely gives it
 # back), so it is retired after answering and a fresh, small one forked when needed.
 RETIRE_AFTER_GROWTH_MB = 256
@@ -150,12 +152,20 @@ def run_job(store: ox.Store, job: Job, prefixes: dict[str, str]) -> Outcome:
     name = job.graph_format if kind == GRAPH else job.results_format
     if name is None:
         return Outcome("not_acceptable", kind=kind, form=form)
+    fmt = BY_NAME[name].oxigraph()
+    # pyoxigraph writes to any object with write(); its stub asks for IO[bytes]
     sink = CappedBuffer(job.max_bytes)
+    out = cast(IO[bytes], sink)
     try:
-        if name == "turtle":
-            ox.serialize(result, sink, ox.RdfFormat.TURTLE, prefixes=prefixes)
+        if isinstance(result, ox.QueryTriples):
+            assert isinstance(fmt, ox.RdfFormat), name
+            if fmt == ox.RdfFormat.TURTLE:
+                ox.serialize(result, out, fmt, prefixes=prefixes)
+            else:
+                result.serialize(out, fmt)
         else:
-            result.serialize(sink, BY_NAME[name].oxigraph())
+            assert isinstance(fmt, ox.QueryResultsFormat), name
+            result.serialize(out, fmt)
     except ResultTooLarge:
         return Outcome("too_large", kind=kind, format=name, form=form)
     except (ValueError, OSError, RuntimeError, TypeError) as exc:
@@ -168,7 +178,7 @@ def run_job(store: ox.Store, job: Job, prefixes: dict[str, str]) -> Outcome:
 # --- framing over a socket pair -------------------------------------------------------------
 
 
-def _send(sock: socket.socket, header: tuple[object, ...], body: bytes = b"") -> None:
+def _send(sock: socket.socket, header: tuple[Field, ...], body: bytes = b"") -> None:
     meta = marshal.dumps(header)
     sock.sendall(_FRAME.pack(len(meta), len(body)) + meta)
     if body:

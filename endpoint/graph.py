@@ -28,6 +28,7 @@ so that it still narrows the default graph).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,9 +59,10 @@ class KnowledgeGraph:
     def open(cls, release_dir: str | Path, mode: str = MEMORY) -> KnowledgeGraph:
         """Open the release at ``release_dir`` (a symlink is resolved once, here)."""
         path = Path(release_dir).resolve()
-        manifest = dict(read_manifest(path))
+        checked = read_manifest(path)
+        manifest: dict[str, Any] = dict(checked)
         if mode == MEMORY:
-            store = load_in_memory(path / NQUADS, manifest["quads"])
+            store = load_in_memory(path / NQUADS, checked.get("quads"))
         elif mode == DISK:
             if not (path / STORE_DIR).is_dir():
                 raise ReleaseError(f"{path}: no {STORE_DIR}/ directory for STORE_MODE=disk")
@@ -68,7 +70,9 @@ class KnowledgeGraph:
         else:
             raise ReleaseError(f"STORE_MODE must be {MEMORY!r} or {DISK!r}, not {mode!r}")
         kg = cls(path, manifest, store, mode)
-        kg._extra["pin"] = pin(path)  # the build will not prune this release while we serve it
+        pinned = kg._extra["pin"] = pin(path)  # the build will not prune this release while we serve it
+        if pinned is not None:  # unpinned when the graph goes, not by the file's finaliser (a ResourceWarning)
+            weakref.finalize(kg, pinned.close)
         return kg
 
     @property

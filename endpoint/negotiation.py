@@ -153,8 +153,8 @@ def format_from_parameter(value: str) -> list[Format]:
     media_type = key.split(";")[0].strip()
     found = [f for f in FORMATS if media_type in f.media_types]
     if not found:
-        names = ", ".join(BY_NAME)
-        raise EndpointError.bad_request(f"unknown format {value!r}; use one of {names} or a media type")
+        known = ", ".join(BY_NAME)
+        raise EndpointError.bad_request(f"unknown format {value!r}; use one of {known} or a media type")
     return found
 
 

@@ -110,6 +110,7 @@ def _rdf_response(triples: list[ox.Triple], fmt: Format) -> Response:
     if fmt is TURTLE and prefixes:
         prefixes = {p: ns for p, ns in prefixes.items() if p != "hgd"}
     body = ox.serialize(triples, format=_OX[fmt], prefixes=prefixes) if triples else b""
+    assert body is not None  # serialize() without an output returns the bytes
     if fmt is JSONLD and prefixes:
         body = jsonld.compact(body, prefixes)
     return Response(body, content_type=fmt.content_type)

@@ -56,6 +56,8 @@ class QueryWorker(ThreadWorker):  # type: ignore[misc]
     tells the app (environ ``QUEUED_S``) how long a request waited for a thread, so that this wait
     counts against the query's time limit too."""
 
+    wsgi: Any  # gunicorn's worker sets it in load_wsgi
+
     def enqueue_req(self, conn: Any) -> None:
         conn.henan_kg_enqueued = time.monotonic()
         super().enqueue_req(conn)
@@ -66,7 +68,7 @@ class QueryWorker(ThreadWorker):  # type: ignore[misc]
 
     def load_wsgi(self) -> None:
         super().load_wsgi()
-        app = self.wsgi
+        app: Any = self.wsgi
 
         def stamped(environ: dict[str, Any], start_response: Any) -> Any:
             environ[QUEUED_S] = getattr(_queued, "seconds", 0.0)

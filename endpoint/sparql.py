@@ -371,9 +371,12 @@ def service_description() -> Response:
     kg, _, _ = _state()
     triples = service_triples(request.base_url, kg, bool(current_app.config["SERVICE_ALLOWLIST"]))
     prefixes = {"sd": SD, "void": "http://rdfs.org/ns/void#", "formats": FORMATS_NS}
+    rdf = fmt.oxigraph()
+    assert isinstance(rdf, ox.RdfFormat), fmt.name  # negotiated as a graph format
     if fmt.name == "turtle":
-        body = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+        body = ox.serialize(triples, format=rdf, prefixes=prefixes)
     else:
-        body = ox.serialize(triples, format=fmt.oxigraph())
+        body = ox.serialize(triples, format=rdf)
+    assert body is not None  # serialize() without an output returns the bytes
     g.result_bytes = len(body)
     return Response(body, content_type=fmt.content_type)

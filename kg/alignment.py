@@ -8,7 +8,7 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import Store
+from pyoxigraph import QuerySolutions, Store
 
 PREFIXES = """PREFIX hgv: <https://w3id.org/henan-gov/def#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
@@ -42,8 +42,14 @@ class AlignmentFigures:
         return out
 
 
+def _select(store: Store, query: str) -> QuerySolutions:
+    rows = store.query(PREFIXES + query, use_default_graph_as_union=True)
+    assert isinstance(rows, QuerySolutions), query
+    return rows
+
+
 def _count(store: Store, query: str) -> int:
-    return int(next(iter(store.query(PREFIXES + query, use_default_graph_as_union=True)))["n"].value)
+    return int(next(iter(_select(store, query)))["n"].value)
 
 
 def _share(store: Store, notice: str, cls: str, link: str) -> tuple[int, int]:
@@ -54,15 +60,14 @@ def _share(store: Store, notice: str, cls: str, link: str) -> tuple[int, int]:
 
 
 def _values(store: Store, query: str, var: str) -> list[str]:
-    return [row[var].value for row in store.query(PREFIXES + query, use_default_graph_as_union=True)]
+    return [row[var].value for row in _select(store, query)]
 
 
 def alignment_figures(store_path: Path) -> list[AlignmentFigures]:
     """The figures of every notice with ``hgv:assignsReport`` in the published store."""
     store = Store.read_only(str(store_path))
     out = []
-    for row in store.query(PREFIXES + "SELECT ?n ?r WHERE { ?n hgv:assignsReport ?r } ORDER BY ?n",
-                           use_default_graph_as_union=True):
+    for row in _select(store, "SELECT ?n ?r WHERE { ?n hgv:assignsReport ?r } ORDER BY ?n"):
         n = f"<{row['n'].value}>"
         sims = _values(store, f"SELECT ?v WHERE {{ ?x a hgv:Task ; hgv:inDocument {n} ; "
                               "prov:qualifiedDerivation/hgv:similarity ?v }", "v")

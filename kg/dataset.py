@@ -14,6 +14,7 @@ from rdflib.namespace import DCTERMS, XSD
 from mappings.iris import DCAT, HGV, ONTOLOGY_IRI, PROV, QB, SCHEMA, Iris
 from mappings.source import sha256_file
 from mappings.statements import DATASET
+from mappings.terms import sorted_terms
 from release.layout import DUMP_FILES, MEDIA_TYPES
 
 VOID = "http://rdfs.org/ns/void#"
@@ -109,7 +110,7 @@ def dataset_graph(graphs: dict[URIRef, Graph], iris: Iris, content_checksum: str
         g.add((name, DCTERMS.isPartOf, ds))  # not void:inDataset, whose domain makes it a foaf:Document
         documents = set(gr.subjects(RDF.type, HGV.TaskAssignmentNotice))
         documents |= set(gr.subjects(RDF.type, HGV.GovernmentWorkReport))
-        for doc in sorted(documents):
+        for doc in sorted_terms(documents):
             g.add((name, DCTERMS.source, doc))
             g.add((ds, DCTERMS.source, doc))
             g.add((ds, PROV.wasDerivedFrom, doc))

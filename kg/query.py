@@ -28,7 +28,10 @@ def run_query(store_path: Path, sparql: str, fmt: str = "tsv") -> bytes:
     if isinstance(result, (QuerySolutions, QueryBoolean)):
         if fmt not in RESULT_FORMATS:
             raise QueryError(f"a SELECT or ASK result cannot be written as {fmt}; use csv, tsv, json or xml")
-        return result.serialize(format=RESULT_FORMATS[fmt])
-    if fmt not in GRAPH_FORMATS:
-        raise QueryError(f"a CONSTRUCT or DESCRIBE result cannot be written as {fmt}; use turtle or ntriples")
-    return result.serialize(format=GRAPH_FORMATS[fmt])
+        out = result.serialize(format=RESULT_FORMATS[fmt])
+    else:
+        if fmt not in GRAPH_FORMATS:
+            raise QueryError(f"a CONSTRUCT or DESCRIBE result cannot be written as {fmt}; use turtle or ntriples")
+        out = result.serialize(format=GRAPH_FORMATS[fmt])
+    assert out is not None  # serialize() without an output returns the bytes
+    return out

@@ -115,7 +115,8 @@ def align(notice: Notice, report: Report) -> Alignment:
         sec, score = best(((s, s.heading) for s in report_sections), ch.heading)
         chapter_match = Match(score, section=sec) if sec is not None and score >= floor else Match(score)
         chapters[ch.number] = chapter_match
-        groups = [(s.ordinal, s.heading, s.tasks) for s in ch.sections] or [(None, ch.heading, ch.tasks)]
+        groups: list[tuple[int | None, str, list[Task]]] = [(s.ordinal, s.heading, s.tasks) for s in ch.sections]
+        groups = groups or [(None, ch.heading, ch.tasks)]
         for ordinal, heading, group in groups:
             paragraphs = chapter_match.section.paragraphs if chapter_match.section else []
             para, pscore = best(((q, q.lead) for q in paragraphs if q.lead), heading)

@@ -13,6 +13,7 @@ from mappings.gazetteer import agency_iri
 from mappings.iris import ELI, HGV, Iris
 from mappings.pause import gc_paused
 from mappings.source import SourceDocument, SourceError
+from mappings.terms import sorted_terms
 
 if TYPE_CHECKING:
     from mappings.reference import Reference
@@ -80,11 +81,11 @@ def document_graph(doc: SourceDocument, ref: Reference, iris: Iris) -> Graph:
 def add_eli_structure(g: Graph, d: URIRef) -> None:
     """The document's top-level parts as ELI subdivisions (``eli:has_part``) and its policy areas as
     what it is about (``eli:is_about``), read back from the mapped graph ``g``."""
-    for part in sorted(g.subjects(DCTERMS.isPartOf, d)):
+    for part in sorted_terms(g.subjects(DCTERMS.isPartOf, d)):
         g.add((d, ELI.has_part, part))
         g.add((part, ELI.is_part_of, d))
         g.add((part, RDF.type, ELI.LegalResourceSubdivision))
-    for area in sorted(set(g.objects(None, HGV.policyArea))):
+    for area in sorted_terms(set(g.objects(None, HGV.policyArea))):
         g.add((d, ELI.is_about, area))
 
 

@@ -271,7 +271,7 @@ def _range(text: str, m: re.Match, q: _Quantity | None, voc: Vocabulary) -> _Qua
     sep = next((w for w in voc.ranges if text.startswith(w, pos)), None)
     m2 = NUMBER_RE.match(text, pos + len(sep)) if sep else None
     q2 = _parse_quantity(text, m2, voc) if m2 else None
-    if q2 is None or (q is not None and q.unit.base != q2.unit.base) or q2.comparator_start != m2.start():
+    if m2 is None or q2 is None or (q is not None and q.unit.base != q2.unit.base) or q2.comparator_start != m2.start():
         return None
     return _Quantity(m.start(), q2.end, m.group(), factor or q2.factor, q2.unit, q2.unit_text, "Between",
                      m.start() if q is None else q.comparator_start, q2.qualifier, m2.group(), q2.factor)

@@ -9,7 +9,7 @@ that every genre's parts, spans, labels, agencies and statements are written the
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -42,6 +42,7 @@ from mappings.skos import add_labels
 from mappings.source import SourceDocument, SourceError
 from mappings.statements import add_statement, add_unlisted_indicator, unlisted_indicator
 from mappings.targets import TargetMatch, extract_quantities, extract_targets
+from mappings.terms import sorted_terms
 from mappings.text import Normalized
 from mappings.units import Resolved, distribute, resolve_unit
 
@@ -189,7 +190,9 @@ def _implementation(w: Writer, task: Task, t: URIRef) -> URIRef:
 def _units(w: Writer, task: Task, t: URIRef) -> None:
     g, gaz, jur = w.g, w.ref.gazetteer, w.doc.jurisdiction
     distribute(task.units, gaz, jur)
-    activity = _implementation(w, task, t) if task.units else None
+    if not task.units:
+        return
+    activity = _implementation(w, task, t)
     for k, u in enumerate(task.units, 1):
         r = resolve_unit(u, gaz, jur)
         agent = w.agency(r, u, f"task {task.number}")
@@ -246,7 +249,7 @@ def _reporting(w: Writer, k: int, rep: Reporting) -> None:
 
 # --- reports ----------------------------------------------------------------------------------
 
-def write_report(w: Writer, report: Report, found: list[Statement], stated: list[Commitment] = ()) -> None:
+def write_report(w: Writer, report: Report, found: list[Statement], stated: Sequence[Commitment] = ()) -> None:
     """Parts, sections (with policy areas), paragraphs (with lead sentences, places and project
     mentions), achieved figures and targets."""
     g, iris, doc = w.g, w.iris, w.doc
@@ -415,6 +418,7 @@ def write_alignment(g: Graph, iris: Iris, ref: Reference, notice_doc: SourceDocu
     for ordinal in found.unmatched:
         g.add((iris(f"{notice_doc.slug}/task/{ordinal}"), HGV.notInReport, Literal(True)))
     for ordinal, m in sorted(found.tasks.items()):
+        assert m.paragraph is not None and m.sentence is not None  # a task's match is to a sentence
         task, para = iris(f"{notice_doc.slug}/task/{ordinal}"), w.node(f"paragraph/{m.paragraph.number}")
         d = iris(f"{notice_doc.slug}/task/{ordinal}/derivation")
         g.add((task, PROV.wasDerivedFrom, para))
@@ -430,10 +434,10 @@ def write_alignment(g: Graph, iris: Iris, ref: Reference, notice_doc: SourceDocu
 def _restated_targets(g: Graph, report_graph: Graph, task: URIRef, paragraph: URIRef) -> None:
     """Each target of ``task`` that the report paragraph also states: the same indicator and
     period, else the same value and unit (the two texts name the indicator differently)."""
-    stated = sorted(report_graph.objects(paragraph, HGV.hasTarget))
+    stated = sorted_terms(report_graph.objects(paragraph, HGV.hasTarget))
     by_indicator = {(report_graph.value(t, HGV.indicator), report_graph.value(t, HGV.refPeriod)): t for t in stated}
     by_value = {(report_graph.value(t, HGV.value), report_graph.value(t, HGV.unit)): t for t in stated}
-    for t in sorted(g.objects(task, HGV.hasTarget)):
+    for t in sorted_terms(g.objects(task, HGV.hasTarget)):
         twin = by_indicator.get((g.value(t, HGV.indicator), g.value(t, HGV.refPeriod))) or \
             by_value.get((g.value(t, HGV.value), g.value(t, HGV.unit)))
         if twin is not None:

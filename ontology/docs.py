@@ -15,6 +15,7 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
+from rdflib.term import Node
 
 from ontology import ONTOLOGY_PATH
 
@@ -57,6 +58,8 @@ def render_html(source: Graph | str | Path = ONTOLOGY_PATH) -> str:
     """The documentation page for the ontology in ``source`` (a graph or a Turtle file)."""
     graph = source if isinstance(source, Graph) else Graph().parse(str(source), format="turtle")
     onto = next(graph.subjects(RDF.type, OWL.Ontology))
+    if not isinstance(onto, URIRef):
+        raise ValueError("the owl:Ontology has no IRI")
     ns = str(graph.value(onto, VANN.preferredNamespaceUri) or f"{onto}#")
     doc = _Page(graph, ns, str(graph.value(onto, VANN.preferredNamespacePrefix) or "hgv"))
     title = _text(graph, onto, DCTERMS.title, "en") or str(onto)
@@ -161,7 +164,8 @@ class _Page:
         ours = set(classes)
 
         def children(parent: URIRef) -> list[URIRef]:
-            return sorted((c for c in self.graph.subjects(RDFS.subClassOf, parent) if c in ours),
+            return sorted((c for c in self.graph.subjects(RDFS.subClassOf, parent)
+                           if isinstance(c, URIRef) and c in ours),
                           key=self.local)
 
         def tree(nodes: Iterable[URIRef]) -> str:
@@ -181,7 +185,7 @@ class _Page:
         name = escape(self.local(term))
         rows = []
         for caption, predicate, inverse in FACTS:
-            nodes = (self.graph.subjects(predicate, term) if inverse
+            nodes: Iterable[Node] = (self.graph.subjects(predicate, term) if inverse
                      else self.graph.objects(term, predicate))
             if predicate == OWL.disjointWith:
                 stated_back = self.graph.subjects(predicate, term)  # disjointness is symmetric
@@ -200,11 +204,14 @@ class _Page:
             "</section>",
         ])
 
-    def disjoint_members(self, term: URIRef) -> list[URIRef]:
+    def disjoint_members(self, term: URIRef) -> list[Node]:
         """The other classes of every owl:AllDisjointClasses axiom that lists ``term``."""
-        found: list[URIRef] = []
+        found: list[Node] = []
         for axiom in self.graph.subjects(RDF.type, OWL.AllDisjointClasses):
-            members = list(Collection(self.graph, self.graph.value(axiom, OWL.members)))
+            head = self.graph.value(axiom, OWL.members)
+            if head is None:
+                continue
+            members = list(Collection(self.graph, head))
             if term in members:
                 found += [m for m in members if m != term]
         return found

@@ -21,6 +21,7 @@ from pyoxigraph import BlankNode, NamedNode, RdfFormat, Store, Variable
 from rdflib import RDF, RDFS, SH, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from mappings.terms import sorted_terms
 from shapes import HSH
 
 #: what a shape may say besides SPARQL constraints and still be narrowed
@@ -40,7 +41,7 @@ def narrow(shapes: Graph, store: Store) -> Graph:
     """A copy of ``shapes`` in which each pure SPARQL shape targets only the nodes it could report."""
     out = Graph()
     out += shapes
-    for shape in sorted(set(shapes.subjects(SH.sparql, None))):
+    for shape in sorted_terms(set(shapes.subjects(SH.sparql, None))):
         nodes = _candidates(shapes, shape, store)
         if nodes is None:
             continue

@@ -322,7 +322,8 @@ def _tag_messages(report: Graph, shapes: Graph) -> None:
     for r, m in list(report.subject_objects(SH.resultMessage)):
         if not isinstance(m, Literal) or m.language:
             continue
-        templates = list(shapes.objects(report.value(r, SH.sourceConstraint), SH.message))
+        templates = [t for t in shapes.objects(report.value(r, SH.sourceConstraint), SH.message)
+                     if isinstance(t, Literal)]
         lang = next((t.language for t in templates if t.language and _template_regex(str(t)).fullmatch(str(m))), None)
         if lang is None:
             lang = "zh" if re.search(r"[\u4e00-\u9fff]", str(m)) else "en"
@@ -341,6 +342,8 @@ def _finding(report: Graph, r: Node, data: Graph, shapes: Graph) -> Finding:
     shape = report.value(r, SH.sourceShape)
     severity = _short(report.value(r, SH.resultSeverity) or SH.Violation).split(":")[-1]
     focus = report.value(r, SH.focusNode)
+    if shape is None or focus is None:  # SHACL gives every result both
+        raise ValueError(f"validation result {r} has no sh:sourceShape or no sh:focusNode")
     messages: dict[str, str] = {}
     for m in report.objects(r, SH.resultMessage):
         lang = m.language if isinstance(m, Literal) and m.language else "en"

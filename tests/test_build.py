@@ -143,16 +143,15 @@ time.sleep(600)
 
 def test_a_release_being_served_is_not_pruned(published: Path) -> None:
     served = b.current_release(published)
-    proc = subprocess.Popen([sys.executable, "-c", SERVE_RELEASE, str(served)], cwd=ROOT,
-                            stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout.readline().strip() == "serving"
-        for _ in range(b.KEEP_RELEASES + 1):
-            b.build(published, sources_dir=henan_sources())
-        assert (served / "henan-kg.nq").exists(), "pruned while a server used it"
-    finally:
-        proc.kill()
-        proc.wait()
+    with subprocess.Popen([sys.executable, "-c", SERVE_RELEASE, str(served)], cwd=ROOT,
+                          stdout=subprocess.PIPE, text=True) as proc:  # closes its stdout pipe, then waits
+        try:
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "serving"
+            for _ in range(b.KEEP_RELEASES + 1):
+                b.build(published, sources_dir=henan_sources())
+            assert (served / "henan-kg.nq").exists(), "pruned while a server used it"
+        finally:
+            proc.kill()
     b.build(published, sources_dir=henan_sources())
     assert not served.exists(), "pruned once no server used it"
 

@@ -24,6 +24,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
+from werkzeug.test import TestResponse
 
 from conftest import thread_server
 from endpoint.app import create_app
@@ -127,7 +128,16 @@ def app(release_dir: Path) -> Iterator[Flask]:
 
 @pytest.fixture()
 def client(app: Flask) -> FlaskClient:
+    app.test_client_class = BufferedClient
     return app.test_client()
+
+
+class BufferedClient(FlaskClient):
+    """Reads each response whole and closes it, as a server does: a ``send_file`` body is an open file."""
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
 
 
 @pytest.fixture(scope="module")

@@ -251,18 +251,18 @@ KILL_POINTS = {
 
 
 def _kill_build_at(build_dir: Path, sources: Path, target: str, flag: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-c", KILLABLE_BUILD, str(build_dir), str(sources), str(flag), target],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 300
-        while not flag.exists():
-            if proc.poll() is not None:
-                pytest.fail(f"the build ended before {target}: {proc.stderr.read().decode()[-2000:]}")
-            assert time.monotonic() < deadline, f"the build never reached {target}"
-            time.sleep(0.05)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+    with subprocess.Popen([sys.executable, "-c", KILLABLE_BUILD, str(build_dir), str(sources), str(flag), target],
+                          cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:  # closes the pipe
+        try:
+            deadline = time.monotonic() + 300
+            while not flag.exists():
+                if proc.poll() is not None:
+                    assert proc.stderr is not None
+                    pytest.fail(f"the build ended before {target}: {proc.stderr.read().decode()[-2000:]}")
+                assert time.monotonic() < deadline, f"the build never reached {target}"
+                time.sleep(0.05)
+        finally:
+            proc.send_signal(signal.SIGKILL)
 
 
 CI_KILL_POINTS = {"after-swap-before-prune"}  # test_build.py kills one during the store load already

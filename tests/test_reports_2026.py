@@ -174,7 +174,8 @@ def test_each_report_cites_its_page_its_publication_date_and_its_file() -> None:
 
     from mappings.document import document_graph
 
-    manifest = {r["file"]: r for r in csv.DictReader((REPORTS / "manifest.csv").open(encoding="utf-8"))}
+    with (REPORTS / "manifest.csv").open(encoding="utf-8") as f:
+        manifest = {r["file"]: r for r in csv.DictReader(f)}
     for key in ("beijing", "guangdong", "henan"):
         d = doc(key)
         g = document_graph(d, reference(), Iris())
