@@ -39,8 +39,11 @@ def timed_build(sources: Path, out: Path) -> tuple[float, float]:
     """Wall and CPU seconds of one ``henan-kg build`` in a child process."""
     before = os.times()
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "kg.cli", "build", "--out", str(out), "--sources", str(sources)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "kg.cli", "build", "--out", str(out), "--sources", str(sources)],
+        check=True,
+        capture_output=True,
+    )
     wall = time.perf_counter() - t0
     after = os.times()
     return wall, (after.children_user - before.children_user) + (after.children_system - before.children_system)
@@ -59,8 +62,14 @@ def main() -> None:
             runs = [timed_build(sources, work / f"build-{len(figures)}-{k}") for k in range(a.runs)]
             figures[name] = (statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs))
     ref_wall, ref_cpu = figures["two Henan documents (reference)"]
-    lines = [f"# Default build time ({a.runs} runs, medians)", "", describe(), "",
-             "| sources | wall s | CPU s | × reference (wall) |", "|---|---|---|---|"]
+    lines = [
+        f"# Default build time ({a.runs} runs, medians)",
+        "",
+        describe(),
+        "",
+        "| sources | wall s | CPU s | × reference (wall) |",
+        "|---|---|---|---|",
+    ]
     for name, (wall, cpu) in figures.items():
         lines.append(f"| {name} | {wall:.1f} | {cpu:.1f} | {wall / ref_wall:.2f} |")
     text = "\n".join(lines) + "\n"

@@ -98,12 +98,22 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout_s: float = 60
 
 def start_ours(release: Path, workers: int, threads: int, cache: bool, timeout_s: float, log: Path) -> Running:
     port = free_port()
-    env = dict(os.environ, HENAN_KG_RELEASE_DIR=str(release), HENAN_KG_THREADS=str(threads),
-               HENAN_KG_QUERY_TIMEOUT_S=str(timeout_s), HENAN_KG_RESULT_CACHE_BYTES=str(64 << 20 if cache else 0))
+    env = dict(
+        os.environ,
+        HENAN_KG_RELEASE_DIR=str(release),
+        HENAN_KG_THREADS=str(threads),
+        HENAN_KG_QUERY_TIMEOUT_S=str(timeout_s),
+        HENAN_KG_RESULT_CACHE_BYTES=str(64 << 20 if cache else 0),
+    )
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--port", str(port),
-                                    "--workers", str(workers)], cwd=ROOT, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "kg.cli", "serve", "--port", str(port), "--workers", str(workers)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     running = Running("endpoint" + (" (cache)" if cache else " (no cache)"), f"http://127.0.0.1:{port}/sparql", process)
     wait_ready(running.url, process)
     return running
@@ -111,11 +121,23 @@ def start_ours(release: Path, workers: int, threads: int, cache: bool, timeout_s
 
 def start_oxigraph(store: Path, timeout_s: float, log: Path, union: bool = True) -> Running:
     port = free_port()
-    command = [str(VENV_BIN / "oxigraph"), "serve-read-only", "--location", str(store),
-               "--bind", f"127.0.0.1:{port}", "--timeout-s", str(int(timeout_s))]
+    command = [
+        str(VENV_BIN / "oxigraph"),
+        "serve-read-only",
+        "--location",
+        str(store),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--timeout-s",
+        str(int(timeout_s)),
+    ]
     with log.open("wb") as out:
-        process = subprocess.Popen(command + (["--union-default-graph"] if union else []),
-                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command + (["--union-default-graph"] if union else []),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     name = "oxigraph" if union else "oxigraph (materialised dg)"
     running = Running(name, f"http://127.0.0.1:{port}/query", process)
     wait_ready(running.url, process)
@@ -282,20 +304,39 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-oxigraph-"))
     try:
         for store in ("store", "store-dg"):
-            subprocess.run([str(VENV_BIN / "oxigraph"), "load", "--location", str(work / store),
-                            "--file", str(release / NQUADS)], check=True, capture_output=True)
-        subprocess.run([str(VENV_BIN / "oxigraph"), "update", "--location", str(work / "store-dg"), "--update",
-                        "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"], check=True, capture_output=True)
+            subprocess.run(
+                [str(VENV_BIN / "oxigraph"), "load", "--location", str(work / store), "--file", str(release / NQUADS)],
+                check=True,
+                capture_output=True,
+            )
+        subprocess.run(
+            [
+                str(VENV_BIN / "oxigraph"),
+                "update",
+                "--location",
+                str(work / "store-dg"),
+                "--update",
+                "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
+            ],
+            check=True,
+            capture_output=True,
+        )
         print(f"machine: {machine()}")
-        print(f"graph: {release.name}: {manifest['quads']} quads, {manifest['triples']} triples, "
-              f"{len(manifest['graphs'])} named graphs")
+        print(
+            f"graph: {release.name}: {manifest['quads']} quads, {manifest['triples']} triples, "
+            f"{len(manifest['graphs'])} named graphs"
+        )
         print(f"mix: {len(mix)} queries from {args.queries}: {', '.join(n for n, _ in mix)}")
-        print(f"load: {args.clients} client processes x 1 keep-alive connection, {args.warmup:g} s warm-up, "
-              f"{args.seconds:g} s measured per server, servers run one at a time")
-        print(f"ours: gunicorn {args.workers} workers x {args.threads} threads, in-memory store, "
-              f"engines per worker = threads, access log on; oxigraph: --union-default-graph "
-              f"--timeout-s {int(args.timeout)}; 'materialised dg': the same store with the union of the named "
-              "graphs copied into its default graph, served without --union-default-graph (what ours does)")
+        print(
+            f"load: {args.clients} client processes x 1 keep-alive connection, {args.warmup:g} s warm-up, "
+            f"{args.seconds:g} s measured per server, servers run one at a time"
+        )
+        print(
+            f"ours: gunicorn {args.workers} workers x {args.threads} threads, in-memory store, "
+            f"engines per worker = threads, access log on; oxigraph: --union-default-graph "
+            f"--timeout-s {int(args.timeout)}; 'materialised dg': the same store with the union of the named "
+            "graphs copied into its default graph, served without --union-default-graph (what ours does)"
+        )
 
         oxigraph = start_oxigraph(work / "store", args.timeout, work / "oxigraph.log")
         ours = start_ours(release, args.workers, args.threads, False, args.timeout, work / "ours.log")
@@ -307,12 +348,15 @@ def main() -> None:
 
         starts = {
             "oxigraph": lambda: start_oxigraph(work / "store", args.timeout, work / "oxigraph.log"),
-            "oxigraph (materialised dg)": lambda: start_oxigraph(work / "store-dg", args.timeout,
-                                                                 work / "oxigraph.log", union=False),
-            "endpoint (cache)": lambda: start_ours(release, args.workers, args.threads, True, args.timeout,
-                                                   work / "ours.log"),
-            "endpoint (no cache)": lambda: start_ours(release, args.workers, args.threads, False, args.timeout,
-                                                      work / "ours.log"),
+            "oxigraph (materialised dg)": lambda: start_oxigraph(
+                work / "store-dg", args.timeout, work / "oxigraph.log", union=False
+            ),
+            "endpoint (cache)": lambda: start_ours(
+                release, args.workers, args.threads, True, args.timeout, work / "ours.log"
+            ),
+            "endpoint (no cache)": lambda: start_ours(
+                release, args.workers, args.threads, False, args.timeout, work / "ours.log"
+            ),
         }
         figures: dict[str, Figures] = {}
         print(f"\nload average before: {os.getloadavg()[0]:.2f}")
@@ -332,13 +376,17 @@ def main() -> None:
         print(f"{'server':28} {'requests':>9} {'errors':>7} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8}  req/s per round")
         for name, f in figures.items():
             rounds = " ".join(f"{r:.0f}" for r in f.rounds)
-            print(f"{name:28} {f.requests:9d} {f.errors:7d} {f.throughput:9.1f} {f.percentile_ms(50):8.2f} "
-                  f"{f.percentile_ms(95):8.2f}  {rounds}")
+            print(
+                f"{name:28} {f.requests:9d} {f.errors:7d} {f.throughput:9.1f} {f.percentile_ms(50):8.2f} "
+                f"{f.percentile_ms(95):8.2f}  {rounds}"
+            )
         reference = figures["oxigraph"]
         for name, f in figures.items():
             if name.startswith("endpoint"):
-                print(f"ratio {name} / oxigraph: throughput x{f.throughput / reference.throughput:.2f}, "
-                      f"median latency x{f.percentile_ms(50) / reference.percentile_ms(50):.2f}")
+                print(
+                    f"ratio {name} / oxigraph: throughput x{f.throughput / reference.throughput:.2f}, "
+                    f"median latency x{f.percentile_ms(50) / reference.percentile_ms(50):.2f}"
+                )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -56,23 +56,49 @@ class Server:
 
 def serve_command(port: int, workers: int) -> list[str]:
     """How the project serves the endpoint (``henan-kg serve``), on 127.0.0.1:``port``."""
-    return [sys.executable, "-m", "kg.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-            "--workers", str(workers)]
+    return [
+        sys.executable,
+        "-m",
+        "kg.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
 
 
 @contextmanager
-def serve(release_dir: Path, *, store_mode: str = "memory", workers: int = 2, threads: int = 4,
-          timeout_s: float = 3.0, log: Path | None = None, extra_env: dict[str, str] | None = None,
-          start_timeout_s: float = 300.0) -> Iterator[Server]:
+def serve(
+    release_dir: Path,
+    *,
+    store_mode: str = "memory",
+    workers: int = 2,
+    threads: int = 4,
+    timeout_s: float = 3.0,
+    log: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+    start_timeout_s: float = 300.0,
+) -> Iterator[Server]:
     """The endpoint serving ``release_dir`` until the block ends (then SIGTERM, SIGKILL if needed)."""
     port = free_port()
     log = log or Path(os.environ.get("TMPDIR", "/tmp")) / f"henan-kg-endpoint-{port}.log"
-    env = {**os.environ, "HENAN_KG_RELEASE_DIR": str(release_dir), "HENAN_KG_STORE_MODE": store_mode,
-           "HENAN_KG_WORKERS": str(workers), "HENAN_KG_THREADS": str(threads),
-           "HENAN_KG_QUERY_TIMEOUT_S": str(timeout_s), "HENAN_KG_ACCESS_LOG": "0", **(extra_env or {})}
+    env = {
+        **os.environ,
+        "HENAN_KG_RELEASE_DIR": str(release_dir),
+        "HENAN_KG_STORE_MODE": store_mode,
+        "HENAN_KG_WORKERS": str(workers),
+        "HENAN_KG_THREADS": str(threads),
+        "HENAN_KG_QUERY_TIMEOUT_S": str(timeout_s),
+        "HENAN_KG_ACCESS_LOG": "0",
+        **(extra_env or {}),
+    }
     out = log.open("wb")
-    proc = subprocess.Popen(serve_command(port, workers), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        serve_command(port, workers), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+    )
     server = Server(f"http://127.0.0.1:{port}", proc, log)
     try:
         deadline = time.monotonic() + start_timeout_s
@@ -134,18 +160,30 @@ class LoadResult:
 
     def summary(self) -> dict:
         return {
-            "requests": self.requests, "seconds": round(self.seconds, 2), "throughput_qps": round(self.throughput, 1),
-            "p50_ms": round(self.percentile(50) * 1000, 1), "p95_ms": round(self.percentile(95) * 1000, 1),
+            "requests": self.requests,
+            "seconds": round(self.seconds, 2),
+            "throughput_qps": round(self.throughput, 1),
+            "p50_ms": round(self.percentile(50) * 1000, 1),
+            "p95_ms": round(self.percentile(95) * 1000, 1),
             "p99_ms": round(self.percentile(99) * 1000, 1),
             "max_ms": round(max(self.latencies, default=0) * 1000, 1),
             "mean_ms": round(statistics.fmean(self.latencies) * 1000, 1) if self.latencies else None,
-            "statuses": {str(k): v for k, v in sorted(self.statuses.items())}, "failures": len(self.failures),
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "failures": len(self.failures),
         }
 
 
-def fire(url: str, queries: Sequence[tuple[str, str]], *, clients: int, seconds: float | None = None,
-         per_client: int | None = None, accept: str = "application/sparql-results+json",
-         timeout_s: float = 60.0, unique: bool = False) -> LoadResult:
+def fire(
+    url: str,
+    queries: Sequence[tuple[str, str]],
+    *,
+    clients: int,
+    seconds: float | None = None,
+    per_client: int | None = None,
+    accept: str = "application/sparql-results+json",
+    timeout_s: float = 60.0,
+    unique: bool = False,
+) -> LoadResult:
     """``clients`` threads, each with its own connection, sending the mix round-robin.
 
     ``unique`` appends a comment that differs per request, so that the endpoint's result cache

@@ -30,15 +30,22 @@ def machine(packages: tuple[str, ...] = PACKAGES) -> dict:
             versions[p] = version(p)
         except PackageNotFoundError:
             versions[p] = "absent"
-    return {"nproc": os.cpu_count(), "cpu": _proc_field("/proc/cpuinfo", "model name") or platform.processor(),
-            "memory": f"{int(kib[0]) / 1024 / 1024:.1f} GiB" if kib else "",
-            "python": f"{platform.python_implementation()} {platform.python_version()}",
-            "kernel": platform.release(), "load": ", ".join(f"{x:.2f}" for x in os.getloadavg()),
-            "versions": versions}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": _proc_field("/proc/cpuinfo", "model name") or platform.processor(),
+        "memory": f"{int(kib[0]) / 1024 / 1024:.1f} GiB" if kib else "",
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "kernel": platform.release(),
+        "load": ", ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "versions": versions,
+    }
 
 
 def describe(info: dict | None = None) -> str:
     """One line for a report's header."""
     info = info or machine()
-    return (f"{info['nproc']} CPUs ({info['cpu']}), {info['memory']} RAM, {info['python']}, kernel {info['kernel']}, "
-            + ", ".join(f"{k} {v}" for k, v in info["versions"].items()) + f"; load average at start {info['load']}")
+    return (
+        f"{info['nproc']} CPUs ({info['cpu']}), {info['memory']} RAM, {info['python']}, kernel {info['kernel']}, "
+        + ", ".join(f"{k} {v}" for k, v in info["versions"].items())
+        + f"; load average at start {info['load']}"
+    )

@@ -39,8 +39,10 @@ def main(argv: list[str] | None = None) -> None:
     runs = [cpu_seconds(args.sources) for _ in range(args.runs)]
     median = statistics.median(s for s, _ in runs)
     triples = runs[-1][1]
-    print(f"{args.sources}: {triples} triples; runs {', '.join(f'{s:.3f}' for s, _ in runs)} s; "
-          f"median {median:.3f} CPU-s = {median / triples * 1e6:.1f} µs/triple")
+    print(
+        f"{args.sources}: {triples} triples; runs {', '.join(f'{s:.3f}' for s, _ in runs)} s; "
+        f"median {median:.3f} CPU-s = {median / triples * 1e6:.1f} µs/triple"
+    )
     if args.profile:
         gc.collect()
         prof = cProfile.Profile()

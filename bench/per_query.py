@@ -24,8 +24,12 @@ def run(release: Path, store_mode: str, timeout_s: float) -> list[tuple[str, int
     with serve(release, store_mode=store_mode, workers=1, threads=2, timeout_s=timeout_s) as server:
         for name, sparql in research_mix():
             t0 = time.perf_counter()
-            r = requests.post(server.url + "/sparql", data={"query": sparql},
-                              headers={"Accept": "application/sparql-results+json"}, timeout=timeout_s + 30)
+            r = requests.post(
+                server.url + "/sparql",
+                data={"query": sparql},
+                headers={"Accept": "application/sparql-results+json"},
+                timeout=timeout_s + 30,
+            )
             seconds = time.perf_counter() - t0
             rows = len(r.json()["results"]["bindings"]) if r.status_code == 200 else None
             out.append((name, r.status_code, seconds, rows))

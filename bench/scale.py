@@ -93,8 +93,9 @@ def child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> None:
 
     iris = Iris(DEFAULT_BASE)
     try:
-        release = b.build(build_dir, sources_dir=corpus, iris=iris, validate=None if validate else (lambda _g: None),
-                          stage=timed)
+        release = b.build(
+            build_dir, sources_dir=corpus, iris=iris, validate=None if validate else (lambda _g: None), stage=timed
+        )
     except b.ValidationFailed as e:
         rec.update(conforms=False, violations=int(getattr(e.result, "violations", 0)))
         out.write_text(json.dumps(rec))
@@ -104,8 +105,13 @@ def child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> None:
         rec["violations"] = int(getattr(release.validation, "violations", 0))
     release.validation = None
     rec["documents"] = len(release.graphs) - 3  # less the ontology, reference and dataset graphs
-    rec.update(triples=release.triples, quads=release.quads, checksum=release.checksum,
-               release=str(release.path), nq_bytes=(release.path / NQUADS).stat().st_size)
+    rec.update(
+        triples=release.triples,
+        quads=release.quads,
+        checksum=release.checksum,
+        release=str(release.path),
+        nq_bytes=(release.path / NQUADS).stat().st_size,
+    )
     gc.collect()  # the build's graphs are garbage now; the load below is timed on its own
     t0, c0 = time.perf_counter(), cpu()
     scratch = build_dir / "load-scratch"
@@ -154,6 +160,7 @@ def streamed_child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> 
     ref = load_reference(b.DATA_ROOT)
     shared = b.shared_graphs(ref, iris)
     with nq.open("w", encoding="utf-8") as f:
+
         def emit(name, g) -> None:
             nonlocal quads
             suffix = f" <{name}> .\n"
@@ -181,8 +188,13 @@ def streamed_child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> 
             emit(iri, g)
             documents += 1
             if documents % 50 == 0:  # progress, for a run that may be killed by its timeout
-                rec["progress"] = {"documents": documents, "quads": quads, "wall_s": round(time.perf_counter() - t0, 1),
-                                   "cpu_s": round(cpu() - c0, 1), "violations": rec["violations"]}
+                rec["progress"] = {
+                    "documents": documents,
+                    "quads": quads,
+                    "wall_s": round(time.perf_counter() - t0, 1),
+                    "cpu_s": round(cpu() - c0, 1),
+                    "violations": rec["violations"],
+                }
                 out.write_text(json.dumps(rec))
     rec["stages"]["map"] = round(time.perf_counter() - t0 - checking_wall, 3)
     rec["cpu"]["map"] = round(cpu() - c0 - checking, 3)
@@ -198,8 +210,16 @@ def streamed_child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> 
     rec["cpu"]["load"] = round(cpu() - c0, 3)
     rec["rss_after_mib"]["load"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     note = "bench.scale --streamed: " + ("validated document by document" if validate else "not validated")
-    write_manifest(release, checksum=digest.hexdigest(), triples=quads, quads=rec["loaded_quads"], graphs=graphs,
-                   base=iris.base, dumps=[NQUADS], note=note)
+    write_manifest(
+        release,
+        checksum=digest.hexdigest(),
+        triples=quads,
+        quads=rec["loaded_quads"],
+        graphs=graphs,
+        base=iris.base,
+        dumps=[NQUADS],
+        note=note,
+    )
     (build_dir / "current").symlink_to(Path("releases") / "streamed")
     rec["release"] = str(release)
     out.write_text(json.dumps(rec))
@@ -244,8 +264,16 @@ def replicate_release(source: Path, copies: int, build_dir: Path) -> dict:
     rec["loaded_quads"] = b.load_store(nq, release / STORE_DIR)
     rec["stages"]["load"] = round(time.perf_counter() - t0, 3)
     rec["cpu"]["load"] = round(time.process_time() - c0, 3)
-    write_manifest(release, checksum=digest.hexdigest(), triples=quads, quads=rec["loaded_quads"], graphs={},
-                   base=base, dumps=[NQUADS], note=f"bench.scale replicated {copies}x; not validated")
+    write_manifest(
+        release,
+        checksum=digest.hexdigest(),
+        triples=quads,
+        quads=rec["loaded_quads"],
+        graphs={},
+        base=base,
+        dumps=[NQUADS],
+        note=f"bench.scale replicated {copies}x; not validated",
+    )
     (build_dir / "current").symlink_to(Path("releases") / "replicated")
     rec.update(triples=quads, quads=rec["loaded_quads"], nq_bytes=nq.stat().st_size, release=str(release))
     return rec
@@ -257,23 +285,34 @@ def replicate_release(source: Path, copies: int, build_dir: Path) -> dict:
 def code_version() -> str:
     """The commit the figures were measured on, and whether the working tree differed from it."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
     except OSError:
         return "unknown"
     return head + (" (+ uncommitted changes)" if dirty else "")
 
 
-def run_child(corpus: Path, build_dir: Path, out: Path, *, cores: int, mem_gib: float, timeout: float,
-              validate: bool, streamed: bool = False) -> dict:
+def run_child(
+    corpus: Path,
+    build_dir: Path,
+    out: Path,
+    *,
+    cores: int,
+    mem_gib: float,
+    timeout: float,
+    validate: bool,
+    streamed: bool = False,
+) -> dict:
     """Run :func:`child` in a limited process; return its record with peak RSS, wall time and fate."""
     cpus = sorted(os.sched_getaffinity(0))[:cores]
 
     def limits() -> None:
         os.sched_setaffinity(0, cpus)
-        cap = int(mem_gib * 1024 ** 3)
+        cap = int(mem_gib * 1024**3)
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
     cmd = [sys.executable, "-m", "bench.scale", "--child", str(corpus), str(build_dir), str(out)]
@@ -318,8 +357,13 @@ def serve_and_fire(release: Path, *, store_mode: str, clients: int, seconds: flo
         started = time.monotonic() - t0
         loadgen.fire(server.url, queries, clients=1, per_client=len(queries), timeout_s=120)  # warm caches
         res = loadgen.fire(server.url, queries, clients=clients, seconds=seconds, timeout_s=120, unique=True)
-    return {"store_mode": store_mode, "clients": clients, "start_s": round(started, 2), **res.summary(),
-            "first_failures": res.failures[:5]}
+    return {
+        "store_mode": store_mode,
+        "clients": clients,
+        "start_s": round(started, 2),
+        **res.summary(),
+        "first_failures": res.failures[:5],
+    }
 
 
 def growth_flags(rows: list[dict], threshold: float) -> list[str]:
@@ -334,8 +378,10 @@ def growth_flags(rows: list[dict], threshold: float) -> list[str]:
             ratio = (tc / c["triples"]) / (ta / a["triples"])
             c.setdefault("per_triple_ratio", {})[stage] = round(ratio, 2)
             if ratio > threshold:
-                flags.append(f"{stage}: {a['size']}× → {c['size']}× costs {ratio:.2f}× as much CPU per triple "
-                             f"({ta:.1f} s → {tc:.1f} s for {c['triples'] / a['triples']:.1f}× the triples)")
+                flags.append(
+                    f"{stage}: {a['size']}× → {c['size']}× costs {ratio:.2f}× as much CPU per triple "
+                    f"({ta:.1f} s → {tc:.1f} s for {c['triples'] / a['triples']:.1f}× the triples)"
+                )
         ma, mc = a.get("peak_rss_mib"), c.get("peak_rss_mib")
         if ma and mc:
             c.setdefault("per_triple_ratio", {})["memory"] = round((mc / c["triples"]) / (ma / a["triples"]), 2)
@@ -343,17 +389,39 @@ def growth_flags(rows: list[dict], threshold: float) -> list[str]:
 
 
 def table(rows: list[dict]) -> str:
-    head = ("size", "docs", "triples", "map s", "validate s", "write s", "load s", "build CPU s", "wall s", "peak MiB",
-            "qps", "p50 ms", "p95 ms", "fate")
+    head = (
+        "size",
+        "docs",
+        "triples",
+        "map s",
+        "validate s",
+        "write s",
+        "load s",
+        "build CPU s",
+        "wall s",
+        "peak MiB",
+        "qps",
+        "p50 ms",
+        "p95 ms",
+        "fate",
+    )
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         st, cp, ep = r.get("stages", {}), r.get("cpu", {}), r.get("endpoint", {})
         build = sum(cp.get(s, 0) for s in ("map", "validate", "write")) if cp else None
-        cells = (f"{r['size']}×", r.get("documents", ""), r.get("triples", ""),
-                 *(f"{cp[s]:.1f} ({st[s]:.1f})" if s in cp else "" for s in STAGES),
-                 round(build, 1) if build else "", r.get("wall_s", ""), r.get("peak_rss_mib", ""),
-                 ep.get("throughput_qps", ep.get("skipped", "")),
-                 ep.get("p50_ms", ""), ep.get("p95_ms", ""), r.get("fate", ""))
+        cells = (
+            f"{r['size']}×",
+            r.get("documents", ""),
+            r.get("triples", ""),
+            *(f"{cp[s]:.1f} ({st[s]:.1f})" if s in cp else "" for s in STAGES),
+            round(build, 1) if build else "",
+            r.get("wall_s", ""),
+            r.get("peak_rss_mib", ""),
+            ep.get("throughput_qps", ep.get("skipped", "")),
+            ep.get("p50_ms", ""),
+            ep.get("p95_ms", ""),
+            r.get("fate", ""),
+        )
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(lines)
 
@@ -367,15 +435,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--mem-gib", type=float, default=16.0, help="address-space cap of the build child")
     p.add_argument("--timeout", type=float, default=3600.0, help="seconds before a size's build is killed")
     p.add_argument("--no-validate", action="store_true")
-    p.add_argument("--streamed", action="store_true",
-                   help="map, validate and write one document at a time, then load (no Turtle): the 1000× path")
+    p.add_argument(
+        "--streamed",
+        action="store_true",
+        help="map, validate and write one document at a time, then load (no Turtle): the 1000× path",
+    )
     p.add_argument("--clients", type=int, default=16)
     p.add_argument("--seconds", type=float, default=20.0, help="duration of the endpoint load per size")
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers for the endpoint stage")
     p.add_argument("--disk-from", type=int, default=100, help="serve from the on-disk store from this size up")
     p.add_argument("--no-endpoint", action="store_true")
-    p.add_argument("--replicate", type=int, default=0, metavar="K",
-                   help="with --streamed: also serve a release of K copies of each size's documents")
+    p.add_argument(
+        "--replicate",
+        type=int,
+        default=0,
+        metavar="K",
+        help="with --streamed: also serve a release of K copies of each size's documents",
+    )
     p.add_argument("--flag", type=float, default=1.5, help="per-triple cost ratio that counts as superlinear")
     p.add_argument("--work", type=Path, help="keep corpora and builds here (default: a temporary directory)")
     p.add_argument("--save", action="store_true", help="write the report under bench/results/")
@@ -395,8 +471,11 @@ def main(argv: list[str] | None = None) -> int:
     from bench.synth import write_corpus
 
     info = machine()
-    print(f"machine: {info['nproc']} × {info['cpu']}, {info['memory']}; build child on {a.cores} core(s), "
-          f"≤ {a.mem_gib} GiB; layout {a.layout}", flush=True)
+    print(
+        f"machine: {info['nproc']} × {info['cpu']}, {info['memory']}; build child on {a.cores} core(s), "
+        f"≤ {a.mem_gib} GiB; layout {a.layout}",
+        flush=True,
+    )
     rows: list[dict] = []
     for size in sizes:
         corpus = work / f"corpus-{a.layout}-{size}"
@@ -407,16 +486,25 @@ def main(argv: list[str] | None = None) -> int:
         build_dir = work / f"build-{a.layout}-{size}{'-streamed' if a.streamed else ''}"
         shutil.rmtree(build_dir, ignore_errors=True)
         stages = work / f"stages-{a.layout}-{size}{'-streamed' if a.streamed else ''}.json"
-        rec = run_child(corpus, build_dir, stages, cores=a.cores, mem_gib=a.mem_gib, timeout=a.timeout,
-                        validate=not a.no_validate, streamed=a.streamed)
+        rec = run_child(
+            corpus,
+            build_dir,
+            stages,
+            cores=a.cores,
+            mem_gib=a.mem_gib,
+            timeout=a.timeout,
+            validate=not a.no_validate,
+            streamed=a.streamed,
+        )
         rec["size"] = size
         rec["code"] = code_version()
         rec["corpus_bytes"] = sum(f.stat().st_size for f in corpus.glob("*.txt"))
         if not a.no_endpoint and rec.get("release"):
             mode = "disk" if size >= a.disk_from else "memory"
             try:
-                rec["endpoint"] = serve_and_fire(Path(rec["release"]), store_mode=mode, clients=a.clients,
-                                                 seconds=seconds, workers=a.workers)
+                rec["endpoint"] = serve_and_fire(
+                    Path(rec["release"]), store_mode=mode, clients=a.clients, seconds=seconds, workers=a.workers
+                )
             except Exception as e:  # the benchmark records what happened rather than stopping
                 rec["endpoint"] = {"skipped": f"{type(e).__name__}: {e}"[:300]}
         rows.append(rec)
@@ -426,12 +514,17 @@ def main(argv: list[str] | None = None) -> int:
             big = work / f"build-{a.layout}-{size}x{a.replicate}-replicated"
             shutil.rmtree(big, ignore_errors=True)
             rep = replicate_release(Path(rec["release"]), a.replicate, big)
-            rep.update(size=size * a.replicate, documents=rec.get("documents", 0) * a.replicate, code=code_version(),
-                       fate=f"ok (replicated {a.replicate}× from the {size}× streamed build)")
+            rep.update(
+                size=size * a.replicate,
+                documents=rec.get("documents", 0) * a.replicate,
+                code=code_version(),
+                fate=f"ok (replicated {a.replicate}× from the {size}× streamed build)",
+            )
             if not a.no_endpoint:
                 try:
-                    rep["endpoint"] = serve_and_fire(Path(rep["release"]), store_mode="disk", clients=a.clients,
-                                                     seconds=seconds, workers=a.workers)
+                    rep["endpoint"] = serve_and_fire(
+                        Path(rep["release"]), store_mode="disk", clients=a.clients, seconds=seconds, workers=a.workers
+                    )
                 except Exception as e:
                     rep["endpoint"] = {"skipped": f"{type(e).__name__}: {e}"[:300]}
             rows.append(rep)
@@ -467,8 +560,7 @@ def render(info: dict, a: argparse.Namespace, rows: list[dict], flags: list[str]
         "so CPU time is the figure to compare). Per-triple CPU cost relative to the previous size (1.0 = linear): "
         + "; ".join(f"{r['size']}×: {r.get('per_triple_ratio', {})}" for r in rows[1:]),
         "",
-        "Superlinear stages: " + ("; ".join(flags) if flags else "none above the threshold "
-                                 f"({a.flag}× per triple)"),
+        "Superlinear stages: " + ("; ".join(flags) if flags else f"none above the threshold ({a.flag}× per triple)"),
     ]
     return "\n".join(lines)
 

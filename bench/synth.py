@@ -129,6 +129,7 @@ def gazetteer_units(directory: Path = GAZETTEER, jurisdiction: str = "henan") ->
 
 def composed_clause(rng: random.Random, units: Units) -> str:
     """A responsibility clause in one of the genre's patterns, from gazetteer names."""
+
     def provincial(k: int) -> list[str]:
         first = rng.choice(units.leaders)
         rest = [u for u in rng.sample(units.others, k) if u != first.removeprefix("省") and u != first]
@@ -158,9 +159,16 @@ def composed_clause(rng: random.Random, units: Units) -> str:
 def _breaks_structure(rest: str) -> bool:
     """Would a line starting with ``rest`` be read as a new paragraph by the notice line rule?"""
     line = rest.lstrip()
-    return bool(CHAPTER_RE.match(line) or SECTION_RE.match(line) or ITEM_RE.match(line)
-                or DOC_NUMBER_RE.match(line) or SIGNATURE_RE.match(line) or DATE_RE.match(line)
-                or line.startswith(("(", "（")) or not line)
+    return bool(
+        CHAPTER_RE.match(line)
+        or SECTION_RE.match(line)
+        or ITEM_RE.match(line)
+        or DOC_NUMBER_RE.match(line)
+        or SIGNATURE_RE.match(line)
+        or DATE_RE.match(line)
+        or line.startswith(("(", "（"))
+        or not line
+    )
 
 
 def page_break(rng: random.Random, text: str) -> str:
@@ -200,8 +208,11 @@ def synth_notice(parts: NoticeParts, units: Units, rng: random.Random, number: i
             for _ in range(min(n, tasks - t)):
                 t += 1
                 body = bodies[(t - 1) % len(bodies)]
-                clause = parts.clauses[rng.randrange(len(parts.clauses))] if rng.random() < 0.5 \
+                clause = (
+                    parts.clauses[rng.randrange(len(parts.clauses))]
+                    if rng.random() < 0.5
                     else composed_clause(rng, units)
+                )
                 task = f"{t}. {body}（{clause}）"
                 if narrow:
                     task = f"{t}. {body}" + half_width(f"（{clause}）")
@@ -260,8 +271,9 @@ speaker_office_en = "Governor of Henan Province"
 """
 
 
-def write_corpus(out: Path, size: int, layout: str = "many", tasks: int = REAL_TASKS, seed: int = 1,
-                 reports: bool = True) -> list[Path]:
+def write_corpus(
+    out: Path, size: int, layout: str = "many", tasks: int = REAL_TASKS, seed: int = 1, reports: bool = True
+) -> list[Path]:
     """Write a corpus of ``size``× the real documents into ``out``; return the metadata files."""
     out.mkdir(parents=True, exist_ok=True)
     parts = notice_parts()

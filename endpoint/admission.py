@@ -22,8 +22,9 @@ from collections import OrderedDict
 from endpoint.screen import tokens
 
 # Words that make a query compute every solution before the first one is known.
-_WHOLE_RESULT = frozenset({"ORDER", "GROUP", "HAVING", "OFFSET", "COUNT", "SUM", "MIN", "MAX", "AVG",
-                           "SAMPLE", "GROUP_CONCAT"})
+_WHOLE_RESULT = frozenset(
+    {"ORDER", "GROUP", "HAVING", "OFFSET", "COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"}
+)
 
 
 def looks_light(query: str) -> bool:

@@ -33,8 +33,8 @@ from endpoint.body import BodyGuard
 from endpoint.cache import ByteLRU
 from endpoint.executor import Executor
 from endpoint.graph import KnowledgeGraph
-from kg.files import BUILD_DIR
 from mappings.iris import DEFAULT_BASE
+from release.files import BUILD_DIR
 
 ENV_PREFIX = "HENAN_KG"
 # Longest request line and header (bytes): gunicorn's maximum, which serve.py sets; the app holds
@@ -55,47 +55,92 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("RELEASE_DIR", str(BUILD_DIR / "current"),
-            "Published release to serve (a symlink is resolved once at start-up).",
-            "current of the build directory: $HENAN_KG_BUILD_DIR, else kg/build of a checkout, else ./henan-kg-build"),
+    Setting(
+        "RELEASE_DIR",
+        str(BUILD_DIR / "current"),
+        "Published release to serve (a symlink is resolved once at start-up).",
+        "current of the build directory: $HENAN_KG_BUILD_DIR, else kg/build of a checkout, else ./henan-kg-build",
+    ),
     Setting("BASE", DEFAULT_BASE, "Data namespace of the served graph where its release manifest names none."),
-    Setting("STORE_MODE", "memory",
-            "'memory': load henan-kg.nq into RAM in each worker; 'disk': open the release's store/ read-only."),
-    Setting("QUERY_TIMEOUT_S", 5.0,
-            "Hard time limit of one query in seconds; the query's process is killed and the client gets 503."),
-    Setting("MAX_RESULT_BYTES", 32 * 1024 * 1024,
-            "Largest serialised result; a larger one is refused with a 400 that names this setting."),
-    Setting("MAX_QUERY_BYTES", 64 * 1024,
-            "Longest query text in bytes; longer ones get 413. A request body may be 3 × this + 64 KiB."),
-    Setting("MAX_DRAIN_BYTES", 64 * 1024 * 1024,
-            "A body over the limit is read and discarded up to this size, so the client can read its 413; "
-            "beyond it the 413 is sent and the connection closed (the client may see a reset)."),
-    Setting("BODY_TIMEOUT_S", 10.0,
-            "Time a request body may take to arrive; a body still incomplete then gets 400 (413 if "
-            "over the limit) and the connection is closed."),
-    Setting("SERVICE_ALLOWLIST", [],
-            "Endpoints a SERVICE clause may call (exact IRIs, comma-separated in the environment); empty: none."),
-    Setting("RESULT_CACHE_BYTES", 64 * 1024 * 1024,
-            "Per-worker cache of serialised answers (the graph never changes under a worker); 0 turns it off."),
-    Setting("ENGINE_MEMORY_MB", 2048,
-            "Memory one query may use on top of the shared graph; a query needing more gets 503. 0: no cap."),
-    Setting("WORKERS", max(2, os.cpu_count() or 1),
-            "gunicorn worker processes (one per core: the queries themselves run in engine processes).",
-            "one per core, at least 2"),
-    Setting("THREADS", 4,
-            "Query engine processes per worker for any query (at lowered CPU priority); a worker serves "
-            "4 × (THREADS + LIGHT_ENGINES) requests at once, those beyond its engines waiting for one."),
-    Setting("LIGHT_ENGINES", 1,
-            "Engines per worker reserved for queries predicted light (seen running within LIGHT_QUERY_S, "
-            "or with a LIMIT and no ORDER BY, GROUP BY, OFFSET or aggregate), so they need not wait behind "
-            "heavy ones. 0: none."),
-    Setting("LIGHT_QUERY_S", 0.25,
-            "Longest run of a query in a light engine; one still running then goes on in a general engine "
-            "and is not predicted light again."),
+    Setting(
+        "STORE_MODE",
+        "memory",
+        "'memory': load henan-kg.nq into RAM in each worker; 'disk': open the release's store/ read-only.",
+    ),
+    Setting(
+        "QUERY_TIMEOUT_S",
+        5.0,
+        "Hard time limit of one query in seconds; the query's process is killed and the client gets 503.",
+    ),
+    Setting(
+        "MAX_RESULT_BYTES",
+        32 * 1024 * 1024,
+        "Largest serialised result; a larger one is refused with a 400 that names this setting.",
+    ),
+    Setting(
+        "MAX_QUERY_BYTES",
+        64 * 1024,
+        "Longest query text in bytes; longer ones get 413. A request body may be 3 × this + 64 KiB.",
+    ),
+    Setting(
+        "MAX_DRAIN_BYTES",
+        64 * 1024 * 1024,
+        "A body over the limit is read and discarded up to this size, so the client can read its 413; "
+        "beyond it the 413 is sent and the connection closed (the client may see a reset).",
+    ),
+    Setting(
+        "BODY_TIMEOUT_S",
+        10.0,
+        "Time a request body may take to arrive; a body still incomplete then gets 400 (413 if "
+        "over the limit) and the connection is closed.",
+    ),
+    Setting(
+        "SERVICE_ALLOWLIST",
+        [],
+        "Endpoints a SERVICE clause may call (exact IRIs, comma-separated in the environment); empty: none.",
+    ),
+    Setting(
+        "RESULT_CACHE_BYTES",
+        64 * 1024 * 1024,
+        "Per-worker cache of serialised answers (the graph never changes under a worker); 0 turns it off.",
+    ),
+    Setting(
+        "ENGINE_MEMORY_MB",
+        2048,
+        "Memory one query may use on top of the shared graph; a query needing more gets 503. 0: no cap.",
+    ),
+    Setting(
+        "WORKERS",
+        max(2, os.cpu_count() or 1),
+        "gunicorn worker processes (one per core: the queries themselves run in engine processes).",
+        "one per core, at least 2",
+    ),
+    Setting(
+        "THREADS",
+        4,
+        "Query engine processes per worker for any query (at lowered CPU priority); a worker serves "
+        "4 × (THREADS + LIGHT_ENGINES) requests at once, those beyond its engines waiting for one.",
+    ),
+    Setting(
+        "LIGHT_ENGINES",
+        1,
+        "Engines per worker reserved for queries predicted light (seen running within LIGHT_QUERY_S, "
+        "or with a LIMIT and no ORDER BY, GROUP BY, OFFSET or aggregate), so they need not wait behind "
+        "heavy ones. 0: none.",
+    ),
+    Setting(
+        "LIGHT_QUERY_S",
+        0.25,
+        "Longest run of a query in a light engine; one still running then goes on in a general engine "
+        "and is not predicted light again.",
+    ),
     Setting("CORS_ORIGIN", "*", "Value of Access-Control-Allow-Origin; empty: no CORS headers."),
-    Setting("CACHE_MAX_AGE_S", 3600,
-            "max-age of GET /sparql answers (each has an ETag from the graph checksum, so a cache revalidates "
-            "with a 304 after that); the graph changes only at a release. 0: revalidate every time."),
+    Setting(
+        "CACHE_MAX_AGE_S",
+        3600,
+        "max-age of GET /sparql answers (each has an ETag from the graph checksum, so a cache revalidates "
+        "with a 304 after that); the graph changes only at a release. 0: revalidate every time.",
+    ),
     Setting("ACCESS_LOG", True, "Log one line per request with status, query time and result size."),
 )
 DEFAULTS: dict[str, Any] = {s.name: s.default for s in SETTINGS}
@@ -173,13 +218,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update({k: v for k, v in (config or {}).items() if k not in DEFAULTS})
     app.config["MAX_CONTENT_LENGTH"] = 3 * settings["MAX_QUERY_BYTES"] + 64 * 1024
     app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_CONTENT_LENGTH"]
-    app.wsgi_app = BodyGuard(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"],  # type: ignore[method-assign]
-                             settings["MAX_DRAIN_BYTES"], settings["BODY_TIMEOUT_S"])
+    app.wsgi_app = BodyGuard(  # type: ignore[method-assign]
+        app.wsgi_app,
+        app.config["MAX_CONTENT_LENGTH"],
+        settings["MAX_DRAIN_BYTES"],
+        settings["BODY_TIMEOUT_S"],
+    )
 
     kg = KnowledgeGraph.open(settings["RELEASE_DIR"], settings["STORE_MODE"])
-    executor = Executor(kg.open_store, settings["THREADS"], prefixes=_prefixes(kg),
-                        isolate_network=not settings["SERVICE_ALLOWLIST"], memory_mb=settings["ENGINE_MEMORY_MB"],
-                        light_engines=settings["LIGHT_ENGINES"], light_query_s=settings["LIGHT_QUERY_S"])
+    executor = Executor(
+        kg.open_store,
+        settings["THREADS"],
+        prefixes=_prefixes(kg),
+        isolate_network=not settings["SERVICE_ALLOWLIST"],
+        memory_mb=settings["ENGINE_MEMORY_MB"],
+        light_engines=settings["LIGHT_ENGINES"],
+        light_query_s=settings["LIGHT_QUERY_S"],
+    )
     executor.start(prefork=settings["THREADS"])
     app.extensions["henan_kg"] = kg
     app.extensions["henan_kg.executor"] = executor
@@ -218,10 +273,17 @@ def _prefixes(kg: KnowledgeGraph) -> dict[str, str]:
 def health() -> Response:
     """For orchestrators: the graph this worker serves."""
     kg: KnowledgeGraph = current_app.extensions["henan_kg"]
-    body = {"status": "ok", "checksum": kg.checksum, "triples": kg.triples,
-            "release": kg.release_dir.name, "store": kg.mode, "pid": os.getpid()}
-    return Response(json.dumps(body), content_type="application/json; charset=utf-8",
-                    headers={"Cache-Control": "no-store"})
+    body = {
+        "status": "ok",
+        "checksum": kg.checksum,
+        "triples": kg.triples,
+        "release": kg.release_dir.name,
+        "store": kg.mode,
+        "pid": os.getpid(),
+    }
+    return Response(
+        json.dumps(body), content_type="application/json; charset=utf-8", headers={"Cache-Control": "no-store"}
+    )
 
 
 def _start_clock() -> None:
@@ -271,9 +333,15 @@ def _finish(response: Response) -> Response:
         query_ms = g.get("query_ms")
         access_log.info(
             '%s "%s %s" %s %sB query=%s total=%.1fms form=%s cache=%s pid=%s',
-            request.remote_addr or "-", request.method, request.path, response.status_code,
+            request.remote_addr or "-",
+            request.method,
+            request.path,
+            response.status_code,
             g.get("result_bytes", _sent_bytes(response)),
-            f"{query_ms:.1f}ms" if query_ms is not None else "-", total_ms,
-            g.get("query_form") or "-", g.get("cache", "-"), os.getpid(),
+            f"{query_ms:.1f}ms" if query_ms is not None else "-",
+            total_ms,
+            g.get("query_form") or "-",
+            g.get("cache", "-"),
+            os.getpid(),
         )
     return response

@@ -90,8 +90,10 @@ class BodyGuard:
 
     def _message(self, problem: str) -> str:
         if problem == "timeout":
-            return (f"the request body did not arrive within BODY_TIMEOUT_S = {self.timeout_s:g} s "
-                    "(is the Content-Length larger than the body sent?)")
+            return (
+                f"the request body did not arrive within BODY_TIMEOUT_S = {self.timeout_s:g} s "
+                "(is the Content-Length larger than the body sent?)"
+            )
         return f"the request body could not be read: {problem}"
 
 

@@ -25,8 +25,17 @@ from flask import Response, request
 
 MIN_BYTES = 1024  # below this the gzip header and the CPU cost more than the bytes saved
 LEVEL = 6  # zlib's default: most of level 9's gain at a fraction of its time
-_TYPES = frozenset({"application/json", "application/javascript", "application/xml", "application/n-triples",
-                    "application/n-quads", "application/sparql-query", "image/svg+xml"})
+_TYPES = frozenset(
+    {
+        "application/json",
+        "application/javascript",
+        "application/xml",
+        "application/n-triples",
+        "application/n-quads",
+        "application/sparql-query",
+        "image/svg+xml",
+    }
+)
 
 
 def accepts_gzip(header: str | None) -> bool:

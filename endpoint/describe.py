@@ -25,6 +25,7 @@ INCOMING_LIMIT = 500
 LOCAL_SITE_PATHS = ("dumps", "sparql", ".well-known")
 _SEGMENT = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@-]+$")
 
+
 def site_prefixes(base: str) -> dict[str, str]:
     """The prefixes pages and the editor use: the project's, ``hgd:`` for ``base``, and ``rdf:``."""
     return {"hgd": base, "rdf": RDF_TYPE[: -len("type")], **PREFIXES}
@@ -52,7 +53,7 @@ def _label_of(var: str, out: str) -> str:
 
 def exists(query: Query, iri: str) -> bool:
     """Whether the IRI occurs in the store as subject, object or graph name."""
-    sparql = ("ASK { { ?this ?p ?o } UNION { ?s ?p ?this } UNION { GRAPH ?this { ?a ?b ?c } } }")
+    sparql = "ASK { { ?this ?p ?o } UNION { ?s ?p ?this } UNION { GRAPH ?this { ?a ?b ?c } } }"
     return bool(query(sparql, {"this": iri}))
 
 
@@ -61,8 +62,10 @@ def description(query: Query, iri: str) -> list[ox.Triple]:
 
     The data has no blank nodes, so outgoing triples are the whole concise bounded description.
     """
-    sparql = (f"CONSTRUCT {{ ?this ?p ?o . ?o <{RDFS_LABEL}> ?l }} "
-              f"WHERE {{ ?this ?p ?o OPTIONAL {{ ?o <{RDFS_LABEL}> ?l }} }}")
+    sparql = (
+        f"CONSTRUCT {{ ?this ?p ?o . ?o <{RDFS_LABEL}> ?l }} "
+        f"WHERE {{ ?this ?p ?o OPTIONAL {{ ?o <{RDFS_LABEL}> ?l }} }}"
+    )
     return sorted(set(query(sparql, {"this": iri})), key=str)
 
 
@@ -104,20 +107,20 @@ class Linker:
         """``hgv:Task`` for a known namespace, else the IRI itself."""
         for prefix, ns in self.prefixes.items():
             if iri.startswith(ns) and len(iri) > len(ns):
-                return f"{prefix}:{iri[len(ns):]}"
+                return f"{prefix}:{iri[len(ns) :]}"
         return iri
 
     def href(self, iri: str) -> str | None:
         """A local link for data and ontology IRIs; other http(s) IRIs as they are; else none."""
-        if iri.startswith(self.base) and local_iri(self.base, iri[len(self.base):]):
-            return self.resource_href(iri[len(self.base):])
+        if iri.startswith(self.base) and local_iri(self.base, iri[len(self.base) :]):
+            return self.resource_href(iri[len(self.base) :])
         if iri.startswith(HGV_NS):
-            return f"{self.ontology_href}#{iri[len(HGV_NS):]}"
+            return f"{self.ontology_href}#{iri[len(HGV_NS) :]}"
         if iri == str(ONTOLOGY_IRI):
             return self.ontology_href
         site = self.base[: -len("id/")] if self.base.endswith("/id/") else None
-        if site and iri.startswith(site) and iri[len(site):].split("/")[0] in LOCAL_SITE_PATHS:
-            return "/" + iri[len(site):]  # dumps and the endpoint of this site, served here too
+        if site and iri.startswith(site) and iri[len(site) :].split("/")[0] in LOCAL_SITE_PATHS:
+            return "/" + iri[len(site) :]  # dumps and the endpoint of this site, served here too
         return iri if iri.startswith(("http://", "https://")) else None
 
     def node(self, term: Any, labels: dict[str, str] | None = None) -> Node:
@@ -128,10 +131,13 @@ class Linker:
             return Node(shown, iri=iri, href=self.href(iri))
         if isinstance(term, ox.Literal):
             dt = term.datatype.value
-            plain = dt in ("http://www.w3.org/2001/XMLSchema#string",
-                           "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString")
-            return Node(term.value, lang=term.language, datatype=None if plain else self.curie(dt),
-                        long=len(term.value) > 600)
+            plain = dt in (
+                "http://www.w3.org/2001/XMLSchema#string",
+                "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString",
+            )
+            return Node(
+                term.value, lang=term.language, datatype=None if plain else self.curie(dt), long=len(term.value) > 600
+            )
         return Node(str(term))
 
 
@@ -151,11 +157,15 @@ def _pick_labels(rows: Iterable[tuple[str, object]]) -> dict[str, str]:
 def view(query: Query, iri: str, linker: Linker) -> View:
     """Collect labels, properties, incoming links and source spans of one resource."""
     this = {"this": iri}
-    out = list(query("SELECT DISTINCT ?this ?p ?o ?ol WHERE { ?this ?p ?o "
-                     + _label_of("?o", "?ol") + " }", this))
-    inc = list(query("SELECT DISTINCT ?this ?s ?p ?sl WHERE { ?s ?p ?this "
-                     + _label_of("?s", "?sl")
-                     + f" }} ORDER BY ?p ?s LIMIT {INCOMING_LIMIT * 3}", this))
+    out = list(query("SELECT DISTINCT ?this ?p ?o ?ol WHERE { ?this ?p ?o " + _label_of("?o", "?ol") + " }", this))
+    inc = list(
+        query(
+            "SELECT DISTINCT ?this ?s ?p ?sl WHERE { ?s ?p ?this "
+            + _label_of("?s", "?sl")
+            + f" }} ORDER BY ?p ?s LIMIT {INCOMING_LIMIT * 3}",
+            this,
+        )
+    )
     labels = _pick_labels(
         [(r["o"].value, r["ol"]) for r in out if isinstance(r["o"], ox.NamedNode)]
         + [(r["s"].value, r["sl"]) for r in inc]
@@ -175,8 +185,7 @@ def view(query: Query, iri: str, linker: Linker) -> View:
     pairs = sorted({(r["s"].value, r["p"].value) for r in inc}, key=lambda sp: (sp[1], sp[0]))
     page.incoming_truncated = len(pairs) > INCOMING_LIMIT
     page.incoming = [
-        (linker.node(ox.NamedNode(s), labels), linker.node(ox.NamedNode(p)))
-        for s, p in pairs[:INCOMING_LIMIT]
+        (linker.node(ox.NamedNode(s), labels), linker.node(ox.NamedNode(p))) for s, p in pairs[:INCOMING_LIMIT]
     ]
     page.spans = spans(query, iri, linker)
     return page
@@ -188,20 +197,28 @@ def spans(query: Query, iri: str, linker: Linker) -> list[dict[str, Any]]:
     Each span carries the exact text and, when the document's full text is in the store, a
     little of the text before and after it.
     """
-    rows = list(query(
-        f"SELECT DISTINCT ?this ?span ?text ?start ?end ?doc WHERE {{ "
-        f"{{ ?this <{HGV_NS}sourceSpan> ?span }} UNION {{ ?this <{HGV_NS}exactText> ?own BIND(?this AS ?span) }} "
-        f"?span <{HGV_NS}exactText> ?text . "
-        f"OPTIONAL {{ ?span <{HGV_NS}startOffset> ?start }} "
-        f"OPTIONAL {{ ?span <{HGV_NS}endOffset> ?end }} "
-        f"OPTIONAL {{ ?span <{HGV_NS}inDocument> ?doc }} "
-        f"}} ORDER BY ?start ?span LIMIT 50", {"this": iri}
-    ))
+    rows = list(
+        query(
+            f"SELECT DISTINCT ?this ?span ?text ?start ?end ?doc WHERE {{ "
+            f"{{ ?this <{HGV_NS}sourceSpan> ?span }} UNION {{ ?this <{HGV_NS}exactText> ?own BIND(?this AS ?span) }} "
+            f"?span <{HGV_NS}exactText> ?text . "
+            f"OPTIONAL {{ ?span <{HGV_NS}startOffset> ?start }} "
+            f"OPTIONAL {{ ?span <{HGV_NS}endOffset> ?end }} "
+            f"OPTIONAL {{ ?span <{HGV_NS}inDocument> ?doc }} "
+            f"}} ORDER BY ?start ?span LIMIT 50",
+            {"this": iri},
+        )
+    )
     texts: dict[str, str] = {}
     result = []
     for r in rows:
-        item: dict[str, Any] = {"span": linker.node(r["span"]), "text": r["text"].value,
-                                "before": "", "after": "", "range": ""}
+        item: dict[str, Any] = {
+            "span": linker.node(r["span"]),
+            "text": r["text"].value,
+            "before": "",
+            "after": "",
+            "range": "",
+        }
         start, end, doc = r["start"], r["end"], r["doc"]
         if start is not None and end is not None:
             item["range"] = f"{start.value}–{end.value}"
@@ -209,8 +226,8 @@ def spans(query: Query, iri: str, linker: Linker) -> list[dict[str, Any]]:
                 if doc.value not in texts:
                     texts[doc.value] = _full_text(query, doc.value)
                 s, e = int(start.value), int(end.value)
-                item["before"] = texts[doc.value][max(0, s - SPAN_CONTEXT):s]
-                item["after"] = texts[doc.value][e:e + SPAN_CONTEXT]
+                item["before"] = texts[doc.value][max(0, s - SPAN_CONTEXT) : s]
+                item["after"] = texts[doc.value][e : e + SPAN_CONTEXT]
         result.append(item)
     return result
 
@@ -228,7 +245,8 @@ def views_from_triples(triples: list[ox.Triple], linker: Linker) -> list[View]:
     dataset comes before its distributions.
     """
     labels = _pick_labels(
-        (t.subject.value, t.object) for t in triples
+        (t.subject.value, t.object)
+        for t in triples
         if t.predicate.value in (RDFS_LABEL, SKOS_PREF) and isinstance(t.subject, ox.NamedNode)
     )
     by_subject: dict[str, dict[str, list[Any]]] = {}

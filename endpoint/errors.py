@@ -83,8 +83,10 @@ def from_http_exception(exc: HTTPException) -> EndpointError:
 def body_too_large() -> str:
     """The 413 message for a body over ``MAX_CONTENT_LENGTH``, with the numbers a client needs."""
     config = current_app.config
-    return (f"the request body is longer than {config['MAX_CONTENT_LENGTH']} bytes, the limit for a query of "
-            f"MAX_QUERY_BYTES = {config['MAX_QUERY_BYTES']} bytes (3 × MAX_QUERY_BYTES + 64 KiB); send a shorter query")
+    return (
+        f"the request body is longer than {config['MAX_CONTENT_LENGTH']} bytes, the limit for a query of "
+        f"MAX_QUERY_BYTES = {config['MAX_QUERY_BYTES']} bytes (3 × MAX_QUERY_BYTES + 64 KiB); send a shorter query"
+    )
 
 
 def register(app: Flask) -> None:

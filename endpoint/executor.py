@@ -288,8 +288,9 @@ def _engine_loop(sock: socket.socket, open_store: Callable[[], ox.Store], prefix
             return
 
 
-def _zygote_loop(ctrl: socket.socket, open_store: Callable[[], ox.Store], prefixes: dict[str, str],
-                 memory_mb: int) -> None:
+def _zygote_loop(
+    ctrl: socket.socket, open_store: Callable[[], ox.Store], prefixes: dict[str, str], memory_mb: int
+) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # engines are reaped by the kernel
     while True:
         try:
@@ -378,8 +379,17 @@ class Executor:
     :param light_query_s: longest run of a query in a light engine, and what counts as light.
     """
 
-    def __init__(self, open_store: Callable[[], ox.Store], size: int, *, prefixes: dict[str, str],
-                 isolate_network: bool, memory_mb: int = 0, light_engines: int = 0, light_query_s: float = 0.25):
+    def __init__(
+        self,
+        open_store: Callable[[], ox.Store],
+        size: int,
+        *,
+        prefixes: dict[str, str],
+        isolate_network: bool,
+        memory_mb: int = 0,
+        light_engines: int = 0,
+        light_query_s: float = 0.25,
+    ):
         self.memory_mb = memory_mb
         self.open_store = open_store
         self.size = max(1, size)
@@ -490,9 +500,11 @@ class Executor:
             self._waiting.append(ticket)
             try:
                 while True:
-                    older = self._waiting[:self._waiting.index(ticket)]
-                    lane = next((lane for lane in lanes if lane.has_room()
-                                 and not any(lane in other.lanes for other in older)), None)
+                    older = self._waiting[: self._waiting.index(ticket)]
+                    lane = next(
+                        (lane for lane in lanes if lane.has_room() and not any(lane in other.lanes for other in older)),
+                        None,
+                    )
                     if lane is None:
                         remaining = None if deadline is None else deadline - time.monotonic()
                         if remaining is not None and remaining <= 0:

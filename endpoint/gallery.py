@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg.files import GALLERY_DIR
 from mappings.iris import DEFAULT_BASE
+from release.files import GALLERY_DIR
 
 _NAME = re.compile(r"^(\d{2})-([a-z0-9-]+)$")
 _HEADER = re.compile(r"^#\s*([a-z]+):\s*(.*?)\s*$")

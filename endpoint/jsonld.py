@@ -20,7 +20,7 @@ def compact(expanded: bytes, prefixes: dict[str, str]) -> bytes:
 
 def _iri(value: str, namespaces: list[tuple[str, str]]) -> str:
     for prefix, ns in namespaces:
-        rest = value[len(ns):]
+        rest = value[len(ns) :]
         if value.startswith(ns) and rest and not rest.startswith("//"):  # "p://…" would read as an IRI
             return f"{prefix}:{rest}"
     return value

@@ -68,9 +68,19 @@ _OXIGRAPH: dict[str, ox.QueryResultsFormat | ox.RdfFormat] = {
 }
 # ``format`` values that name formats by another name; a pair names one format of each kind.
 _FORMAT_ALIASES: dict[str, tuple[str, ...]] = {
-    "xml": ("xml", "rdfxml"), "json": ("json", "jsonld"), "n3": ("turtle",), "nt": ("ntriples",),
-    "n-triples": ("ntriples",), "ttl": ("turtle",), "rdf": ("rdfxml",), "rdf+xml": ("rdfxml",),
-    "json-ld": ("jsonld",), "srj": ("json",), "srx": ("xml",), "nq": ("nquads",), "n-quads": ("nquads",),
+    "xml": ("xml", "rdfxml"),
+    "json": ("json", "jsonld"),
+    "n3": ("turtle",),
+    "nt": ("ntriples",),
+    "n-triples": ("ntriples",),
+    "ttl": ("turtle",),
+    "rdf": ("rdfxml",),
+    "rdf+xml": ("rdfxml",),
+    "json-ld": ("jsonld",),
+    "srj": ("json",),
+    "srx": ("xml",),
+    "nq": ("nquads",),
+    "n-quads": ("nquads",),
 }
 
 

@@ -24,8 +24,7 @@ from endpoint.prefixes import known as known_prefixes
 from mappings.iris import ONTOLOGY_IRI
 from release.layout import ONTOLOGY_FILE, ONTOLOGY_HTML, VOID_FILE
 
-bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/assets")
+bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
 
 
 PAGE = "page"  # the kind of these formats, beside negotiation's RESULTS and GRAPH
@@ -35,17 +34,35 @@ NTRIPLES = Format("nt", PAGE, ("application/n-triples", "text/plain"))
 JSONLD = Format("jsonld", PAGE, ("application/ld+json", "application/json"))  # JSON clients get JSON-LD
 RDFXML = Format("rdfxml", PAGE, ("application/rdf+xml",))
 RDF_FORMATS = (HTML, TURTLE, NTRIPLES, JSONLD, RDFXML)  # server preference: the first wins a tie
-_OX = {TURTLE: ox.RdfFormat.TURTLE, NTRIPLES: ox.RdfFormat.N_TRIPLES, JSONLD: ox.RdfFormat.JSON_LD,
-       RDFXML: ox.RdfFormat.RDF_XML}
+_OX = {
+    TURTLE: ox.RdfFormat.TURTLE,
+    NTRIPLES: ox.RdfFormat.N_TRIPLES,
+    JSONLD: ox.RdfFormat.JSON_LD,
+    RDFXML: ox.RdfFormat.RDF_XML,
+}
 _LABELS = {HTML: "HTML", TURTLE: "Turtle", NTRIPLES: "N-Triples", JSONLD: "JSON-LD", RDFXML: "RDF/XML"}
-_ALIASES = {"html": HTML, "ttl": TURTLE, "turtle": TURTLE, "nt": NTRIPLES, "ntriples": NTRIPLES,
-            "jsonld": JSONLD, "json-ld": JSONLD, "rdf": RDFXML, "rdfxml": RDFXML, "xml": RDFXML}
+_ALIASES = {
+    "html": HTML,
+    "ttl": TURTLE,
+    "turtle": TURTLE,
+    "nt": NTRIPLES,
+    "ntriples": NTRIPLES,
+    "jsonld": JSONLD,
+    "json-ld": JSONLD,
+    "rdf": RDFXML,
+    "rdfxml": RDFXML,
+    "xml": RDFXML,
+}
 # The /sparql ``format`` values offered as download links, by query form.
 RESULT_DOWNLOADS = {"select": ("json", "xml", "csv", "tsv"), "graph": ("turtle", "ntriples", "jsonld")}
 _BODY = re.compile(r"<body[^>]*>(.*?)(?:</body>|\Z)", re.S | re.I)
 PLAIN = Format("text", PAGE, ("text/plain",))  # the errors' usual form
-DUMP_TYPES = {".nq": "application/n-quads", ".nt": "application/n-triples", ".ttl": "text/turtle",
-              ".gz": "application/gzip"}
+DUMP_TYPES = {
+    ".nq": "application/n-quads",
+    ".nt": "application/n-triples",
+    ".ttl": "text/turtle",
+    ".gz": "application/gzip",
+}
 
 
 def negotiate(offers: tuple[Format, ...]) -> Format | None:
@@ -60,14 +77,19 @@ def negotiate(offers: tuple[Format, ...]) -> Format | None:
     ranges = parse_accept(request.headers.get("Accept"))
     if not ranges:
         return offers[0]
-    q, _, fmt = max(((quality(f, ranges), -i, f) for i, f in enumerate(offers)),
-                    key=lambda t: (t[0], t[1]))
+    q, _, fmt = max(((quality(f, ranges), -i, f) for i, f in enumerate(offers)), key=lambda t: (t[0], t[1]))
     return fmt if q > 0 else None
 
 
 def _not_acceptable(offers: tuple[Format, ...]) -> NoReturn:
-    abort(406, description="acceptable here: " + ", ".join(f.media_types[0] for f in offers)
-          + " (or ?format=" + "|".join(f.name for f in offers) + ")")
+    abort(
+        406,
+        description="acceptable here: "
+        + ", ".join(f.media_types[0] for f in offers)
+        + " (or ?format="
+        + "|".join(f.name for f in offers)
+        + ")",
+    )
 
 
 def _kg() -> Any:
@@ -87,8 +109,7 @@ def _base() -> str:
 
 
 def _linker() -> describe.Linker:
-    return describe.Linker(_base(), lambda p: url_for("pages.resource", path=p),
-                           url_for("pages.ontology"))
+    return describe.Linker(_base(), lambda p: url_for("pages.resource", path=p), url_for("pages.ontology"))
 
 
 def _finish(resp: Response, fmt: Format | None = None) -> Response:
@@ -117,8 +138,7 @@ def _rdf_response(triples: list[ox.Triple], fmt: Format) -> Response:
 
 
 def _alternates(path: str, offers: tuple[Format, ...]) -> list[dict[str, str]]:
-    return [{"label": _LABELS[f], "href": f"{path}?format={f.name}", "type": f.media_types[0]}
-            for f in offers]
+    return [{"label": _LABELS[f], "href": f"{path}?format={f.name}", "type": f.media_types[0]} for f in offers]
 
 
 def _page_context() -> dict[str, Any]:
@@ -136,8 +156,7 @@ def query_page() -> Response:
     prefixes = describe.site_prefixes(base)
     start_query = _start_query(examples, prefixes)
     config = {
-        "endpoint": url_for("sparql.sparql") if "sparql.sparql" in current_app.view_functions
-        else "/sparql",
+        "endpoint": url_for("sparql.sparql") if "sparql.sparql" in current_app.view_functions else "/sparql",
         "prefixesUrl": url_for("pages.prefixes_json"),
         "prefixes": prefixes,
         "dataBase": base,
@@ -146,11 +165,18 @@ def query_page() -> Response:
         "ontologyPath": url_for("pages.ontology"),
         "downloads": RESULT_DOWNLOADS,
         "query": start_query,
-        "examples": [{"name": e.name, "title": e.title, "description": e.description,
-                      "sparql": e.sparql} for e in examples],
+        "examples": [
+            {"name": e.name, "title": e.title, "description": e.description, "sparql": e.sparql} for e in examples
+        ],
     }
-    html = render_template("query.html", examples=examples, config=config,
-                           downloads=RESULT_DOWNLOADS, start_query=start_query, **_page_context())
+    html = render_template(
+        "query.html",
+        examples=examples,
+        config=config,
+        downloads=RESULT_DOWNLOADS,
+        start_query=start_query,
+        **_page_context(),
+    )
     return _finish(Response(html, mimetype="text/html"))
 
 
@@ -181,8 +207,11 @@ def example_file(name: str) -> Response:
     """One gallery query as a file, for copying into other tools."""
     for example in load_gallery(base=_base()):
         if example.name == name:
-            return Response(example.sparql, mimetype="application/sparql-query",
-                            content_type="application/sparql-query; charset=utf-8")
+            return Response(
+                example.sparql,
+                mimetype="application/sparql-query",
+                content_type="application/sparql-query; charset=utf-8",
+            )
     abort(404, description=f"No example query named {name!r}.")
 
 
@@ -200,9 +229,13 @@ def resource(path: str) -> Response:
     if fmt is HTML:
         linker = _linker()
         page = describe.view(kg.query, iri, linker)
-        html = render_template("resource.html", page=page, curie=linker.curie(iri),
-                               alternates=_alternates(request.path, RDF_FORMATS[1:]),
-                               **_page_context())
+        html = render_template(
+            "resource.html",
+            page=page,
+            curie=linker.curie(iri),
+            alternates=_alternates(request.path, RDF_FORMATS[1:]),
+            **_page_context(),
+        )
         resp = Response(html, mimetype="text/html")
     else:
         resp = _rdf_response(describe.description(kg.query, iri), fmt)
@@ -260,9 +293,13 @@ def _docs_page(docs: Path, title: str, offers: tuple[Format, ...]) -> Response:
     """A release's standalone HTML documentation inside the site's page (header, links back)."""
     text = docs.read_text(encoding="utf-8")
     body = _BODY.search(text)  # the build writes the whole page; its own head and style are left out
-    html = render_template("docs.html", title=title, docs=Markup(body.group(1) if body else text),
-                           alternates=_alternates(request.path, tuple(f for f in offers if f is not HTML)),
-                           **_page_context())
+    html = render_template(
+        "docs.html",
+        title=title,
+        docs=Markup(body.group(1) if body else text),
+        alternates=_alternates(request.path, tuple(f for f in offers if f is not HTML)),
+        **_page_context(),
+    )
     return Response(html, mimetype="text/html")
 
 
@@ -270,9 +307,14 @@ def _triples_page(name: str, title: str, offers: tuple[Format, ...]) -> Response
     """An HTML page listing every subject of a release's Turtle file with its properties."""
     linker = _linker()
     views = describe.views_from_triples(_file_triples(_release_file(name)), linker)
-    html = render_template("triples.html", title=title, views=views, dumps=_dumps(),
-                           alternates=_alternates(request.path, tuple(f for f in offers if f is not HTML)),
-                           **_page_context())
+    html = render_template(
+        "triples.html",
+        title=title,
+        views=views,
+        dumps=_dumps(),
+        alternates=_alternates(request.path, tuple(f for f in offers if f is not HTML)),
+        **_page_context(),
+    )
     return Response(html, mimetype="text/html")
 
 
@@ -285,8 +327,7 @@ def _dumps() -> list[dict[str, Any]]:
     for name in (kg.manifest or {}).get("dumps", []):
         path = Path(kg.release_dir) / name
         if path.is_file():
-            out.append({"name": name, "bytes": path.stat().st_size,
-                        "href": url_for("pages.dump", name=name)})
+            out.append({"name": name, "bytes": path.stat().st_size, "href": url_for("pages.dump", name=name)})
     return out
 
 
@@ -298,8 +339,9 @@ def dump(name: str) -> Response:
         abort(404, description=f"No dump named {name!r}; see /.well-known/void for the list.")
     path = _release_file(name)
     mimetype = DUMP_TYPES.get(path.suffix, "application/octet-stream")
-    return send_file(path, mimetype=mimetype, as_attachment=path.suffix == ".gz",
-                     download_name=name, conditional=True, etag=True)
+    return send_file(
+        path, mimetype=mimetype, as_attachment=path.suffix == ".gz", download_name=name, conditional=True, etag=True
+    )
 
 
 @bp.app_errorhandler(404)
@@ -308,6 +350,5 @@ def not_found(exc: NotFound) -> Response:
     ranges = parse_accept(request.headers.get("Accept"))
     if not ranges or quality(HTML, ranges) <= quality(PLAIN, ranges):
         return errors.render(errors.from_http_exception(exc))
-    html = render_template("error.html", status=404, title="Not found", message=exc.description,
-                           **_page_context())
+    html = render_template("error.html", status=404, title="Not found", message=exc.description, **_page_context())
     return Response(html, status=404, mimetype="text/html")

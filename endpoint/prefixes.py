@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from endpoint import describe, screen
-from kg.files import PREFIXES_CSV
+from release.files import PREFIXES_CSV
 
 STANDARD_FILE = PREFIXES_CSV
 _ERROR_AT = re.compile(r"\berror at (\d+):(\d+)")
@@ -106,8 +106,10 @@ def unknown_prefix_message(completion: Completion, message: str) -> str | None:
     if completion.unknown:
         names = ", ".join(f"'{p}:'" for p in completion.unknown)
         first = completion.unknown[0]
-        return (f"the query uses the prefix {names} without declaring it, and this endpoint does not know it; "
-                f"add PREFIX {first}: <namespace IRI> before the query")
+        return (
+            f"the query uses the prefix {names} without declaring it, and this endpoint does not know it; "
+            f"add PREFIX {first}: <namespace IRI> before the query"
+        )
     if "Prefix not found" not in message:
         return None
     where = _ERROR_AT.search(shift_error_lines(message, completion.added))

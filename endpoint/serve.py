@@ -100,8 +100,10 @@ def limit_answer(exc: BaseException) -> bytes | None:
     else:
         return None
     body = f"{status}: {message}\n".encode()
-    head = (f"HTTP/1.1 {status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1")
+    head = (
+        f"HTTP/1.1 {status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode("latin-1")
     return head + body
 
 
@@ -142,8 +144,13 @@ def gunicorn_options(host: str, port: int, workers: int, settings: Mapping[str, 
     }
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, workers: int | None = None, dev: bool = False,
-          config: Mapping[str, Any] | None = None) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int | None = None,
+    dev: bool = False,
+    config: Mapping[str, Any] | None = None,
+) -> None:
     """Serve until interrupted: Flask's threaded server if ``dev``, else gunicorn with ``workers``."""
     if dev:
         create_app(config).run(host=host, port=port, threaded=True, use_reloader=False)

@@ -118,7 +118,8 @@ def _check_form_encoding(data: bytes) -> None:
     if bad is not None:
         raise EndpointError.bad_request(
             f"the form body is not valid UTF-8: byte 0x{bad[1]:02X} at offset {bad[0]}; "
-            "send UTF-8, percent-encoded (application/x-www-form-urlencoded)")
+            "send UTF-8, percent-encoded (application/x-www-form-urlencoded)"
+        )
     for pair in data.split(b"&"):
         name, _, value = pair.partition(b"=")
         bad = _bad_utf8(unquote_to_bytes(value.replace(b"+", b" ")))
@@ -126,7 +127,8 @@ def _check_form_encoding(data: bytes) -> None:
             field = unquote_to_bytes(name).decode("utf-8", "replace")
             raise EndpointError.bad_request(
                 f"the form field {field!r} is not UTF-8 once percent-decoded: byte 0x{bad[1]:02X} at offset "
-                f"{bad[0]} of its value; percent-encode the UTF-8 bytes of the text")
+                f"{bad[0]} of its value; percent-encode the UTF-8 bytes of the text"
+            )
 
 
 def _bad_utf8(data: bytes) -> tuple[int, int] | None:
@@ -187,7 +189,8 @@ def _answer(preq: ProtocolRequest, completion: prefixes.Completion) -> Response:
         refused = screen.forbidden_services(screen.scan(query), config["SERVICE_ALLOWLIST"])
         if refused:
             raise EndpointError.bad_request(
-                "SERVICE (federated query) is not allowed to " + ", ".join(refused)
+                "SERVICE (federated query) is not allowed to "
+                + ", ".join(refused)
                 + "; only targets in SERVICE_ALLOWLIST may be called"
             )
     choice = negotiate(request.headers.get("Accept"), preq.format)
@@ -199,8 +202,7 @@ def _answer(preq: ProtocolRequest, completion: prefixes.Completion) -> Response:
     outcome = cache.get(key)
     g.cache = "hit" if outcome is not None else "miss"
     if outcome is None:
-        job = Job(query, preq.default_graphs, preq.named_graphs, union,
-                  key[3], key[4], int(config["MAX_RESULT_BYTES"]))
+        job = Job(query, preq.default_graphs, preq.named_graphs, union, key[3], key[4], int(config["MAX_RESULT_BYTES"]))
         outcome = _run(executor, job, float(config["QUERY_TIMEOUT_S"]))
         if outcome.status != "error":
             cache.put(key, outcome, len(outcome.body) + len(query) + 200)
@@ -252,7 +254,8 @@ def _run(executor: Executor, job: Job, timeout_s: float) -> Outcome:
         if waited >= 0.1 * timeout_s:
             raise EndpointError.unavailable(
                 f"the server is busy: the query waited {waited:.1f} s for a free engine and did not finish within "
-                f"the time limit QUERY_TIMEOUT_S = {timeout_s:g} s of its arrival; try again shortly", retry_after
+                f"the time limit QUERY_TIMEOUT_S = {timeout_s:g} s of its arrival; try again shortly",
+                retry_after,
             ) from None
         raise EndpointError.unavailable(
             f"the query did not finish within the time limit QUERY_TIMEOUT_S = {timeout_s:g} s and was stopped; "
@@ -261,7 +264,8 @@ def _run(executor: Executor, job: Job, timeout_s: float) -> Outcome:
     except EngineBusy:
         raise EndpointError.unavailable(
             f"the server is busy: no query engine became free within the time limit QUERY_TIMEOUT_S = "
-            f"{timeout_s:g} s of the request's arrival; try again shortly", retry_after
+            f"{timeout_s:g} s of the request's arrival; try again shortly",
+            retry_after,
         ) from None
     except EngineLost:
         memory = current_app.config["ENGINE_MEMORY_MB"]
@@ -320,9 +324,17 @@ SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 VOID_TRIPLES = ox.NamedNode("http://rdfs.org/ns/void#triples")
-_FORMAT_IRIS = {"json": "SPARQL_Results_JSON", "xml": "SPARQL_Results_XML", "csv": "SPARQL_Results_CSV",
-                "tsv": "SPARQL_Results_TSV", "turtle": "Turtle", "ntriples": "N-Triples",
-                "rdfxml": "RDF_XML", "jsonld": "JSON-LD", "nquads": "N-Quads"}
+_FORMAT_IRIS = {
+    "json": "SPARQL_Results_JSON",
+    "xml": "SPARQL_Results_XML",
+    "csv": "SPARQL_Results_CSV",
+    "tsv": "SPARQL_Results_TSV",
+    "turtle": "Turtle",
+    "ntriples": "N-Triples",
+    "rdfxml": "RDF_XML",
+    "jsonld": "JSON-LD",
+    "nquads": "N-Quads",
+}
 
 
 def service_triples(endpoint: str, kg: KnowledgeGraph, federated: bool) -> list[ox.Triple]:
@@ -343,8 +355,11 @@ def service_triples(endpoint: str, kg: KnowledgeGraph, federated: bool) -> list[
         ox.Triple(dataset, RDF_TYPE, sd("Dataset")),
         ox.Triple(dataset, sd("defaultGraph"), default),
         ox.Triple(default, RDF_TYPE, sd("Graph")),
-        ox.Triple(default, VOID_TRIPLES, ox.Literal(str(kg.triples), datatype=ox.NamedNode(
-            "http://www.w3.org/2001/XMLSchema#integer"))),
+        ox.Triple(
+            default,
+            VOID_TRIPLES,
+            ox.Literal(str(kg.triples), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+        ),
     ]
     if federated:
         out.append(ox.Triple(service, sd("feature"), sd("BasicFederatedQuery")))
@@ -357,8 +372,11 @@ def service_triples(endpoint: str, kg: KnowledgeGraph, federated: bool) -> list[
             ox.Triple(named, sd("name"), ox.NamedNode(iri)),
             ox.Triple(named, sd("graph"), graph),
             ox.Triple(graph, RDF_TYPE, sd("Graph")),
-            ox.Triple(graph, VOID_TRIPLES, ox.Literal(str(size), datatype=ox.NamedNode(
-                "http://www.w3.org/2001/XMLSchema#integer"))),
+            ox.Triple(
+                graph,
+                VOID_TRIPLES,
+                ox.Literal(str(size), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+            ),
         ]
     return out
 

@@ -30,13 +30,17 @@ class AlignmentFigures:
     def lines(self) -> list[str]:
         derived, total = self.tasks
         share = 100 * derived / total if total else 0.0
-        out = [f"{self.notice} assigns {self.report}",
-               f"  chapters derived from a key-work section: {self.chapters[0]}/{self.chapters[1]}",
-               f"  sections derived from a paragraph: {self.sections[0]}/{self.sections[1]}",
-               f"  tasks derived from a report sentence: {derived}/{total} ({share:.1f}%)"]
+        out = [
+            f"{self.notice} assigns {self.report}",
+            f"  chapters derived from a key-work section: {self.chapters[0]}/{self.chapters[1]}",
+            f"  sections derived from a paragraph: {self.sections[0]}/{self.sections[1]}",
+            f"  tasks derived from a report sentence: {derived}/{total} ({share:.1f}%)",
+        ]
         if self.similarities:
-            out.append(f"  similarity of task and sentence: median {statistics.median(self.similarities):.3f}, "
-                       f"lowest {min(self.similarities):.3f}")
+            out.append(
+                f"  similarity of task and sentence: median {statistics.median(self.similarities):.3f}, "
+                f"lowest {min(self.similarities):.3f}"
+            )
         out.append(f"  key-work paragraphs no task carries: {len(self.uncarried)} of {self.paragraphs}")
         out += [f"    {p}" for p in self.uncarried]
         return out
@@ -55,8 +59,10 @@ def _count(store: Store, query: str) -> int:
 def _share(store: Store, notice: str, cls: str, link: str) -> tuple[int, int]:
     """How many parts of class ``cls`` of ``notice`` have ``link``, and how many there are."""
     part = f"?x a hgv:{cls} ; hgv:inDocument {notice} ."
-    return (_count(store, f"SELECT (COUNT(?x) AS ?n) WHERE {{ {part} ?x {link} ?s }}"),
-            _count(store, f"SELECT (COUNT(?x) AS ?n) WHERE {{ {part} }}"))
+    return (
+        _count(store, f"SELECT (COUNT(?x) AS ?n) WHERE {{ {part} ?x {link} ?s }}"),
+        _count(store, f"SELECT (COUNT(?x) AS ?n) WHERE {{ {part} }}"),
+    )
 
 
 def _values(store: Store, query: str, var: str) -> list[str]:
@@ -69,15 +75,29 @@ def alignment_figures(store_path: Path) -> list[AlignmentFigures]:
     out = []
     for row in _select(store, "SELECT ?n ?r WHERE { ?n hgv:assignsReport ?r } ORDER BY ?n"):
         n = f"<{row['n'].value}>"
-        sims = _values(store, f"SELECT ?v WHERE {{ ?x a hgv:Task ; hgv:inDocument {n} ; "
-                              "prov:qualifiedDerivation/hgv:similarity ?v }", "v")
+        sims = _values(
+            store,
+            f"SELECT ?v WHERE {{ ?x a hgv:Task ; hgv:inDocument {n} ; prov:qualifiedDerivation/hgv:similarity ?v }}",
+            "v",
+        )
         key_work = f"""?c a hgv:Chapter ; hgv:inDocument {n} ; prov:wasDerivedFrom ?sec .
                        ?p a hgv:Paragraph ; dcterms:isPartOf ?sec ."""
-        uncarried = _values(store, f"""SELECT DISTINCT ?p WHERE {{ {key_work}
-            FILTER NOT EXISTS {{ ?t a hgv:Task ; hgv:inDocument {n} ; prov:wasDerivedFrom ?p }} }} ORDER BY ?p""", "p")
-        out.append(AlignmentFigures(
-            row["n"].value, row["r"].value, _share(store, n, "Chapter", "prov:wasDerivedFrom"),
-            _share(store, n, "Section", "prov:wasDerivedFrom"), _share(store, n, "Task", "prov:qualifiedDerivation"),
-            tuple(float(v) for v in sims), tuple(uncarried),
-            _count(store, f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ {key_work} }}")))
+        uncarried = _values(
+            store,
+            f"""SELECT DISTINCT ?p WHERE {{ {key_work}
+            FILTER NOT EXISTS {{ ?t a hgv:Task ; hgv:inDocument {n} ; prov:wasDerivedFrom ?p }} }} ORDER BY ?p""",
+            "p",
+        )
+        out.append(
+            AlignmentFigures(
+                row["n"].value,
+                row["r"].value,
+                _share(store, n, "Chapter", "prov:wasDerivedFrom"),
+                _share(store, n, "Section", "prov:wasDerivedFrom"),
+                _share(store, n, "Task", "prov:qualifiedDerivation"),
+                tuple(float(v) for v in sims),
+                tuple(uncarried),
+                _count(store, f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ {key_work} }}"),
+            )
+        )
     return out

@@ -37,12 +37,12 @@ from rdflib.plugins.stores.memory import Memory
 from rdflib.store import Store as RdfStore
 
 from kg.dataset import dataset_graph, input_files, release_description
-from kg.files import BUILD_DIR, DATA_ROOT, ONTOLOGY_TTL, SOURCES_DIR
 from mappings.document import add_eli_structure, document_graph
 from mappings.iris import DEFAULT_BASE, PREFIXES, Iris
 from mappings.reference import Reference, load_reference, reference_graph
 from mappings.source import SourceDocument, SourceError, load_document, metadata_files
 from mappings.writer import mapper_for, write_alignment
+from release.files import BUILD_DIR, DATA_ROOT, ONTOLOGY_TTL, SOURCES_DIR
 from release.layout import (
     DUMP_FILES,
     NQUADS,
@@ -104,8 +104,9 @@ def assemble(
     return graphs
 
 
-def align_document(doc: SourceDocument, docs: dict[str, SourceDocument], graphs: dict[URIRef, Graph],
-                   ref: Reference, iris: Iris) -> None:
+def align_document(
+    doc: SourceDocument, docs: dict[str, SourceDocument], graphs: dict[URIRef, Graph], ref: Reference, iris: Iris
+) -> None:
     """A notice whose metadata names the report it assigns (``assigns``): its chapters, sections
     and tasks derived from that report's text, in the notice's graph; the report must be among the
     sources built."""
@@ -113,8 +114,10 @@ def align_document(doc: SourceDocument, docs: dict[str, SourceDocument], graphs:
     if not slug:
         return
     if slug not in docs:
-        raise SourceError(f"{doc.meta_path}: assigns = \"{slug}\", which is not a document of this build "
-                          f"(known: {', '.join(sorted(docs))})")
+        raise SourceError(
+            f'{doc.meta_path}: assigns = "{slug}", which is not a document of this build '
+            f"(known: {', '.join(sorted(docs))})"
+        )
     write_alignment(graphs[iris.graph(doc.slug)], iris, ref, doc, docs[slug], graphs[iris.graph(slug)])
 
 
@@ -132,11 +135,13 @@ def in_one_store(graphs: dict[URIRef, Graph], store: RdfStore) -> dict[URIRef, G
     return out
 
 
-def map_document(doc: SourceDocument, ref: Reference, iris: Iris, store: RdfStore,
-                 allow_unresolved: bool = False) -> Graph:
+def map_document(
+    doc: SourceDocument, ref: Reference, iris: Iris, store: RdfStore, allow_unresolved: bool = False
+) -> Graph:
     """One document's named graph, as a named graph of ``store``."""
-    g = mapper_for(doc, ref)(doc, ref, iris, allow_unresolved=allow_unresolved,
-                             graph=Graph(store=store, identifier=iris.graph(doc.slug)))
+    g = mapper_for(doc, ref)(
+        doc, ref, iris, allow_unresolved=allow_unresolved, graph=Graph(store=store, identifier=iris.graph(doc.slug))
+    )
     g += document_graph(doc, ref, iris)
     add_eli_structure(g, iris.doc(doc.slug))
     return g
@@ -226,8 +231,9 @@ class Release:
     validation: object | None = None
 
 
-def write_release(graphs: dict[URIRef, Graph], out: Path, iris: Iris,
-                  inputs: tuple[tuple[str, str], ...] = ()) -> Release:
+def write_release(
+    graphs: dict[URIRef, Graph], out: Path, iris: Iris, inputs: tuple[tuple[str, str], ...] = ()
+) -> Release:
     """Write dumps, manifest and the on-disk store of ``graphs`` into the empty directory ``out``;
     ``inputs`` (name, sha256) are the files the build read, recorded in its PROV description."""
     lines = {name: sorted_triples(g) for name, g in graphs.items()}  # each graph serialised once
@@ -245,8 +251,9 @@ def write_release(graphs: dict[URIRef, Graph], out: Path, iris: Iris,
     _write_text(out / DUMP_FILES["ntriples"], triples)
     # pyoxigraph writes the sorted triples in order: deterministic, and far faster than rdflib's Turtle
     nt = (out / DUMP_FILES["ntriples"]).read_bytes()
-    ox_serialize(ox_parse(nt, format=RdfFormat.N_TRIPLES), out / DUMP_FILES["turtle"], format=RdfFormat.TURTLE,
-                 prefixes=PREFIXES)
+    ox_serialize(
+        ox_parse(nt, format=RdfFormat.N_TRIPLES), out / DUMP_FILES["turtle"], format=RdfFormat.TURTLE, prefixes=PREFIXES
+    )
     for name in DUMP_FILES.values():
         _gzip(out / name)
     void = release_description(dataset, out, iris)
@@ -255,8 +262,15 @@ def write_release(graphs: dict[URIRef, Graph], out: Path, iris: Iris,
     _write_ontology_html(out / ONTOLOGY_HTML)
     load_store(out / NQUADS, out / STORE_DIR)
     release = Release(out, content_sum, len(triples), len(quads), counts)
-    write_manifest(out, checksum=content_sum, triples=len(triples), quads=len(quads), graphs=counts, base=iris.base,
-                   dumps=all_dumps())
+    write_manifest(
+        out,
+        checksum=content_sum,
+        triples=len(triples),
+        quads=len(quads),
+        graphs=counts,
+        base=iris.base,
+        dumps=all_dumps(),
+    )
     return release
 
 
@@ -360,16 +374,17 @@ def build(
         return release
 
 
-def write_stage(graphs: dict[URIRef, Graph], out: Path, iris: Iris, sources_dir: Path = SOURCES_DIR,
-                data_root: Path = DATA_ROOT) -> Release:
+def write_stage(
+    graphs: dict[URIRef, Graph], out: Path, iris: Iris, sources_dir: Path = SOURCES_DIR, data_root: Path = DATA_ROOT
+) -> Release:
     """The write stage: :func:`write_release` into ``out``, recording the input files of the build."""
-    inputs = input_files({"sources": sources_dir, "gazetteer": data_root / "gazetteer",
-                          "genres": data_root / "genres"})
+    inputs = input_files({"sources": sources_dir, "gazetteer": data_root / "gazetteer", "genres": data_root / "genres"})
     return write_release(graphs, out, iris, inputs)
 
 
-def validate_stage(graphs: dict[URIRef, Graph], release_dir: Path, iris: Iris,
-                   validate: Callable[[Graph], object] | None = None) -> object:
+def validate_stage(
+    graphs: dict[URIRef, Graph], release_dir: Path, iris: Iris, validate: Callable[[Graph], object] | None = None
+) -> object:
     """The validate stage: the SHACL validation of the :func:`union` of ``graphs``, helped by the
     N-Quads dump already written to ``release_dir`` (or ``validate`` instead); the result."""
     return (validate or store_validator(release_dir / NQUADS, iris.base))(union(graphs))

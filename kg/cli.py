@@ -13,9 +13,9 @@ from pathlib import Path
 import click
 
 from kg.build import ValidationFailed, current_release
-from kg.files import BUILD_DIR, BUILD_DIR_ENV, DATA_ENV, DATA_ROOT
 from mappings.iris import DEFAULT_BASE, Iris
 from mappings.source import SourceError
+from release.files import BUILD_DIR, BUILD_DIR_ENV, DATA_ENV, DATA_ROOT
 from release.layout import NQUADS, ReleaseError, read_manifest
 
 EXIT_INVALID = 1
@@ -29,23 +29,41 @@ class BadInput(click.ClickException):
 
 
 BASE_OPTION = click.option(
-    "--base", envvar="HENAN_KG_BASE", default=DEFAULT_BASE, show_default=True,
-    help="Data namespace the IRIs are minted under (environment: HENAN_KG_BASE).")
-BUILD_DIR_HELP = (f"(environment: {BUILD_DIR_ENV}; default: kg/build in a checkout, else ./henan-kg-build "
-                  "in the current directory)")
+    "--base",
+    envvar="HENAN_KG_BASE",
+    default=DEFAULT_BASE,
+    show_default=True,
+    help="Data namespace the IRIs are minted under (environment: HENAN_KG_BASE).",
+)
+BUILD_DIR_HELP = (
+    f"(environment: {BUILD_DIR_ENV}; default: kg/build in a checkout, else ./henan-kg-build in the current directory)"
+)
 
 
 def out_option(help: str):
-    """``--out``: the build directory, the same default for every command (:data:`kg.files.BUILD_DIR`)."""
-    return click.option("--out", "build_dir", type=click.Path(file_okay=False, path_type=Path), envvar=BUILD_DIR_ENV,
-                        default=BUILD_DIR, show_default=False, help=f"{help} {BUILD_DIR_HELP}")
+    """``--out``: the build directory, the same default for every command (:data:`release.files.BUILD_DIR`)."""
+    return click.option(
+        "--out",
+        "build_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar=BUILD_DIR_ENV,
+        default=BUILD_DIR,
+        show_default=False,
+        help=f"{help} {BUILD_DIR_HELP}",
+    )
 
 
 def data_option(help: str):
-    """``--data``: the data root, by default the one shipped with the package (:data:`kg.files.DATA_ROOT`)."""
-    return click.option("--data", "data_root", type=click.Path(exists=True, file_okay=False, path_type=Path),
-                        envvar=DATA_ENV, default=DATA_ROOT, show_default=False,
-                        help=f"{help} (environment: {DATA_ENV}; default: the data/ shipped with henan-kg)")
+    """``--data``: the data root, by default the one shipped with the package (:data:`release.files.DATA_ROOT`)."""
+    return click.option(
+        "--data",
+        "data_root",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        envvar=DATA_ENV,
+        default=DATA_ROOT,
+        show_default=False,
+        help=f"{help} (environment: {DATA_ENV}; default: the data/ shipped with henan-kg)",
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,19 +73,32 @@ def cli() -> None:
 
 @cli.command()
 @out_option("Build directory; the release is published as OUT/current.")
-@click.option("--sources", "sources_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=None, help="Directory of source documents with their .toml metadata (default: DATA/sources).")
+@click.option(
+    "--sources",
+    "sources_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Directory of source documents with their .toml metadata (default: DATA/sources).",
+)
 @data_option("Data root: gazetteer/ (agencies, regions, indicators …) and genres/ (genre profiles).")
-@click.option("--allow-unresolved", is_flag=True,
-              help="Keep unknown unit names as unresolved agencies instead of failing (exploratory runs).")
+@click.option(
+    "--allow-unresolved",
+    is_flag=True,
+    help="Keep unknown unit names as unresolved agencies instead of failing (exploratory runs).",
+)
 @BASE_OPTION
 def build(build_dir: Path, sources_dir: Path | None, data_root: Path, allow_unresolved: bool, base: str) -> None:
     """Map the sources, validate the graph, write dumps and the store, publish atomically."""
     from kg import build as b
 
     try:
-        release = b.build(build_dir, sources_dir=sources_dir or data_root / "sources", data_root=data_root,
-                          iris=Iris(base), allow_unresolved=allow_unresolved)
+        release = b.build(
+            build_dir,
+            sources_dir=sources_dir or data_root / "sources",
+            data_root=data_root,
+            iris=Iris(base),
+            allow_unresolved=allow_unresolved,
+        )
     except SourceError as e:
         raise BadInput(str(e)) from e
     except ValidationFailed as e:
@@ -75,14 +106,21 @@ def build(build_dir: Path, sources_dir: Path | None, data_root: Path, allow_unre
         click.echo(f"error: {e}", err=True)
         sys.exit(EXIT_INVALID)
     warnings = getattr(release.validation, "warnings", 0)
-    click.echo(f"published {release.path} ({release.triples} triples, {release.quads} quads, "
-               f"{len(release.graphs)} graphs, {warnings} shape warnings, checksum {release.checksum[:16]})")
+    click.echo(
+        f"published {release.path} ({release.triples} triples, {release.quads} quads, "
+        f"{len(release.graphs)} graphs, {warnings} shape warnings, checksum {release.checksum[:16]})"
+    )
 
 
 @cli.command()
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the SHACL report (Turtle); default FILE.shacl-report.ttl.")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the SHACL report (Turtle); default FILE.shacl-report.ttl.",
+)
 @out_option("Build directory whose published release (OUT/current) is validated when no FILE is given.")
 @data_option("Data root of the fresh build validated when nothing is published.")
 @BASE_OPTION
@@ -127,12 +165,19 @@ def _print_settings(ctx: click.Context, _param: click.Parameter, value: bool) ->
 
 
 @cli.command()
-@click.option("--help-settings", is_flag=True, expose_value=False, is_eager=True, callback=_print_settings,
-              help="List the endpoint's settings (environment variables) with their defaults, and exit.")
+@click.option(
+    "--help-settings",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_settings,
+    help="List the endpoint's settings (environment variables) with their defaults, and exit.",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--workers", default=None, type=int,
-              help="gunicorn worker processes (default: the WORKERS setting, one per core).")
+@click.option(
+    "--workers", default=None, type=int, help="gunicorn worker processes (default: the WORKERS setting, one per core)."
+)
 @click.option("--dev", is_flag=True, help="Flask's own development server instead of gunicorn.")
 @out_option("Build directory whose published release (OUT/current) is served, unless HENAN_KG_RELEASE_DIR names one.")
 def serve(host: str, port: int, workers: int | None, dev: bool, build_dir: Path) -> None:
@@ -157,8 +202,14 @@ def serve(host: str, port: int, workers: int | None, dev: bool, build_dir: Path)
 
 @cli.command()
 @click.argument("sparql")
-@click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "json", "xml", "turtle", "ntriples"]),
-              default="tsv", show_default=True, help="Result format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "tsv", "json", "xml", "turtle", "ntriples"]),
+    default="tsv",
+    show_default=True,
+    help="Result format.",
+)
 @out_option("Build directory whose published release (OUT/current) is queried.")
 def query(sparql: str, fmt: str, build_dir: Path) -> None:
     """Run one SPARQL query (text, or @FILE) on the published store, read-only; print the results."""

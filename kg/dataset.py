@@ -27,8 +27,12 @@ PACKAGE = "henan-gov-kg"
 def input_files(roots: dict[str, Path]) -> tuple[tuple[str, str], ...]:
     """``(name, sha256)`` of every file under each root, named ``{label}/{path in root}``, sorted:
     what the build read, recorded without the machine's own paths so that rebuilds stay identical."""
-    found = [(f"{label}/{f.relative_to(root).as_posix()}", f) for label, root in roots.items()
-             for f in root.rglob("*") if f.is_file() and not f.name.startswith(".")]
+    found = [
+        (f"{label}/{f.relative_to(root).as_posix()}", f)
+        for label, root in roots.items()
+        for f in root.rglob("*")
+        if f.is_file() and not f.name.startswith(".")
+    ]
     return tuple(sorted((name, sha256_file(f)) for name, f in found))
 
 
@@ -54,8 +58,12 @@ def _checksum(g: Graph, node: URIRef, owner: URIRef, sha256: str) -> None:
 def _latest_issue(graphs: dict[URIRef, Graph]) -> Literal | None:
     """The latest issue date of the documents: the dataset's date, taken from its sources (not the
     clock), so that the same sources give the same dumps."""
-    dates = [o for gr in graphs.values() for o in gr.objects(None, DCTERMS.issued)
-             if isinstance(o, Literal) and o.datatype == XSD.date]
+    dates = [
+        o
+        for gr in graphs.values()
+        for o in gr.objects(None, DCTERMS.issued)
+        if isinstance(o, Literal) and o.datatype == XSD.date
+    ]
     return max(dates, key=str) if dates else None
 
 
@@ -78,8 +86,13 @@ def _build_activity(g: Graph, ds: URIRef, iris: Iris, inputs: tuple[tuple[str, s
         _checksum(g, URIRef(used + "/checksum"), used, sha)
 
 
-def dataset_graph(graphs: dict[URIRef, Graph], iris: Iris, content_checksum: str, triples: int,
-                  inputs: tuple[tuple[str, str], ...] = ()) -> Graph:
+def dataset_graph(
+    graphs: dict[URIRef, Graph],
+    iris: Iris,
+    content_checksum: str,
+    triples: int,
+    inputs: tuple[tuple[str, str], ...] = (),
+) -> Graph:
     """VoID/DCAT description of ``graphs`` (``triples`` distinct in all): subsets per named graph,
     distributions, checksum, sources, and the build that made it from ``inputs``."""
     g = Graph()
@@ -92,10 +105,18 @@ def dataset_graph(graphs: dict[URIRef, Graph], iris: Iris, content_checksum: str
     g.add((ds, DCTERMS.title, Literal("Henan government work documents knowledge graph", lang="en")))
     g.add((ds, RDFS.label, Literal("河南省政府工作文件知识图谱", lang="zh")))
     g.add((ds, RDFS.label, Literal("Henan government work documents knowledge graph", lang="en")))
-    g.add((ds, DCTERMS.description, Literal(
-        "Tasks, responsible units, quantitative targets, achieved figures, projects and places of the "
-        "Henan Provincial People's Government's work report (2024) and key-task notice (2026), with "
-        "every statement traced to its source text.", lang="en")))
+    g.add(
+        (
+            ds,
+            DCTERMS.description,
+            Literal(
+                "Tasks, responsible units, quantitative targets, achieved figures, projects and places of the "
+                "Henan Provincial People's Government's work report (2024) and key-task notice (2026), with "
+                "every statement traced to its source text.",
+                lang="en",
+            ),
+        )
+    )
     g.add((ds, DCTERMS.license, LICENSE))
     g.add((ds, DCTERMS.language, URIRef("http://id.loc.gov/vocabulary/iso639-1/zh")))
     g.add((ds, v("uriSpace"), Literal(iris.base)))
@@ -145,8 +166,10 @@ def dataset_graph(graphs: dict[URIRef, Graph], iris: Iris, content_checksum: str
     g.add((cube, DCTERMS.isPartOf, ds))
     cs = iris("dataset/checksum")
     _checksum(g, cs, ds, content_checksum)
-    comment = ("SHA-256 of the sorted N-Quads of every named graph except this description (a content "
-               "checksum, equal for equal graphs; each dump's own file checksum is in /.well-known/void)")
+    comment = (
+        "SHA-256 of the sorted N-Quads of every named graph except this description (a content "
+        "checksum, equal for equal graphs; each dump's own file checksum is in /.well-known/void)"
+    )
     g.add((cs, RDFS.comment, Literal(comment, lang="en")))
     return g
 
@@ -181,6 +204,3 @@ def release_description(dataset: Graph, out: Path, iris: Iris) -> Graph:
             g.add((dist, DCAT.byteSize, Literal((out / name).stat().st_size, datatype=XSD.nonNegativeInteger)))
             _checksum(g, URIRef(dist + "/checksum"), dist, sha256_file(out / name))
     return g
-
-
-

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from kg.files import BUILD_DIR, CHECKOUT
+from release.files import BUILD_DIR, CHECKOUT
 
 README = (CHECKOUT or Path.cwd()) / "README.md"  # a checkout's; the wheel ships no README
 MARKER = re.compile(r"<!-- output: (?P<command>.+?) -->\n```[\w-]*\n(?P<body>.*?)```", re.S)
@@ -50,8 +50,10 @@ class Block:
 
 
 def blocks(text: str) -> list[Block]:
-    return [Block(m["command"], text.count("\n", 0, m.start()) + 1, m.start("body"), m.end("body"), m["body"])
-            for m in MARKER.finditer(text)]
+    return [
+        Block(m["command"], text.count("\n", 0, m.start()) + 1, m.start("body"), m.end("body"), m["body"])
+        for m in MARKER.finditer(text)
+    ]
 
 
 def query_above(text: str, block: Block) -> str:
@@ -87,15 +89,18 @@ def regenerate(text: str, build_dir: Path) -> str:
     """``text`` with every marked block replaced by its command's output."""
     parts, at = [], 0
     for block in blocks(text):
-        parts += [text[at:block.start], output(text, block, build_dir)]
+        parts += [text[at : block.start], output(text, block, build_dir)]
         at = block.end
     return "".join(parts) + text[at:]
 
 
 def differences(text: str, build_dir: Path) -> list[str]:
     """One line per marked block whose body is not what its command prints now."""
-    return [f"README.md:{b.line}: `{b.command}` prints something else now"
-            for b in blocks(text) if output(text, b, build_dir) != b.shown]
+    return [
+        f"README.md:{b.line}: `{b.command}` prints something else now"
+        for b in blocks(text)
+        if output(text, b, build_dir) != b.shown
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -121,8 +121,11 @@ def align(notice: Notice, report: Report) -> Alignment:
             paragraphs = chapter_match.section.paragraphs if chapter_match.section else []
             para, pscore = best(((q, q.lead) for q in paragraphs if q.lead), heading)
             if ordinal is not None:
-                sections[ordinal] = Match(pscore, chapter_match.section, para) if para is not None and \
-                    pscore >= floor else Match(pscore)
+                sections[ordinal] = (
+                    Match(pscore, chapter_match.section, para)
+                    if para is not None and pscore >= floor
+                    else Match(pscore)
+                )
             candidates = _following(paragraphs, para) if para is not None and pscore >= floor else paragraphs
             _align_tasks(report, group, candidates, tasks, unmatched, ntext, floor)
     return Alignment(chapters, sections, tasks, unmatched)
@@ -132,21 +135,31 @@ def _following(paragraphs: Sequence[Paragraph], para: Paragraph) -> list[Paragra
     """``para`` and the paragraphs after it up to the next one with a lead of its own."""
     k = paragraphs.index(para)
     out = [para]
-    for q in paragraphs[k + 1:]:
+    for q in paragraphs[k + 1 :]:
         if q.lead:
             break
         out.append(q)
     return out
 
 
-def _align_tasks(report: Report, group: Sequence[Task], paragraphs: Sequence[Paragraph],
-                 tasks: dict[int, Match], unmatched: list[int], ntext: str, floor: float) -> None:
+def _align_tasks(
+    report: Report,
+    group: Sequence[Task],
+    paragraphs: Sequence[Paragraph],
+    tasks: dict[int, Match],
+    unmatched: list[int],
+    ntext: str,
+    floor: float,
+) -> None:
     """Each task to the most similar sentence at or after the previous task's, in text order."""
     pool = [s for q in paragraphs for s in sentences(report, q)]
     at = 0
     for task in group:
-        body = ntext[task.text_start:task.clause.start] if task.clause.start > task.text_start else \
-            ntext[task.text_start:task.text_end]
+        body = (
+            ntext[task.text_start : task.clause.start]
+            if task.clause.start > task.text_start
+            else ntext[task.text_start : task.text_end]
+        )
         found, score = best(((k, s.text) for k, s in enumerate(pool) if k >= at), body)
         if found is None or score < floor:
             unmatched.append(task.ordinal)

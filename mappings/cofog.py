@@ -76,8 +76,7 @@ class Cofog:
 
     def area_label_en(self, doc_slug: str, number: int) -> str | None:
         """The English name of a policy area, where the CSV gives one."""
-        return next((m.label_en for m in self.matches if m.doc == doc_slug and m.number == number
-                     and m.label_en), None)
+        return next((m.label_en for m in self.matches if m.doc == doc_slug and m.number == number and m.label_en), None)
 
 
 def cofog_graph(cofog: Cofog, iris: Iris) -> Graph:
@@ -98,8 +97,7 @@ def cofog_graph(cofog: Cofog, iris: Iris) -> Graph:
     return g
 
 
-def add_policy_area(g: Graph, iris: Iris, cofog: Cofog, doc_slug: str, number: int, part: URIRef,
-                    heading: str) -> None:
+def add_policy_area(g: Graph, iris: Iris, cofog: Cofog, doc_slug: str, number: int, part: URIRef, heading: str) -> None:
     """The policy area ``{doc}/policy-area/{n}`` of a chapter or key-work section, in scheme
     ``scheme/policy-areas`` (its COFOG matches come from :func:`cofog_graph`)."""
     area = iris(f"{doc_slug}/policy-area/{number}")

@@ -35,8 +35,10 @@ def document_graph(doc: SourceDocument, ref: Reference, iris: Iris) -> Graph:
     gaz.jurisdiction(doc.jurisdiction, str(doc.meta_path))
     issuer = gaz.agency(m["issuer"], doc.jurisdiction)
     if issuer is None:
-        raise SourceError(f"{doc.meta_path}: issuer '{m['issuer']}' is not an agency of {doc.jurisdiction} or "
-                          f"above (add it to {gaz.agency_file(doc.jurisdiction)})")
+        raise SourceError(
+            f"{doc.meta_path}: issuer '{m['issuer']}' is not an agency of {doc.jurisdiction} or "
+            f"above (add it to {gaz.agency_file(doc.jurisdiction)})"
+        )
     g.add((d, RDF.type, HGV[doc.kind]))
     g.add((d, DCTERMS.title, Literal(m["title_zh"], lang="zh")))
     g.add((d, RDFS.label, Literal(m["title_zh"], lang="zh")))
@@ -104,4 +106,3 @@ def add_span(g: Graph, iris: Iris, doc: SourceDocument, start: int, end: int) ->
 
 def _person_slug(name: str) -> str:
     return "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split())
-

@@ -23,17 +23,37 @@ from mappings.skos import add_scheme
 from mappings.tables import SourceError, check_choice, check_unique, read_csv, split_list
 
 AGENCY_CLASSES = {
-    "ProvincialGovernment", "ProvincialAgency", "CentralGovernmentBranch", "StateOwnedEnterprise",
-    "MassOrganisation", "MunicipalGovernment", "MunicipalAgency", "DistrictGovernment",
-    "TownshipGovernment", "ZoneManagementCommittee", "JudicialOrgan", "PartyOrgan", "NationalBody",
-    "Company", "CollectiveUnit",
+    "ProvincialGovernment",
+    "ProvincialAgency",
+    "CentralGovernmentBranch",
+    "StateOwnedEnterprise",
+    "MassOrganisation",
+    "MunicipalGovernment",
+    "MunicipalAgency",
+    "DistrictGovernment",
+    "TownshipGovernment",
+    "ZoneManagementCommittee",
+    "JudicialOrgan",
+    "PartyOrgan",
+    "NationalBody",
+    "Company",
+    "CollectiveUnit",
 }
 # Agencies that are departments of their jurisdiction's government: a unit prefix the document
 # distributes over a group (``省``, ``市``) is part of such an agency's written name.
 DEPARTMENT_CLASSES = {"ProvincialAgency", "MunicipalAgency"}
 PLACE_CLASSES = {
-    "Country", "Province", "Municipality", "AutonomousRegion", "PrefectureLevelCity", "District",
-    "CountyLevelCity", "County", "Township", "FunctionalZone", "ForeignPlace",
+    "Country",
+    "Province",
+    "Municipality",
+    "AutonomousRegion",
+    "PrefectureLevelCity",
+    "District",
+    "CountyLevelCity",
+    "County",
+    "Township",
+    "FunctionalZone",
+    "ForeignPlace",
 }
 JURISDICTION_LEVELS = {"national", "provincial", "prefectural", "county", "township"}
 
@@ -95,8 +115,9 @@ class Place:
 class Gazetteer:
     """Jurisdictions, agencies and places with name indexes; load once per build with :meth:`load`."""
 
-    def __init__(self, agencies: list[Agency], places: list[Place], jurisdictions: list[Jurisdiction],
-                 directory: Path) -> None:
+    def __init__(
+        self, agencies: list[Agency], places: list[Place], jurisdictions: list[Jurisdiction], directory: Path
+    ) -> None:
         self.directory = directory
         self.agencies = agencies
         self.places = places
@@ -124,9 +145,16 @@ class Gazetteer:
     def load(cls, directory: Path) -> Gazetteer:
         places = [
             Place(
-                key=r["key"], name=r["name_zh"], short_names=tuple(split_list(r["short_names"])),
-                name_en=r["name_en"], cls=r["class"], parent=r["parent"], admin_code=r["admin_code"],
-                wikidata=r["wikidata"], geonames=r["geonames"], abbrev=r["abbrev"],
+                key=r["key"],
+                name=r["name_zh"],
+                short_names=tuple(split_list(r["short_names"])),
+                name_en=r["name_en"],
+                cls=r["class"],
+                parent=r["parent"],
+                admin_code=r["admin_code"],
+                wikidata=r["wikidata"],
+                geonames=r["geonames"],
+                abbrev=r["abbrev"],
             )
             for line, r in _checked(directory / "regions.csv", ("key", "name_zh", "class"), "class", PLACE_CLASSES)
         ]
@@ -138,16 +166,20 @@ class Gazetteer:
                 agencies.extend(_load_agencies(path, key))
         for path in sorted((directory / "agencies").glob("*.csv")):
             if path.stem not in jurisdictions:
-                raise SourceError(f"{path}: no jurisdiction '{path.stem}' in {directory / 'jurisdictions.csv'} "
-                                  "(an agency file is named after the key of its jurisdiction)")
+                raise SourceError(
+                    f"{path}: no jurisdiction '{path.stem}' in {directory / 'jurisdictions.csv'} "
+                    "(an agency file is named after the key of its jurisdiction)"
+                )
         return cls(agencies, places, list(jurisdictions.values()), directory)
 
     def jurisdiction(self, key: str, where: str = "") -> Jurisdiction:
         """The jurisdiction ``key``; an unknown key names ``where`` it was asked and the table."""
         if key not in self.jurisdictions:
             known = ", ".join(sorted(self.jurisdictions))
-            raise SourceError(f"{where or key}: unknown jurisdiction '{key}' (add a row to "
-                              f"{self.directory / 'jurisdictions.csv'}; known: {known})")
+            raise SourceError(
+                f"{where or key}: unknown jurisdiction '{key}' (add a row to "
+                f"{self.directory / 'jurisdictions.csv'}; known: {known})"
+            )
         return self.jurisdictions[key]
 
     def chain(self, key: str) -> list[Jurisdiction]:
@@ -208,8 +240,16 @@ def _load_jurisdictions(path: Path, regions: set[str]) -> dict[str, Jurisdiction
             raise SourceError(f"{path}:{line}: region '{r['region']}' of '{r['key']}' is not a key of regions.csv")
         if r["parent"] and r["parent"] not in keys:
             raise SourceError(f"{path}:{line}: parent '{r['parent']}' of '{r['key']}' is not a jurisdiction")
-        out[r["key"]] = Jurisdiction(r["key"], r["name_zh"], r["name_en"], r["level"], r["region"], r["parent"],
-                                     r["unit_prefix"], tuple(split_list(r["self_words"])))
+        out[r["key"]] = Jurisdiction(
+            r["key"],
+            r["name_zh"],
+            r["name_en"],
+            r["level"],
+            r["region"],
+            r["parent"],
+            r["unit_prefix"],
+            tuple(split_list(r["self_words"])),
+        )
     for key in out:  # a cycle would make every lookup loop
         seen, k = set(), key
         while k:
@@ -223,12 +263,21 @@ def _load_jurisdictions(path: Path, regions: set[str]) -> dict[str, Jurisdiction
 def _load_agencies(path: Path, jurisdiction: str) -> list[Agency]:
     return [
         Agency(
-            jurisdiction=jurisdiction, slug=r["slug"], short_name=r["short_name_zh"], full_name=r["full_name_zh"],
-            name_en=r["name_en"], cls=r["class"], kind=r["kind"], parent=r["parent"],
-            managed_by=r["managed_by"], aliases=tuple(split_list(r["aliases"])),
-            typos=tuple(split_list(r["typos"])), governs=tuple(split_list(r["governs"])),
+            jurisdiction=jurisdiction,
+            slug=r["slug"],
+            short_name=r["short_name_zh"],
+            full_name=r["full_name_zh"],
+            name_en=r["name_en"],
+            cls=r["class"],
+            kind=r["kind"],
+            parent=r["parent"],
+            managed_by=r["managed_by"],
+            aliases=tuple(split_list(r["aliases"])),
+            typos=tuple(split_list(r["typos"])),
+            governs=tuple(split_list(r["governs"])),
             members=tuple(split_list(r["members"])),
-            same_organ_as=r.get("same_organ_as", ""), wikidata=r.get("wikidata", ""),  # optional columns
+            same_organ_as=r.get("same_organ_as", ""),
+            wikidata=r.get("wikidata", ""),  # optional columns
         )
         for line, r in _checked(path, ("slug", "short_name_zh", "class"), "class", AGENCY_CLASSES)
     ]
@@ -281,8 +330,9 @@ def gazetteer_graph(gaz: Gazetteer, iris: Iris) -> Graph:
         for member in a.members:
             m = gaz.agency(member, a.jurisdiction)
             if m is None:
-                raise SourceError(f"{table}: member '{member}' of '{a.short_name}' is not an agency of "
-                                  f"{a.jurisdiction} or above")
+                raise SourceError(
+                    f"{table}: member '{member}' of '{a.short_name}' is not an agency of {a.jurisdiction} or above"
+                )
             g.add((s, HGV.hasCollectiveMember, agency_iri(iris, m)))
         for region in a.governs:
             p = gaz.place(region)
@@ -321,8 +371,9 @@ def gazetteer_graph(gaz: Gazetteer, iris: Iris) -> Graph:
             g.add((s, HGV.geonamesSeat, URIRef(f"https://sws.geonames.org/{p.geonames}/")))
         if p.parent:
             if p.parent not in gaz.place_by_key:
-                raise SourceError(f"{gaz.directory / 'regions.csv'}: parent '{p.parent}' of '{p.name}' "
-                                  "is not a place key")
+                raise SourceError(
+                    f"{gaz.directory / 'regions.csv'}: parent '{p.parent}' of '{p.name}' is not a place key"
+                )
             g.add((s, HGV.withinRegion, iris.region(p.parent)))
     return g
 

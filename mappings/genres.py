@@ -114,8 +114,9 @@ class Profile:
 
     def is_signature(self, para: str) -> bool:
         """A signature line: a short name ending with one of the profile's suffixes, no punctuation."""
-        return (len(para) <= 40 and para.endswith(self.signature_suffixes)
-                and not any(c in para for c in "，。；：、（）"))
+        return (
+            len(para) <= 40 and para.endswith(self.signature_suffixes) and not any(c in para for c in "，。；：、（）")
+        )
 
     def is_note(self, para: str) -> bool:
         return any(p.match(para) for p in self.signature_notes)
@@ -139,8 +140,9 @@ class Profile:
     def looks_back(self, paragraph: str) -> bool:
         """A paragraph of the five-year goals that reviews the past period (“十四五”时期是极不平凡的
         五年…, 这五年…) and names no coming one: its figures are achieved, not goals."""
-        return any(rx.search(paragraph) for rx in self.past_period) and \
-            not any(rx.search(paragraph) for rx in self.coming_period)
+        return any(rx.search(paragraph) for rx in self.past_period) and not any(
+            rx.search(paragraph) for rx in self.coming_period
+        )
 
     def plan_period(self, year: int) -> tuple[int, int]:
         """The first and last year of the plan period that holds ``year`` (2026 → 2026, 2030)."""
@@ -209,17 +211,27 @@ def load_profile(directory: Path, name: str) -> Profile:
             _choice(path, "parts.roles", role, set(PART_ROLES))
         chapter, section, task = (tuple(num.get(k, [])) for k in ("chapter", "section", "task"))
         return Profile(
-            name=name, path=path, parser=d["parser"], kind=d["kind"], description=d.get("description", ""),
+            name=name,
+            path=path,
+            parser=d["parser"],
+            kind=d["kind"],
+            description=d.get("description", ""),
             paragraph_rule=_choice(path, "paragraphs.rule", para.get("rule", "wrapped"), PARAGRAPH_RULES),
             indent_starts=bool(para.get("indent_starts", False)),
             blank_line_ends=bool(para.get("blank_line_ends", False)),
-            chapter=marker_regex(list(chapter)), section=marker_regex(list(section)), task=marker_regex(list(task)),
-            chapter_templates=chapter, section_templates=section, task_templates=task,
+            chapter=marker_regex(list(chapter)),
+            section=marker_regex(list(section)),
+            task=marker_regex(list(task)),
+            chapter_templates=chapter,
+            section_templates=section,
+            task_templates=task,
             chapters=bool(num.get("chapters", True)),
-            sections_numbered=_choice(path, "numbering.sections_numbered", num.get("sections_numbered", "document"),
-                                      NUMBERING_SCOPES),
-            tasks_numbered=_choice(path, "numbering.tasks_numbered", num.get("tasks_numbered", "document"),
-                                   NUMBERING_SCOPES),
+            sections_numbered=_choice(
+                path, "numbering.sections_numbered", num.get("sections_numbered", "document"), NUMBERING_SCOPES
+            ),
+            tasks_numbered=_choice(
+                path, "numbering.tasks_numbered", num.get("tasks_numbered", "document"), NUMBERING_SCOPES
+            ),
             clause_form=_choice(path, "clause.form", clause.get("form", "bracket"), CLAUSE_FORMS),
             brackets=_pair(path, clause.get("brackets", ["（", "）"])),
             group_separators=tuple(clause.get("group_separators", [])),
@@ -234,10 +246,13 @@ def load_profile(directory: Path, name: str) -> Profile:
             salutation=d.get("salutation", ""),
             chrome_end=_compile_all(path, "chrome.end", d.get("chrome", {}).get("end", [])),
             appendix_start=_compile_all(path, "appendix.start", d.get("appendix", {}).get("start", [])),
-            default_roles=tuple(_choice(path, "parts.default_roles", r, set(PART_ROLES))
-                                for r in d.get("parts", {}).get("default_roles", [])),
-            stated_target_chapters=_compile_all(path, "targets.stated_chapters",
-                                                d.get("targets", {}).get("stated_chapters", [])),
+            default_roles=tuple(
+                _choice(path, "parts.default_roles", r, set(PART_ROLES))
+                for r in d.get("parts", {}).get("default_roles", [])
+            ),
+            stated_target_chapters=_compile_all(
+                path, "targets.stated_chapters", d.get("targets", {}).get("stated_chapters", [])
+            ),
             target_asides=_compile_all(path, "targets.asides", d.get("targets", {}).get("asides", [])),
             main_list=_compile_all(path, "targets.main_list", d.get("targets", {}).get("main_list", [])),
             base_markers=tuple(d.get("targets", {}).get("base_markers", [])),
@@ -249,8 +264,11 @@ def load_profile(directory: Path, name: str) -> Profile:
             past_period=_compile_all(path, "periods.past", d.get("periods", {}).get("past", [])),
             min_similarity=float(d.get("alignment", {}).get("min_similarity", 0.3)),
             coming_period=_compile_all(path, "periods.coming", d.get("periods", {}).get("coming", [])),
-            part_roles=tuple((role, rx) for role, patterns in roles.items()
-                             for rx in _compile_all(path, f"parts.roles.{role}", patterns)),
+            part_roles=tuple(
+                (role, rx)
+                for role, patterns in roles.items()
+                for rx in _compile_all(path, f"parts.roles.{role}", patterns)
+            ),
         )
     except KeyError as e:
         raise SourceError(f"{path}: missing setting {e.args[0]!r}") from e

@@ -51,11 +51,23 @@ class Indicators:
             epath = directory / "enumerations.csv"
             erows = read_csv(epath, ("form", "items"))
             check_unique(epath, erows, "form")
-            enumerations = sorted(((r["form"], tuple(split_list(r["items"]))) for _, r in erows),
-                                  key=lambda e: -len(e[0]))
-        return cls(tuple(Indicator(r["slug"], r["label_zh"], r.get("label_en", ""), tuple(split_list(r["patterns"])),
-                                   tuple(split_list(r.get("units", ""))), tuple(split_list(r.get("excludes", ""))))
-                         for _, r in rows), tuple(enumerations))
+            enumerations = sorted(
+                ((r["form"], tuple(split_list(r["items"]))) for _, r in erows), key=lambda e: -len(e[0])
+            )
+        return cls(
+            tuple(
+                Indicator(
+                    r["slug"],
+                    r["label_zh"],
+                    r.get("label_en", ""),
+                    tuple(split_list(r["patterns"])),
+                    tuple(split_list(r.get("units", ""))),
+                    tuple(split_list(r.get("excludes", ""))),
+                )
+                for _, r in rows
+            ),
+            tuple(enumerations),
+        )
 
     def has_compound(self, subject: str) -> bool:
         return any(form in subject for form, _ in self.enumerations)
@@ -68,13 +80,13 @@ class Indicators:
         for form, items in self.enumerations:
             at = subject.find(form)
             if at >= 0 and len(items) == n:
-                return [subject[:at] + item + subject[at + len(form):] for item in items]
+                return [subject[:at] + item + subject[at + len(form) :] for item in items]
         for separators in ENUMERATION_SEPARATORS:
             parts = [p for p in re.split("[" + separators + "]", subject) if p]
             if len(parts) == n and n > 1:
                 last, before = parts[-1], parts[-2]
                 j = last.find(before[-1])
-                tail = last[j + 1:] if j >= 0 else last[len(before):]
+                tail = last[j + 1 :] if j >= 0 else last[len(before) :]
                 return [p + tail for p in parts[:-1]] + [last]
         return None
 

@@ -85,8 +85,9 @@ def load_projects(path: Path) -> tuple[Project, ...]:
 
 
 def load_compounds(path: Path) -> tuple[Compound, ...]:
-    return tuple(Compound(r["form"], tuple(split_list(r["regions"])), line)
-                 for line, r in read_csv(path, ("form", "regions")))
+    return tuple(
+        Compound(r["form"], tuple(split_list(r["regions"])), line) for line, r in read_csv(path, ("form", "regions"))
+    )
 
 
 def check_compounds(gaz: Gazetteer, compounds: tuple[Compound, ...], path: Path) -> None:
@@ -98,8 +99,10 @@ def check_compounds(gaz: Gazetteer, compounds: tuple[Compound, ...], path: Path)
                 raise SourceError(f"{path}:{c.line}: '{c.form}' names unknown region key '{key}'")
             written = [place.abbrev, place.name, *place.short_names]
             if not any(w and w in c.form for w in written):
-                raise SourceError(f"{path}:{c.line}: '{c.form}' does not write region '{place.name}' "
-                                  f"(abbrev '{place.abbrev}' in regions.csv)")
+                raise SourceError(
+                    f"{path}:{c.line}: '{c.form}' does not write region '{place.name}' "
+                    f"(abbrev '{place.abbrev}' in regions.csv)"
+                )
 
 
 class Scanner(Generic[T]):
@@ -219,7 +222,7 @@ def _tail(rest: str) -> str:
         rest = rest[k:]
     m = ETC_RE.match(rest)
     if m:
-        return rest[m.end():]
+        return rest[m.end() :]
     if rest.startswith("等"):
         return ""
     cut = rest.find("、")
@@ -231,23 +234,25 @@ def stated_action(text: str, hit: Hit, hits: list[Hit], actions: tuple[str, ...]
     ``加快建设雄商高铁、平漯周高铁`` → 加快建设; ``建成雄商高铁河南段`` → 建成河南段."""
     a, b = clause_bounds(text, hit.start, hit.end)
     in_clause = [h for h in hits if a <= h.start and h.end <= b]
-    verb = _verb(text[a:in_clause[0].start], actions)
-    edition = EDITION_RE.search(text[a:hit.start])
-    rest = text[hit.end:b]
+    verb = _verb(text[a : in_clause[0].start], actions)
+    edition = EDITION_RE.search(text[a : hit.start])
+    rest = text[hit.end : b]
     if rest[:1] in LIST_JOINERS and in_clause[-1] is not hit:
-        rest = text[in_clause[-1].end:b]
+        rest = text[in_clause[-1].end : b]
     action = verb + (edition.group() if edition else "") + _tail(rest)
     return action or text[a:b]
 
 
 # --- RDF --------------------------------------------------------------------------------------
 
+
 def project_iri(iris: Iris, project: Project) -> URIRef:
     return iris.project(project.slug)
 
 
-def add_mentions(g: Graph, iris: Iris, mentions: Mentions, doc: SourceDocument, norm: Normalized, part: URIRef,
-                 start: int, end: int) -> None:
+def add_mentions(
+    g: Graph, iris: Iris, mentions: Mentions, doc: SourceDocument, norm: Normalized, part: URIRef, start: int, end: int
+) -> None:
     """hgv:mentionsPlace and project mentions of ``part`` for ``norm.text[start:end]``
     (normalised offsets; spans cite the source)."""
     text = norm.text

@@ -57,6 +57,7 @@ REPORT_DATE_RE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(?:(\d{1,2})日(?:前|(
 
 # --- structure --------------------------------------------------------------------------------
 
+
 @dataclass
 class UnitItem:
     """One unit of a clause as written: ``bare`` is the source's text, ``written`` with a
@@ -85,8 +86,8 @@ class Clause:
 
 @dataclass
 class Task:
-    number: int      # as printed
-    ordinal: int     # position in the document: the IRI where numbering restarts per chapter
+    number: int  # as printed
+    ordinal: int  # position in the document: the IRI where numbering restarts per chapter
     start: int
     end: int
     text_start: int
@@ -137,17 +138,27 @@ class Notice:
 
     @property
     def tasks(self) -> list[Task]:
-        return self.tasks_outside + [t for c in self.chapters
-                                     for t in c.tasks + [t for s in c.sections for t in s.tasks]]
+        return self.tasks_outside + [
+            t for c in self.chapters for t in c.tasks + [t for s in c.sections for t in s.tasks]
+        ]
 
 
 def notice_text(doc: SourceDocument, profile: Profile) -> Normalized:
     """The document's text normalised by its profile's paragraph rules."""
-    markers = Markers(chapter=profile.chapter, section=profile.section, item=profile.task,
-                      label=profile.labels.regex, is_signature=profile.is_signature, is_note=profile.is_note,
-                      closing=profile.brackets[1])
-    layout = Layout(inline=profile.paragraph_rule == "inline", indent_starts=profile.indent_starts,
-                    blank_line_ends=profile.blank_line_ends)
+    markers = Markers(
+        chapter=profile.chapter,
+        section=profile.section,
+        item=profile.task,
+        label=profile.labels.regex,
+        is_signature=profile.is_signature,
+        is_note=profile.is_note,
+        closing=profile.brackets[1],
+    )
+    layout = Layout(
+        inline=profile.paragraph_rule == "inline",
+        indent_starts=profile.indent_starts,
+        blank_line_ends=profile.blank_line_ends,
+    )
     return normalize(doc.text, MarkerBreaks(markers), layout, doc.body_start)
 
 
@@ -198,8 +209,9 @@ class _Reader:
             self.expect(marker_value(m), self.sections + 1, "section", start)
             self.sections += 1
             if ch.tasks:
-                raise SourceError(f"{self.where(start)}: section {self.sections}: chapter {ch.number} "
-                                  "mixes tasks and sections")
+                raise SourceError(
+                    f"{self.where(start)}: section {self.sections}: chapter {ch.number} mixes tasks and sections"
+                )
             ordinal = self.ordinal("section")
             span = _heading(self.norm, start + m.end(), end)
             ch.sections.append(Section(self.sections, ordinal, self.norm.text[slice(*span)], start, end, span))
@@ -214,8 +226,10 @@ class _Reader:
         elif self.signature(para):
             self.close_task(last=False)
         else:
-            raise SourceError(f"{self.where(start)}: paragraph is not a chapter, section, task or signature "
-                              f"(profile {p.name}): {para[:30]}")
+            raise SourceError(
+                f"{self.where(start)}: paragraph is not a chapter, section, task or signature "
+                f"(profile {p.name}): {para[:30]}"
+            )
 
     def signature(self, para: str) -> bool:
         return bool(self.p.is_signature(para) or DATE_RE.match(para) or self.p.is_note(para))
@@ -272,17 +286,20 @@ class _Reader:
     def no_clause(self, number: int, start: int, end: int) -> str:
         """Why a task has no units, and which profile would read the document if this one cannot."""
         text = self.norm.text
-        found = [w for w in self.p.labels.all() if f"{w}：" in text[end:end + 200]]
+        found = [w for w in self.p.labels.all() if f"{w}：" in text[end : end + 200]]
         hint = ""
         if found and self.p.clause_form == "bracket":
             lines = "、".join(f"{w}：" for w in found)
-            hint = f"; labelled lines {lines} follow it: try a profile with clause.form = \"labelled\""
+            hint = f'; labelled lines {lines} follow it: try a profile with clause.form = "labelled"'
         elif self.p.clause_form == "labelled" and text[start:end].rstrip("。 ").endswith(self.p.brackets[1]):
-            hint = "; it ends with a bracketed clause: try a profile with clause.form = \"bracket\""
-        partial = "" if self.doc.partial else \
-            " (if the text is an excerpt that stops here, set partial = true in its .toml)"
-        return (f"{self.where(start)}: task {number} has no responsibility clause; profile {self.p.name} expects "
-                f"{self.p.expected_clause()}{hint}{partial}")
+            hint = '; it ends with a bracketed clause: try a profile with clause.form = "bracket"'
+        partial = (
+            "" if self.doc.partial else " (if the text is an excerpt that stops here, set partial = true in its .toml)"
+        )
+        return (
+            f"{self.where(start)}: task {number} has no responsibility clause; profile {self.p.name} expects "
+            f"{self.p.expected_clause()}{hint}{partial}"
+        )
 
 
 def parse_notice(doc: SourceDocument, profile: Profile, norm: Normalized | None = None) -> Notice:
@@ -297,11 +314,20 @@ def parse_notice(doc: SourceDocument, profile: Profile, norm: Normalized | None 
     if not reader.started:
         what = "chapter" if profile.chapters else "task"
         templates = profile.chapter_templates if profile.chapters else profile.task_templates
-        raise SourceError(f"{doc.path}: no {what} ({' or '.join(templates)}) found with profile {profile.name}; "
-                          "is this a task-assignment notice, and is its genre right?")
+        raise SourceError(
+            f"{doc.path}: no {what} ({' or '.join(templates)}) found with profile {profile.name}; "
+            "is this a task-assignment notice, and is its genre right?"
+        )
     head = reader.head
-    return Notice(norm, profile, _addressees(norm, head, profile), _preamble(norm, head), reader.chapters,
-                  reader.outside, reader.cut)
+    return Notice(
+        norm,
+        profile,
+        _addressees(norm, head, profile),
+        _preamble(norm, head),
+        reader.chapters,
+        reader.outside,
+        reader.cut,
+    )
 
 
 def _heading(norm: Normalized, start: int, end: int) -> tuple[int, int]:
@@ -339,12 +365,14 @@ def _addressees(norm: Normalized, head: list[tuple[int, int]], profile: Profile)
 
 def _preamble(norm: Normalized, head: list[tuple[int, int]]) -> tuple[int, int]:
     """The head paragraphs after the addressees (or after the document number)."""
-    body = [(s, e) for s, e in head[1:] if not DOC_NUMBER_RE.match(norm.text[s:e])
-            and not norm.text[s:e].endswith("：")]
+    body = [
+        (s, e) for s, e in head[1:] if not DOC_NUMBER_RE.match(norm.text[s:e]) and not norm.text[s:e].endswith("：")
+    ]
     return (body[0][0], body[-1][1]) if body else (0, 0)
 
 
 # --- clauses ----------------------------------------------------------------------------------
+
 
 def _strip_suffix(text: str, start: int, end: int, words: tuple[str, ...]) -> tuple[int, str]:
     for w in words:  # longest first (the profile sorts them)
@@ -353,8 +381,9 @@ def _strip_suffix(text: str, start: int, end: int, words: tuple[str, ...]) -> tu
     return end, ""
 
 
-def _units(text: str, start: int, end: int, p: Profile, lead: bool | None, first_group: int
-           ) -> tuple[list[UnitItem], tuple[int, int] | None]:
+def _units(
+    text: str, start: int, end: int, p: Profile, lead: bool | None, first_group: int
+) -> tuple[list[UnitItem], tuple[int, int] | None]:
     """The units of ``text[start:end]``, by groups: ``lead`` True or False gives every unit that
     role (a labelled field); None reads the role from the clause words. Also the deadline group."""
     units: list[UnitItem] = []
@@ -396,8 +425,9 @@ def _field(text: str, a: int, b: int, p: Profile, clause: Clause, where: Callabl
     """One labelled field into ``clause``; text without a known label is an error naming it."""
     m = p.labels.regex.match(text[a:b])
     if m is None:
-        raise SourceError(f"{where(a)}: '{text[a:b][:20]}' is not a labelled field of profile {p.name} "
-                          f"({'、'.join(p.labels.all())})")
+        raise SourceError(
+            f"{where(a)}: '{text[a:b][:20]}' is not a labelled field of profile {p.name} ({'、'.join(p.labels.all())})"
+        )
     label, vs = m.group(1), a + m.end()
     groups = 1 + max((u.group for u in clause.units), default=-1)
     if label in p.labels.leader:
@@ -410,6 +440,7 @@ def _field(text: str, a: int, b: int, p: Profile, clause: Clause, where: Callabl
 
 
 # --- reporting requirements -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Reporting:
@@ -432,7 +463,7 @@ def reporting_requirements(norm: Normalized, preamble: tuple[int, int], year: in
         y = int(m.group(1) or year)
         month = int(m.group(2))
         day = int(m.group(3)) if m.group(3) else calendar.monthrange(y, month)[1]
-        clause_end = _clause_end(text, m.end(), end, matches[k + 1:])
+        clause_end = _clause_end(text, m.end(), end, matches[k + 1 :])
         # a dated deadline (…日前) ends a sentence that says first what to submit
         clause_start = _clause_start(text, start, m.start()) if m.group(3) else m.start()
         description = text[clause_start:clause_end]
@@ -444,7 +475,7 @@ def reporting_requirements(norm: Normalized, preamble: tuple[int, int], year: in
 def _clause_end(text: str, pos: int, end: int, later: list[re.Match]) -> int:
     """End of the clause a date governs: skip dates listed after it with ``、``, stop at ``，。；``."""
     for m in later:
-        if text[pos:m.start()] == "、":
+        if text[pos : m.start()] == "、":
             pos = m.end()
         else:
             break

@@ -62,7 +62,11 @@ def load_reference(root: Path) -> Reference:
 def reference_graph(ref: Reference, iris: Iris) -> Graph:
     """Agencies, places, indicators, units, projects and COFOG: what documents share."""
     g = gazetteer_graph(ref.gazetteer, iris)
-    for part in (indicator_graph(ref.indicators, iris), unit_graph(ref.vocabulary, iris),
-                 project_graph(ref.mentions.projects, iris), cofog_graph(ref.cofog, iris)):
+    for part in (
+        indicator_graph(ref.indicators, iris),
+        unit_graph(ref.vocabulary, iris),
+        project_graph(ref.mentions.projects, iris),
+        cofog_graph(ref.cofog, iris),
+    ):
         g += part
     return g

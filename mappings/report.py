@@ -64,7 +64,7 @@ class ReportBreaks:
     def __init__(self, source: str, lines: Sequence[Line] | None = None) -> None:
         # the lines normalize() will pass, in its order: pass them when they are at hand
         lines = normalized_lines(source) if lines is None else lines
-        self.lines = [(display_width(source[line.start:line.end]), line.text) for line in lines]
+        self.lines = [(display_width(source[line.start : line.end]), line.text) for line in lines]
         self.widths = [w for w, _ in self.lines]
         self.calls = 0
         self.salutation = False
@@ -72,8 +72,10 @@ class ReportBreaks:
     def __call__(self, paragraphs: Sequence[str], line: str) -> bool:
         k, self.calls = self.calls, self.calls + 1
         if k >= len(self.lines) or self.lines[k][1] != line:
-            raise ValueError(f"ReportBreaks: line {k + 1} is not the line measured ({line[:20]!r}); "
-                             "normalize() must call the rule once per non-empty line, in order")
+            raise ValueError(
+                f"ReportBreaks: line {k + 1} is not the line measured ({line[:20]!r}); "
+                "normalize() must call the rule once per non-empty line, in order"
+            )
         if not paragraphs or not self.salutation:
             self.salutation = self.salutation or line.startswith(ADDRESS)
             return True  # the title block before the salutation: one line each
@@ -97,6 +99,7 @@ def normalize_report(text: str, body_start: int = 0, rule: str = "report") -> No
 
 
 # --- structure --------------------------------------------------------------------------------
+
 
 @dataclass
 class Paragraph:
@@ -161,8 +164,9 @@ def parse_report(doc: SourceDocument, profile: Profile, norm: Normalized | None 
     salutation = profile.salutation or ADDRESS
     first = next((k for k, t in enumerate(texts) if t.startswith(salutation)), None)
     if first is None:
-        raise SourceError(f"{doc.path}: no salutation '{salutation}' found (profile {profile.name}): "
-                          "is this a work report?")
+        raise SourceError(
+            f"{doc.path}: no salutation '{salutation}' found (profile {profile.name}): is this a work report?"
+        )
     report = Report(norm, [], [], profile)
     part: ReportPart | None = None
     section: ReportSection | None = None
@@ -176,7 +180,7 @@ def parse_report(doc: SourceDocument, profile: Profile, norm: Normalized | None 
         if m or (not numbered and _unnumbered_heading(text, profile)):
             number = cn_number(m.group(1)) if m else len(report.parts) + 1
             _expect(number, len(report.parts) + 1, "part", where)
-            heading = text[m.end():] if m else text
+            heading = text[m.end() :] if m else text
             taken = tuple(p.role for p in report.parts if p.role)
             part, section = ReportPart(number, heading, a, b, profile.part_role(heading, number, taken)), None
             report.parts.append(part)
@@ -188,7 +192,7 @@ def parse_report(doc: SourceDocument, profile: Profile, norm: Normalized | None 
             # nothing after it on its line heads the paragraphs that follow; a heading sentence
             # with the body after it on its line (a web page's 着力…，拓展…。坚持…) does both
             inline = text.endswith(tuple(TERMINAL)) and bool(lead_sentence(text))
-            rest = text[m.end():]
+            rest = text[m.end() :]
             first = rest.find("。")
             opens = not inline and 0 < first < len(rest) - 1
             heading = lead_sentence(text).rstrip("。") if inline else rest[:first] if opens else rest.rstrip("。")
@@ -216,8 +220,11 @@ def parse_report(doc: SourceDocument, profile: Profile, norm: Normalized | None 
 def _unnumbered_heading(text: str, profile: Profile) -> bool:
     """A part heading printed without a number (``“十四五”时期工作回顾``): a short line with no
     sentence punctuation that names a part's role. Asked only of reports with no numbered part."""
-    return len(text) <= 24 and not any(c in text for c in "。，；：！？") and \
-        next((r for r, rx in profile.part_roles if rx.search(text)), None) is not None
+    return (
+        len(text) <= 24
+        and not any(c in text for c in "。，；：！？")
+        and next((r for r, rx in profile.part_roles if rx.search(text)), None) is not None
+    )
 
 
 def _expect(number: int, expected: int, what: str, where: str) -> None:
@@ -283,14 +290,15 @@ class _Resolver:
         """The k-th subject of the clause's list when the clause pairs n subjects with n figures:
         it says 分别 before its k-th of n figures, or names a compound subject (城乡居民…增长7%和8%,
         ``enumerations.csv``) before them; else None."""
-        anchors = [(at, at + len(word)) for word in self.respectively
-                   if (at := text.find(word, lo, m.number_start)) >= 0]
+        anchors = [
+            (at, at + len(word)) for word in self.respectively if (at := text.find(word, lo, m.number_start)) >= 0
+        ]
         first = DIGIT_RE.search(text, lo, hi)
-        if not anchors and first is not None and self.indicators.has_compound(text[lo:first.start()]):
+        if not anchors and first is not None and self.indicators.has_compound(text[lo : first.start()]):
             anchors = [(first.start(), first.start())]
         for at, after in anchors:
             n = count_quantities(text[after:hi], self.vocabulary)
-            k = count_quantities(text[after:m.number_start], self.vocabulary)
+            k = count_quantities(text[after : m.number_start], self.vocabulary)
             subjects = self.indicators.subjects(text[lo:at], n)
             if subjects is not None and k < n:
                 return subjects[k]
@@ -330,7 +338,7 @@ def is_base(text: str, m: TargetMatch, later: Sequence[TargetMatch], markers: tu
     lo, hi = bounds(text, m.number_start, "，。；：")
     ends = [found + len(w) for w in markers if (found := text.rfind(w, lo, m.number_start)) >= 0]
     at = max(ends, default=-1)
-    if at < 0 or m.number_start - at > BASE_GAP or DIGIT_RE.search(YEAR_RE.sub("", text[at:m.number_start])):
+    if at < 0 or m.number_start - at > BASE_GAP or DIGIT_RE.search(YEAR_RE.sub("", text[at : m.number_start])):
         return False
     return any(q.number_start < hi for q in later)
 
@@ -340,8 +348,10 @@ def _unambiguous(found: list[Statement]) -> list[Statement]:
     kind, period, comparator, quantity kind): the indicator was read from shared context
     (先进制造业、高技术制造业增加值占规模以上工业增加值比重分别达56.2%、34.7%), so both are left
     out, listed by :func:`unresolved`. A main target is always kept."""
+
     def key(s: Statement) -> tuple:
         return (s.paragraph.number, s.cls, s.indicator, s.period, s.start, s.match.comparator, s.match.kind)
+
     counts = Counter(key(s) for s in found if s.indicator)
     return [s for s in found if s.main or (s.indicator and counts[key(s)] == 1)]
 
@@ -364,7 +374,7 @@ def main_list(body: str, profile: Profile, vocabulary: Vocabulary) -> tuple[int,
             end = _sentence_end(body, m.end())
             while end < len(body):
                 after = _sentence_end(body, end + 1)
-                sentence = body[end + 1:after]
+                sentence = body[end + 1 : after]
                 if not count_quantities(sentence, vocabulary) or any(w in sentence for w in profile.list_end):
                     break
                 end = after
@@ -397,7 +407,7 @@ def _candidates(doc: SourceDocument, report: Report, ref: Reference) -> list[Sta
     closes_period = reviewed[1] == review  # the review looks back on a whole plan period
     out: list[Statement] = []
     for role, para in _by_role(report):
-        body = text[para.start:para.end]
+        body = text[para.start : para.end]
         if role == "five-year-goals" and profile.looks_back(body):
             role = "review"
         # the list of main targets is read wherever the report puts it (its own part, the key
@@ -407,7 +417,7 @@ def _candidates(doc: SourceDocument, report: Report, ref: Reference) -> list[Sta
             continue  # the other paragraphs explain the targets, restating them
         found = extract_quantities(body, ref.vocabulary)
         for i, m in enumerate(found):
-            if is_base(body, m, found[i + 1:], profile.base_markers):
+            if is_base(body, m, found[i + 1 :], profile.base_markers):
                 continue
             main = listed is not None and listed[0] <= m.number_start < listed[1]
             stated = m.excluded in ACHIEVED_EXCLUSIONS  # a figure stated without a commitment verb
@@ -415,11 +425,13 @@ def _candidates(doc: SourceDocument, report: Report, ref: Reference) -> list[Sta
                 start = reviewed[0] if closes_period and spans_period(body, m, profile.span_words) else None
                 out.append(Statement("AchievedFigure", para, m, *resolve(body, m), period=review, start=start))
             elif main and stated:
-                out.append(Statement("Target", para, m, *resolve(body, m), period=target_period(body, m, plan),
-                                     main=True))
+                out.append(
+                    Statement("Target", para, m, *resolve(body, m), period=target_period(body, m, plan), main=True)
+                )
             elif role == "five-year-goals" and stated:
-                out.append(Statement("FiveYearGoal", para, m, *resolve(body, m), period=m.period or plan_end,
-                                     start=plan_start))
+                out.append(
+                    Statement("FiveYearGoal", para, m, *resolve(body, m), period=m.period or plan_end, start=plan_start)
+                )
             elif role == "key-work" and not main and m.is_target:
                 out.append(Statement("Target", para, m, *resolve(body, m), period=target_period(body, m, plan)))
     return out
@@ -445,7 +457,7 @@ def commitments(doc: SourceDocument, report: Report, ref: Reference) -> list[Com
     asides = report.profile.target_asides
     out: list[Commitment] = []
     for role, para in _by_role(report):
-        body = text[para.start:para.end]
+        body = text[para.start : para.end]
         listed = main_list(body, report.profile, ref.vocabulary) if role != "review" else None
         if listed is None:
             continue

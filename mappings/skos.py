@@ -24,8 +24,9 @@ def add_scheme(g: Graph, scheme: URIRef, zh: str, en: str) -> None:
     add_labels(g, scheme, zh, en)
 
 
-def add_concept(g: Graph, node: URIRef, cls: URIRef, scheme: URIRef, notation: str, zh: str,
-                en: str | None = None) -> None:
+def add_concept(
+    g: Graph, node: URIRef, cls: URIRef, scheme: URIRef, notation: str, zh: str, en: str | None = None
+) -> None:
     """``node`` as a ``skos:Concept`` of class ``cls`` in ``scheme``, with notation and labels."""
     g.add((node, RDF.type, cls))
     g.add((node, RDF.type, SKOS.Concept))

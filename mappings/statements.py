@@ -36,9 +36,20 @@ def add_unlisted_indicator(g: Graph, iris: Iris, slug: str, wording: str) -> URI
     return node
 
 
-def add_statement(g: Graph, iris: Iris, node: URIRef, cls: str, part: URIRef, m: TargetMatch,
-                  indicator: str, period: int, span: URIRef, label: str, area: URIRef,
-                  start: int | None = None) -> None:
+def add_statement(
+    g: Graph,
+    iris: Iris,
+    node: URIRef,
+    cls: str,
+    part: URIRef,
+    m: TargetMatch,
+    indicator: str,
+    period: int,
+    span: URIRef,
+    label: str,
+    area: URIRef,
+    start: int | None = None,
+) -> None:
     """``node`` as a ``cls`` (Target, FiveYearGoal or AchievedFigure) stated in ``part``: a
     ``qb:Observation`` with every dimension of the structure (area, period from ``start`` to
     ``period``, indicator, kind, comparator, quantity kind, part), the measure (value; ranges an

@@ -33,8 +33,7 @@ def read_csv(path: Path, required: tuple[str, ...] = ()) -> list[tuple[int, Row]
             missing = [c for c in required if c not in (reader.fieldnames or [])]
             if missing:
                 raise SourceError(f"{path}:1: missing columns: {', '.join(missing)}")
-            rows = [(reader.line_num, {k: (v or "").strip() for k, v in r.items() if k is not None})
-                    for r in reader]
+            rows = [(reader.line_num, {k: (v or "").strip() for k, v in r.items() if k is not None}) for r in reader]
     except OSError as e:
         raise SourceError(f"{path}: cannot read: {e.strerror}") from e
     for line, row in rows:

@@ -187,7 +187,7 @@ def _parse_quantity(text: str, m: re.Match, voc: Vocabulary) -> _Quantity | None
             return None
         factor *= mag.factor
         pos += len(mag.zh)
-    unit_text = text[m.end():pos + len(unit.zh)]
+    unit_text = text[m.end() : pos + len(unit.zh)]
     pos += len(unit.zh)
     comparator, cstart = "Exactly", m.start()
     for word, value in voc.before:
@@ -208,14 +208,15 @@ def _find_verb(text: str, lo: int, hi: int, voc: Vocabulary) -> tuple[int, int, 
     best = None
     for word, kind in voc.verbs:
         k = text.rfind(word, lo, hi)
-        if k != -1 and (best is None or k + len(word) > best[1]
-                        or (k + len(word) == best[1] and len(word) > best[1] - best[0])):
+        if k != -1 and (
+            best is None or k + len(word) > best[1] or (k + len(word) == best[1] and len(word) > best[1] - best[0])
+        ):
             best = (k, k + len(word), word, kind)
     return best
 
 
 def _exclusion(text: str, q: _Quantity, verb, voc: Vocabulary) -> str | None:
-    before = text[:q.start]
+    before = text[: q.start]
     if any(before.endswith(w) for w in voc.ordinal):
         return "ordinal"
     if any(before.endswith(w) for w in voc.existing):
@@ -273,8 +274,19 @@ def _range(text: str, m: re.Match, q: _Quantity | None, voc: Vocabulary) -> _Qua
     q2 = _parse_quantity(text, m2, voc) if m2 else None
     if m2 is None or q2 is None or (q is not None and q.unit.base != q2.unit.base) or q2.comparator_start != m2.start():
         return None
-    return _Quantity(m.start(), q2.end, m.group(), factor or q2.factor, q2.unit, q2.unit_text, "Between",
-                     m.start() if q is None else q.comparator_start, q2.qualifier, m2.group(), q2.factor)
+    return _Quantity(
+        m.start(),
+        q2.end,
+        m.group(),
+        factor or q2.factor,
+        q2.unit,
+        q2.unit_text,
+        "Between",
+        m.start() if q is None else q.comparator_start,
+        q2.qualifier,
+        m2.group(),
+        q2.factor,
+    )
 
 
 def count_quantities(text: str, vocabulary: Vocabulary) -> int:
@@ -296,15 +308,26 @@ def extract_quantities(text: str, voc: Vocabulary) -> list[TargetMatch]:
         sentence = bounds(text, q.start, SENTENCE_END)
         periods = list(PERIOD_RE.finditer(text, sentence[0], q.start))
         starts = [q.comparator_start, ps] + ([verb[0]] if verb else [])
-        out.append(TargetMatch(
-            start=min(starts), end=max(q.end, pe), number_start=q.start, number_end=q.end,
-            number_text=text[q.start:q.end], value=multiply(q.number, q.factor * q.unit.factor),
-            unit=q.unit.base, unit_text=q.unit_text, comparator=q.comparator, kind=kind,
-            verb=verb[2] if verb else "", indicator_phrase=phrase.strip(),
-            context=text[clause[0]:clause[1]], period=int(periods[-1].group(1)) if periods else None,
-            excluded=_exclusion(text, q, verb, voc),
-            high=multiply(q.high, q.high_factor * q.unit.factor) if q.high else None,
-        ))
+        out.append(
+            TargetMatch(
+                start=min(starts),
+                end=max(q.end, pe),
+                number_start=q.start,
+                number_end=q.end,
+                number_text=text[q.start : q.end],
+                value=multiply(q.number, q.factor * q.unit.factor),
+                unit=q.unit.base,
+                unit_text=q.unit_text,
+                comparator=q.comparator,
+                kind=kind,
+                verb=verb[2] if verb else "",
+                indicator_phrase=phrase.strip(),
+                context=text[clause[0] : clause[1]],
+                period=int(periods[-1].group(1)) if periods else None,
+                excluded=_exclusion(text, q, verb, voc),
+                high=multiply(q.high, q.high_factor * q.unit.factor) if q.high else None,
+            )
+        )
     return _shared_comparators(text, out, voc)
 
 
@@ -328,7 +351,7 @@ def _shared_comparators(text: str, found: list[TargetMatch], voc: Vocabulary) ->
 
 
 def _joined(text: str, a: TargetMatch, b: TargetMatch) -> bool:
-    return a.unit == b.unit and text[a.number_end:b.number_start] in LIST_JOINERS
+    return a.unit == b.unit and text[a.number_end : b.number_start] in LIST_JOINERS
 
 
 def extract_targets(text: str, vocabulary: Vocabulary) -> list[TargetMatch]:

@@ -32,9 +32,22 @@ from mappings.numerals import CN_DIGITS, cn_number
 # Half-width (and other) forms mapped to the one form normalised text uses. Full-width ASCII
 # letters and digits become ASCII; CJK punctuation is kept full width.
 _CHAR_MAP: dict[str, str] = {
-    "(": "（", ")": "）", ",": "，", ":": "：", ";": "；", "!": "！", "?": "？",
-    "\u3000": " ", "\u00a0": " ", "\t": " ",
-    "．": ".", "％": "%", "＋": "+", "－": "-", "～": "~", "／": "/",
+    "(": "（",
+    ")": "）",
+    ",": "，",
+    ":": "：",
+    ";": "；",
+    "!": "！",
+    "?": "？",
+    "\u3000": " ",
+    "\u00a0": " ",
+    "\t": " ",
+    "．": ".",
+    "％": "%",
+    "＋": "+",
+    "－": "-",
+    "～": "~",
+    "／": "/",
 }
 _CHAR_MAP.update({chr(0xFF10 + i): str(i) for i in range(10)})
 _CHAR_MAP.update({chr(0xFF21 + i): chr(0x41 + i) for i in range(26)})
@@ -148,8 +161,12 @@ class MarkerBreaks:
         if self._heading(line) or self.m.label.match(line):
             return True
         n = self.m.item_number(line)
-        if n is not None and (n > self.last_item(paragraphs) or prev.endswith(self.m.closing) or self._heading(prev)
-                              or self.m.label.match(prev)):
+        if n is not None and (
+            n > self.last_item(paragraphs)
+            or prev.endswith(self.m.closing)
+            or self._heading(prev)
+            or self.m.label.match(prev)
+        ):
             return True
         if DATE_RE.match(prev) or self.m.is_note(prev):
             return True  # the signature block is over
@@ -221,8 +238,11 @@ def source_lines(source: str) -> list[tuple[int, int]]:
 def _map_chars(line: str) -> str:
     """One form per punctuation mark and digit; ``:`` and ``,`` between digits stay ASCII."""
     mapped = line.translate(_TRANSLATION)
-    keep = [m.start() for m in _ASCII_MARK_RE.finditer(line, 1, len(line) - 1)
-            if line[m.start() - 1].isdigit() and line[m.start() + 1].isdigit()]
+    keep = [
+        m.start()
+        for m in _ASCII_MARK_RE.finditer(line, 1, len(line) - 1)
+        if line[m.start() - 1].isdigit() and line[m.start() + 1].isdigit()
+    ]
     if not keep:
         return mapped
     chars = list(mapped)
@@ -339,7 +359,7 @@ def normalized_lines(source: str, layout: Layout = Layout(), body_start: int = 0
     for start, end in source_lines(source):
         if start < body_start:
             continue
-        indented = source[start:start + 1] in (" ", "\t", "\u3000")
+        indented = source[start : start + 1] in (" ", "\t", "\u3000")
         for k, (a, b) in enumerate(_pieces(source, start, end, layout.inline)):
             text, where = normalize_line(source, a, b)
             if text:
@@ -350,8 +370,9 @@ def normalized_lines(source: str, layout: Layout = Layout(), body_start: int = 0
     return lines
 
 
-def normalize(source: str, starts_paragraph: LineRule = notice_breaks, layout: Layout = Layout(),
-              body_start: int = 0) -> Normalized:
+def normalize(
+    source: str, starts_paragraph: LineRule = notice_breaks, layout: Layout = Layout(), body_start: int = 0
+) -> Normalized:
     """Normalise ``source``: paragraphs rejoined by ``starts_paragraph`` (and the layout), one
     form of punctuation, no spaces in or around numbers, no stray leading spaces; every character
     keeps its source index."""

@@ -81,8 +81,10 @@ def resolve_unit(u: UnitItem, gaz: Gazetteer, jurisdiction: str) -> Resolved:
 
 def _same_name(written: str, canonical: str, prefix: str) -> bool:
     """Equal but for the unit prefix, which short names write for some departments only."""
+
     def strip(s: str) -> str:
-        return s[len(prefix):] if prefix and s.startswith(prefix) else s
+        return s[len(prefix) :] if prefix and s.startswith(prefix) else s
+
     return strip(written) == strip(canonical)
 
 

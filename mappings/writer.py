@@ -78,8 +78,9 @@ class Writer:
         """Normalised text as the document writes it (its own script)."""
         return self.norm.in_source_script(start, end)
 
-    def part(self, node: URIRef, cls: URIRef, number: int, heading: str, container: URIRef,
-             start: int, end: int) -> None:
+    def part(
+        self, node: URIRef, cls: URIRef, number: int, heading: str, container: URIRef, start: int, end: int
+    ) -> None:
         g = self.g
         g.add((node, RDF.type, cls))
         g.add((node, HGV.orderNumber, literals.integer(number)))
@@ -107,9 +108,11 @@ class Writer:
         if not self.allow_unresolved:
             line = self.doc.where(self.norm.offsets[u.start])
             searched = " → ".join(j.key for j in gaz.chain(jur))
-            raise SourceError(f"{line}: unknown unit '{r.written}' in {where} of {self.doc.slug} (searched the "
-                              f"agencies of {searched}); add a row to {gaz.agency_file(jur)}, or to the "
-                              "file of the jurisdiction above it that the unit belongs to")
+            raise SourceError(
+                f"{line}: unknown unit '{r.written}' in {where} of {self.doc.slug} (searched the "
+                f"agencies of {searched}); add a row to {gaz.agency_file(jur)}, or to the "
+                "file of the jurisdiction above it that the unit belongs to"
+            )
         a = self.iris.agency(jur, r.slug)
         self.g.add((a, RDF.type, HGV.Agency))
         self.g.add((a, RDF.type, ORG.Organization))
@@ -118,6 +121,7 @@ class Writer:
 
 
 # --- notices ----------------------------------------------------------------------------------
+
 
 def write_notice(w: Writer, notice: Notice) -> None:
     """Chapters, sections, tasks, responsibilities, targets, addressees and deadlines."""
@@ -164,7 +168,7 @@ def _task(w: Writer, task: Task, container: URIRef) -> None:
         g.add((t, HGV.deadlineText, literals.text(w.text(*task.clause.deadline), "zh")))
     _units(w, task, t)
     add_mentions(g, w.iris, w.ref.mentions, w.doc, w.norm, t, task.text_start, task.text_end)
-    for k, m in enumerate(task_targets(text[task.text_start:task.text_end], task, w.ref), 1):
+    for k, m in enumerate(task_targets(text[task.text_start : task.text_end], task, w.ref), 1):
         _task_target(w, task, t, k, m)
 
 
@@ -226,12 +230,25 @@ def _task_target(w: Writer, task: Task, t: URIRef, k: int, m: TargetMatch) -> No
     indicator = w.ref.indicators.resolve(m.indicator_phrase, m.verb + m.indicator_phrase, m.context, unit=m.unit)
     if indicator is None and not w.allow_unresolved:
         line = w.doc.where(w.norm.offsets[task.text_start + m.start])
-        raise SourceError(f"{line}: task {task.number}: no indicator in indicators.csv matches "
-                          f"'{m.indicator_phrase}' (target {m.number_text})")
+        raise SourceError(
+            f"{line}: task {task.number}: no indicator in indicators.csv matches "
+            f"'{m.indicator_phrase}' (target {m.number_text})"
+        )
     start, end = task.text_start + m.start, task.text_start + m.end
     period = m.period or int(w.doc.meta["plan_year"])
-    add_statement(w.g, w.iris, node, "Target", t, m, w.indicator(indicator.slug if indicator else None,
-                  m.indicator_phrase or m.number_text), period, w.span(start, end), w.norm.text[start:end], w.area)
+    add_statement(
+        w.g,
+        w.iris,
+        node,
+        "Target",
+        t,
+        m,
+        w.indicator(indicator.slug if indicator else None, m.indicator_phrase or m.number_text),
+        period,
+        w.span(start, end),
+        w.norm.text[start:end],
+        w.area,
+    )
 
 
 def _reporting(w: Writer, k: int, rep: Reporting) -> None:
@@ -248,6 +265,7 @@ def _reporting(w: Writer, k: int, rep: Reporting) -> None:
 
 
 # --- reports ----------------------------------------------------------------------------------
+
 
 def write_report(w: Writer, report: Report, found: list[Statement], stated: Sequence[Commitment] = ()) -> None:
     """Parts, sections (with policy areas), paragraphs (with lead sentences, places and project
@@ -274,8 +292,7 @@ def write_report(w: Writer, report: Report, found: list[Statement], stated: Sequ
         paragraph_iris[para.number] = node
         w.part(node, HGV.Paragraph, para.number, para.lead, containers[para.number], para.start, para.end)
         g.add((node, HGV.text, Literal(w.text(para.start, para.end), lang="zh")))
-        add_labels(g, node, f"第{para.number}段" + (f"：{para.lead}" if para.lead else ""),
-                   f"Paragraph {para.number}")
+        add_labels(g, node, f"第{para.number}段" + (f"：{para.lead}" if para.lead else ""), f"Paragraph {para.number}")
         add_mentions(g, iris, w.ref.mentions, doc, w.norm, node, para.start, para.end)
     counts = {"figure": 0, "target": 0}
     for st in found:
@@ -313,8 +330,20 @@ def _statement(w: Writer, st: Statement, paragraph: URIRef, k: int) -> None:
     m = st.match
     node = w.node(f"{NODE_NAMES[st.cls]}/{k}")
     start, end = st.paragraph.start + m.start, st.paragraph.start + m.end
-    add_statement(w.g, w.iris, node, st.cls, paragraph, m, w.indicator(st.indicator, st.wording), st.period,
-                  w.span(start, end), w.norm.text[start:end], w.area, st.start)
+    add_statement(
+        w.g,
+        w.iris,
+        node,
+        st.cls,
+        paragraph,
+        m,
+        w.indicator(st.indicator, st.wording),
+        st.period,
+        w.span(start, end),
+        w.norm.text[start:end],
+        w.area,
+        st.start,
+    )
     if st.main:
         w.g.add((node, HGV.mainTarget, Literal(True)))
 
@@ -328,8 +357,10 @@ def profile_of(doc: SourceDocument, ref: Reference) -> Profile:
     """The genre profile a document's metadata names; an unknown name lists the known ones."""
     name = doc.meta.get("genre")
     if name not in ref.genres:
-        raise SourceError(f"{doc.meta_path}: genre {name!r} is not a profile in {ref.root / 'genres'} "
-                          f"(known: {', '.join(sorted(ref.genres))})")
+        raise SourceError(
+            f"{doc.meta_path}: genre {name!r} is not a profile in {ref.root / 'genres'} "
+            f"(known: {', '.join(sorted(ref.genres))})"
+        )
     profile = ref.genres[name]
     if profile.kind != doc.kind:
         raise SourceError(f"{doc.meta_path}: genre '{name}' is for {profile.kind} documents, not {doc.kind}")
@@ -337,8 +368,9 @@ def profile_of(doc: SourceDocument, ref: Reference) -> Profile:
 
 
 @gc_paused()
-def map_notice(doc: SourceDocument, ref: Reference, iris: Iris, allow_unresolved: bool = False,
-               graph: Graph | None = None) -> Graph:
+def map_notice(
+    doc: SourceDocument, ref: Reference, iris: Iris, allow_unresolved: bool = False, graph: Graph | None = None
+) -> Graph:
     """A task notice's triples (the document node itself comes from
     :func:`mappings.document.document_graph`), added to ``graph`` or a new graph."""
     profile = profile_of(doc, ref)
@@ -350,8 +382,9 @@ def map_notice(doc: SourceDocument, ref: Reference, iris: Iris, allow_unresolved
 
 
 @gc_paused()
-def map_report(doc: SourceDocument, ref: Reference, iris: Iris, allow_unresolved: bool = False,
-               graph: Graph | None = None) -> Graph:
+def map_report(
+    doc: SourceDocument, ref: Reference, iris: Iris, allow_unresolved: bool = False, graph: Graph | None = None
+) -> Graph:
     """A work report's triples; a quantity no indicator matches is left out either way
     (listed by :func:`mappings.report.unresolved`)."""
     profile = profile_of(doc, ref)
@@ -375,8 +408,10 @@ def _parse_or_suggest(doc: SourceDocument, ref: Reference, profile: Profile, par
                 parse(other)
             except SourceError:
                 continue
-            raise SourceError(f"{e}\n  the document parses with profile '{other.name}' ({other.description}): "
-                              f"set genre = \"{other.name}\" in {doc.meta_path}") from e
+            raise SourceError(
+                f"{e}\n  the document parses with profile '{other.name}' ({other.description}): "
+                f'set genre = "{other.name}" in {doc.meta_path}'
+            ) from e
         raise
 
 
@@ -390,8 +425,10 @@ def mapper_for(doc: SourceDocument, ref: Reference) -> Mapper:
 
 # --- a notice aligned with the report it assigns ---------------------------------------------------
 
-def write_alignment(g: Graph, iris: Iris, ref: Reference, notice_doc: SourceDocument, report_doc: SourceDocument,
-                    report_graph: Graph) -> Alignment:
+
+def write_alignment(
+    g: Graph, iris: Iris, ref: Reference, notice_doc: SourceDocument, report_doc: SourceDocument, report_graph: Graph
+) -> Alignment:
     """Into the notice's graph ``g``: each chapter, section and task derived from the report text
     it restates (:mod:`mappings.alignment`), a task's derivation qualified with the report span and
     the similarity, ``hgv:notInReport`` where no report text matched, and each task target linked
@@ -399,8 +436,11 @@ def write_alignment(g: Graph, iris: Iris, ref: Reference, notice_doc: SourceDocu
     notice_profile = profile_of(notice_doc, ref)
     notice = parse_notice(notice_doc, notice_profile, notice_text(notice_doc, notice_profile))
     report_profile = profile_of(report_doc, ref)
-    report = parse_report(report_doc, report_profile,
-                          normalize_report(report_doc.text, report_doc.body_start, report_profile.paragraph_rule))
+    report = parse_report(
+        report_doc,
+        report_profile,
+        normalize_report(report_doc.text, report_doc.body_start, report_profile.paragraph_rule),
+    )
     found = align(notice, report)
     w = Writer(g, iris, ref, report_doc, report.norm)  # spans in the report's coordinates
     n, r = iris.doc(notice_doc.slug), iris.doc(report_doc.slug)
@@ -413,8 +453,13 @@ def write_alignment(g: Graph, iris: Iris, ref: Reference, notice_doc: SourceDocu
             g.add((iris(f"{notice_doc.slug}/chapter/{number}"), PROV.wasDerivedFrom, section_iris[m.section.number]))
     for ordinal, m in sorted(found.sections.items()):
         if m.paragraph is not None:
-            g.add((iris(f"{notice_doc.slug}/section/{ordinal}"), PROV.wasDerivedFrom,
-                   w.node(f"paragraph/{m.paragraph.number}")))
+            g.add(
+                (
+                    iris(f"{notice_doc.slug}/section/{ordinal}"),
+                    PROV.wasDerivedFrom,
+                    w.node(f"paragraph/{m.paragraph.number}"),
+                )
+            )
     for ordinal in found.unmatched:
         g.add((iris(f"{notice_doc.slug}/task/{ordinal}"), HGV.notInReport, Literal(True)))
     for ordinal, m in sorted(found.tasks.items()):
@@ -438,7 +483,8 @@ def _restated_targets(g: Graph, report_graph: Graph, task: URIRef, paragraph: UR
     by_indicator = {(report_graph.value(t, HGV.indicator), report_graph.value(t, HGV.refPeriod)): t for t in stated}
     by_value = {(report_graph.value(t, HGV.value), report_graph.value(t, HGV.unit)): t for t in stated}
     for t in sorted_terms(g.objects(task, HGV.hasTarget)):
-        twin = by_indicator.get((g.value(t, HGV.indicator), g.value(t, HGV.refPeriod))) or \
-            by_value.get((g.value(t, HGV.value), g.value(t, HGV.unit)))
+        twin = by_indicator.get((g.value(t, HGV.indicator), g.value(t, HGV.refPeriod))) or by_value.get(
+            (g.value(t, HGV.value), g.value(t, HGV.unit))
+        )
         if twin is not None:
             g.add((t, HGV.restates, twin))

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kg.files import ONTOLOGY_TTL
+from release.files import ONTOLOGY_TTL
 
 ONTOLOGY_PATH: Path = ONTOLOGY_TTL

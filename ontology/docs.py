@@ -78,8 +78,7 @@ def render_html(source: Graph | str | Path = ONTOLOGY_PATH) -> str:
 
 def _text(graph: Graph, subject: URIRef, predicate: URIRef, lang: str) -> str:
     """The first (sorted, for stable output) ``predicate`` value of ``subject`` in ``lang``."""
-    values = sorted(str(o) for o in graph.objects(subject, predicate)
-                    if isinstance(o, Literal) and o.language == lang)
+    values = sorted(str(o) for o in graph.objects(subject, predicate) if isinstance(o, Literal) and o.language == lang)
     return values[0] if values else ""
 
 
@@ -107,15 +106,13 @@ class _Page:
         return sorted(found, key=self.local)
 
     def local(self, iri: URIRef) -> str:
-        return str(iri)[len(self.ns):]
+        return str(iri)[len(self.ns) :]
 
     def label(self, term: URIRef, lang: str) -> str:
-        return (_text(self.graph, term, RDFS.label, lang)
-                or _text(self.graph, term, SKOS.prefLabel, lang))
+        return _text(self.graph, term, RDFS.label, lang) or _text(self.graph, term, SKOS.prefLabel, lang)
 
     def definition(self, term: URIRef, lang: str) -> str:
-        return (_text(self.graph, term, SKOS.definition, lang)
-                or _text(self.graph, term, RDFS.comment, lang))
+        return _text(self.graph, term, SKOS.definition, lang) or _text(self.graph, term, RDFS.comment, lang)
 
     def link(self, node: object) -> str:
         """A node as HTML: our terms link to anchors, others to their IRI, unions spelled out."""
@@ -143,18 +140,22 @@ class _Page:
             ("version", escape(str(g.value(onto, OWL.versionInfo) or ""))),
             ("license", self.link(g.value(onto, DCTERMS.license))),
         ]
-        return "\n".join([
-            f"<h1>{escape(_text(g, onto, DCTERMS.title, 'en'))}</h1>",
-            f'<p class="zh" lang="zh">{escape(_text(g, onto, DCTERMS.title, "zh"))}</p>',
-            _para(_text(g, onto, DCTERMS.description, "en"), "en"),
-            _para(_text(g, onto, DCTERMS.description, "zh"), "zh"),
-            _para(_text(g, onto, RDFS.comment, "en"), "en"),
-            self.rows(rows),
-        ])
+        return "\n".join(
+            [
+                f"<h1>{escape(_text(g, onto, DCTERMS.title, 'en'))}</h1>",
+                f'<p class="zh" lang="zh">{escape(_text(g, onto, DCTERMS.title, "zh"))}</p>',
+                _para(_text(g, onto, DCTERMS.description, "en"), "en"),
+                _para(_text(g, onto, DCTERMS.description, "zh"), "zh"),
+                _para(_text(g, onto, RDFS.comment, "en"), "en"),
+                self.rows(rows),
+            ]
+        )
 
     def contents(self) -> str:
-        items = [f'<li><a href="#{key}">{escape(heading)}</a> ({len(self.terms(kind))})</li>'
-                 for key, heading, kind in SECTIONS]
+        items = [
+            f'<li><a href="#{key}">{escape(heading)}</a> ({len(self.terms(kind))})</li>'
+            for key, heading, kind in SECTIONS
+        ]
         items.insert(0, '<li><a href="#hierarchy">Class hierarchy 类层次</a></li>')
         return "<nav><ul>" + "".join(items) + "</ul></nav>"
 
@@ -164,13 +165,17 @@ class _Page:
         ours = set(classes)
 
         def children(parent: URIRef) -> list[URIRef]:
-            return sorted((c for c in self.graph.subjects(RDFS.subClassOf, parent)
-                           if isinstance(c, URIRef) and c in ours),
-                          key=self.local)
+            return sorted(
+                (c for c in self.graph.subjects(RDFS.subClassOf, parent) if isinstance(c, URIRef) and c in ours),
+                key=self.local,
+            )
 
         def tree(nodes: Iterable[URIRef]) -> str:
-            items = [f"<li>{self.link(n)} {escape(self.label(n, 'en'))} · "
-                     f"{escape(self.label(n, 'zh'))}{tree(children(n))}</li>" for n in nodes]
+            items = [
+                f"<li>{self.link(n)} {escape(self.label(n, 'en'))} · "
+                f"{escape(self.label(n, 'zh'))}{tree(children(n))}</li>"
+                for n in nodes
+            ]
             return f'<ul class="tree">{"".join(items)}</ul>' if items else ""
 
         roots = [c for c in classes if not ours & set(self.graph.objects(c, RDFS.subClassOf))]
@@ -185,24 +190,27 @@ class _Page:
         name = escape(self.local(term))
         rows = []
         for caption, predicate, inverse in FACTS:
-            nodes: Iterable[Node] = (self.graph.subjects(predicate, term) if inverse
-                     else self.graph.objects(term, predicate))
+            nodes: Iterable[Node] = (
+                self.graph.subjects(predicate, term) if inverse else self.graph.objects(term, predicate)
+            )
             if predicate == OWL.disjointWith:
                 stated_back = self.graph.subjects(predicate, term)  # disjointness is symmetric
                 nodes = [*nodes, *stated_back, *self.disjoint_members(term)]
             shown = sorted({self.link(n) for n in nodes})
             if shown:
                 rows.append((caption, ", ".join(shown)))
-        return "\n".join([
-            f'<section class="term" id="{name}">',
-            f"<h3>{escape(self.label(term, 'en'))} · "
-            f'<span class="zh" lang="zh">{escape(self.label(term, "zh"))}</span></h3>',
-            f"<p><code>{self.prefix}:{name}</code> — <code>{escape(str(term))}</code></p>",
-            _para(self.definition(term, "en"), "en"),
-            _para(self.definition(term, "zh"), "zh"),
-            self.rows(rows),
-            "</section>",
-        ])
+        return "\n".join(
+            [
+                f'<section class="term" id="{name}">',
+                f"<h3>{escape(self.label(term, 'en'))} · "
+                f'<span class="zh" lang="zh">{escape(self.label(term, "zh"))}</span></h3>',
+                f"<p><code>{self.prefix}:{name}</code> — <code>{escape(str(term))}</code></p>",
+                _para(self.definition(term, "en"), "en"),
+                _para(self.definition(term, "zh"), "zh"),
+                self.rows(rows),
+                "</section>",
+            ]
+        )
 
     def disjoint_members(self, term: URIRef) -> list[Node]:
         """The other classes of every owl:AllDisjointClasses axiom that lists ``term``."""

@@ -37,8 +37,14 @@ class Manifest(TypedDict, total=False):
     note: str  # optional: how a release not made by the build was made (benchmarks)
 
 
-MANIFEST_FIELDS: dict[str, type] = {"checksum": str, "triples": int, "quads": int, "graphs": dict, "base": str,
-                                    "dumps": list}
+MANIFEST_FIELDS: dict[str, type] = {
+    "checksum": str,
+    "triples": int,
+    "quads": int,
+    "graphs": dict,
+    "base": str,
+    "dumps": list,
+}
 OPTIONAL_FIELDS: dict[str, type] = {"note": str}
 
 
@@ -55,12 +61,27 @@ def all_dumps() -> list[str]:
     return sorted([*DUMP_FILES.values(), *(name + ".gz" for name in DUMP_FILES.values())])
 
 
-def write_manifest(directory: Path, *, checksum: str, triples: int, quads: int, graphs: dict[str, int], base: str,
-                   dumps: list[str], note: str | None = None) -> Path:
+def write_manifest(
+    directory: Path,
+    *,
+    checksum: str,
+    triples: int,
+    quads: int,
+    graphs: dict[str, int],
+    base: str,
+    dumps: list[str],
+    note: str | None = None,
+) -> Path:
     """Write ``directory/manifest.json`` (sorted keys, two-space indent, so equal releases give equal
     bytes); checked by :func:`read_manifest`'s rules first, so that no reader meets a bad one."""
-    manifest: dict[str, Any] = {"checksum": checksum, "triples": triples, "quads": quads, "graphs": graphs,
-                                "base": base, "dumps": sorted(dumps)}
+    manifest: dict[str, Any] = {
+        "checksum": checksum,
+        "triples": triples,
+        "quads": quads,
+        "graphs": graphs,
+        "base": base,
+        "dumps": sorted(dumps),
+    }
     if note is not None:
         manifest["note"] = note
     path = Path(directory) / MANIFEST

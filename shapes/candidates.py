@@ -25,8 +25,20 @@ from mappings.terms import sorted_terms
 from shapes import HSH
 
 #: what a shape may say besides SPARQL constraints and still be narrowed
-PURE = {RDF.type, RDFS.label, RDFS.comment, SH.targetClass, SH.target, SH.sparql, SH.severity, SH.message, SH.name,
-        SH.description, HSH.checkInOnePass, HSH.propertyOf}
+PURE = {
+    RDF.type,
+    RDFS.label,
+    RDFS.comment,
+    SH.targetClass,
+    SH.target,
+    SH.sparql,
+    SH.severity,
+    SH.message,
+    SH.name,
+    SH.description,
+    HSH.checkInOnePass,
+    HSH.propertyOf,
+}
 THIS = Variable("this")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pyoxigraph import QuerySolutions, Store
 
-from kg.files import CUBE_CHECKS
+from release.files import CUBE_CHECKS
 
 CHECKS = CUBE_CHECKS
 

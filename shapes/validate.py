@@ -23,8 +23,8 @@ from rdflib import RDF, RDFS, SKOS, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
-from kg.files import ONTOLOGY_TTL, SHAPES_DIR
 from mappings.iris import DEFAULT_BASE, HGV, PREFIXES
+from release.files import ONTOLOGY_TTL, SHAPES_DIR
 from shapes import HSH
 from shapes.candidates import narrow, store_of
 
@@ -322,8 +322,9 @@ def _tag_messages(report: Graph, shapes: Graph) -> None:
     for r, m in list(report.subject_objects(SH.resultMessage)):
         if not isinstance(m, Literal) or m.language:
             continue
-        templates = [t for t in shapes.objects(report.value(r, SH.sourceConstraint), SH.message)
-                     if isinstance(t, Literal)]
+        templates = [
+            t for t in shapes.objects(report.value(r, SH.sourceConstraint), SH.message) if isinstance(t, Literal)
+        ]
         lang = next((t.language for t in templates if t.language and _template_regex(str(t)).fullmatch(str(m))), None)
         if lang is None:
             lang = "zh" if re.search(r"[\u4e00-\u9fff]", str(m)) else "en"

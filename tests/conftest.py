@@ -73,10 +73,14 @@ def real_graph(assembled: dict[URIRef, Graph]) -> Graph:
     return b.union(assembled)
 
 
-HENAN_FILES = ("henan-2026-key-tasks-notice.toml", "henan-2026-key-tasks-notice.txt",
-               "henan-2024-government-work-report.toml", "henan-2024-government-work-report.txt",
-               "reports-2026/2026-henan-government-work-report.toml",
-               "reports-2026/2026-henan-government-work-report.txt")
+HENAN_FILES = (
+    "henan-2026-key-tasks-notice.toml",
+    "henan-2026-key-tasks-notice.txt",
+    "henan-2024-government-work-report.toml",
+    "henan-2024-government-work-report.txt",
+    "reports-2026/2026-henan-government-work-report.toml",
+    "reports-2026/2026-henan-government-work-report.txt",
+)
 
 
 def copy_henan_sources(out: Path) -> Path:
@@ -123,8 +127,9 @@ def make_release(nquads: Path, out: Path, base: str = "https://w3id.org/henan-go
     for quad in quads:
         graphs[quad.graph_name.value] = graphs.get(quad.graph_name.value, 0) + 1
     triples = len({(q.subject, q.predicate, q.object) for q in quads})
-    write_manifest(release, checksum=checksum, triples=triples, quads=len(quads), graphs=graphs, base=base,
-                   dumps=[NQUADS])
+    write_manifest(
+        release, checksum=checksum, triples=triples, quads=len(quads), graphs=graphs, base=base, dumps=[NQUADS]
+    )
     store = ox.Store(str(release / STORE_DIR))
     store.bulk_load(data, ox.RdfFormat.N_QUADS)
     store.flush()
@@ -185,9 +190,22 @@ def gunicorn_server(release: Path, log: Path, workers: int = 2, **settings: Any)
         env[f"HENAN_KG_{name}"] = ",".join(value) if isinstance(value, (list, tuple)) else str(value)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "kg.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", str(workers)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "kg.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -272,8 +290,17 @@ def hermit(graph: Graph, folder: Path, timeout_s: float = HERMIT_TIMEOUT_S) -> G
     path = folder / "reasoned.nt"
     graph.serialize(path, format="nt", encoding="utf-8")
     jar = Path(owlready2.__file__).parent / "hermit"
-    command = [java(), "-Xmx2000M", "-cp", f"{jar}:{jar / 'HermiT.jar'}", "org.semanticweb.HermiT.cli.CommandLine",
-               "-c", "-I", "--ignoreUnsupportedDatatypes", path.as_uri()]
+    command = [
+        java(),
+        "-Xmx2000M",
+        "-cp",
+        f"{jar}:{jar / 'HermiT.jar'}",
+        "org.semanticweb.HermiT.cli.CommandLine",
+        "-c",
+        "-I",
+        "--ignoreUnsupportedDatatypes",
+        path.as_uri(),
+    ]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
     except subprocess.TimeoutExpired:

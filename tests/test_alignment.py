@@ -58,23 +58,31 @@ def test_similarity_is_the_dice_coefficient_of_character_bigrams() -> None:
 def test_every_chapter_comes_from_its_key_work_section(found: Alignment, chapter: dict) -> None:
     m = found.chapters[chapter["number"]]
     assert m.section is not None and (m.section.number, m.section.heading) == (
-        chapter["report_section"], chapter["report_title"])
+        chapter["report_section"],
+        chapter["report_title"],
+    )
 
 
 @pytest.mark.parametrize("section", EXPECTED["section"], ids=lambda s: f"section-{s['number']}")
 def test_every_section_comes_from_the_paragraph_it_heads(found: Alignment, report: Report, section: dict) -> None:
     m = found.sections[section["number"]]
     assert m.paragraph is not None
-    assert report.norm.text[m.paragraph.start:m.paragraph.start + len(m.paragraph.lead)] == section["report_lead"]
+    assert report.norm.text[m.paragraph.start : m.paragraph.start + len(m.paragraph.lead)] == section["report_lead"]
 
 
 def test_forty_tasks_and_more_come_from_the_clause_a_reader_names(found: Alignment) -> None:
     chosen = [t for t in EXPECTED["task"] if t["report_text"]]
     assert len(chosen) >= 40
     assert {n // 15 for n in (t["number"] for t in chosen)} >= set(range(10))  # spread over the notice
-    wrong = [(t["number"], t["report_text"], found.tasks[t["number"]].sentence.text[:40] if t["number"] in found.tasks
-              else None) for t in chosen
-             if t["number"] not in found.tasks or t["report_text"] not in found.tasks[t["number"]].sentence.text]
+    wrong = [
+        (
+            t["number"],
+            t["report_text"],
+            found.tasks[t["number"]].sentence.text[:40] if t["number"] in found.tasks else None,
+        )
+        for t in chosen
+        if t["number"] not in found.tasks or t["report_text"] not in found.tasks[t["number"]].sentence.text
+    ]
     assert wrong == []
 
 
@@ -95,18 +103,24 @@ def test_a_report_the_notice_does_not_assign_matches_little() -> None:
 
 def test_the_graph_keeps_derivations_spans_and_restated_targets(release: b.Release) -> None:
     store = Store.read_only(str(release.path / "store"))
-    rows = list(store.query("""
+    rows = list(
+        store.query(
+            """
         PREFIX hgv: <https://w3id.org/henan-gov/def#>
         PREFIX prov: <http://www.w3.org/ns/prov#>
         SELECT ?text ?value ?reported WHERE {
           <https://w3id.org/henan-gov/id/notice/2026-4/task/17> prov:qualifiedDerivation ?d ; hgv:hasTarget ?t .
           ?d prov:entity ?para ; hgv:sourceSpan/hgv:exactText ?text .
           ?t hgv:value ?value ; hgv:restates ?r . ?r hgv:value ?reported ; hgv:statedIn ?para .
-        } ORDER BY ?value""", use_default_graph_as_union=True))
+        } ORDER BY ?value""",
+            use_default_graph_as_union=True,
+        )
+    )
     # report: 实施1000个以上省重点项目，年度完成投资1万亿元。 (task 17 restates it word for word)
     assert [(r["text"].value, r["value"].value, r["reported"].value) for r in rows] == [
         ("实施1000个以上省重点项目，年度完成投资1万亿元。", "1000", "1000"),
-        ("实施1000个以上省重点项目，年度完成投资1万亿元。", "1000000000000", "1000000000000")]
+        ("实施1000个以上省重点项目，年度完成投资1万亿元。", "1000000000000", "1000000000000"),
+    ]
 
 
 def test_the_command_prints_the_shares(release: b.Release) -> None:
@@ -135,8 +149,12 @@ def test_the_shapes_check_derivations() -> None:
     g.add((d, HGV.similarity, Literal(Decimal("1.5"), datatype=XSD.decimal)))  # above 1, no paragraph, no span
     g.add((task, HGV.notInReport, Literal(True)))
     fired = validate(g).fired()
-    assert {(hsh["Derivation-similarity"], d), (hsh["Derivation-entity"], d), (hsh["Derivation-sourceSpan"], d),
-            (hsh["NotInReport-flag"], task)} <= fired
+    assert {
+        (hsh["Derivation-similarity"], d),
+        (hsh["Derivation-entity"], d),
+        (hsh["Derivation-sourceSpan"], d),
+        (hsh["NotInReport-flag"], task),
+    } <= fired
     g.set((d, HGV.similarity, Literal(Decimal("0.8"), datatype=XSD.decimal)))
     g.add((d, PROV.entity, URIRef(base + "report/henan-2026/paragraph/31")))
     g.add((URIRef(base + "report/henan-2026/paragraph/31"), RDF.type, HGV.Paragraph))
@@ -158,8 +176,11 @@ def test_a_notice_whose_report_is_not_built_fails_naming_it(tmp_path: Path) -> N
 
     for suffix in (".toml", ".txt"):
         shutil.copy(NOTICE.with_suffix(suffix), tmp_path / NOTICE.with_suffix(suffix).name)
-    with pytest.raises(SourceError, match=r'henan-2026-key-tasks-notice.toml: assigns = "report/henan-2026", '
-                                          r"which is not a document of this build \(known: notice/2026-4\)"):
+    with pytest.raises(
+        SourceError,
+        match=r'henan-2026-key-tasks-notice.toml: assigns = "report/henan-2026", '
+        r"which is not a document of this build \(known: notice/2026-4\)",
+    ):
         b.assemble(tmp_path)
 
 

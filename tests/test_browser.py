@@ -24,8 +24,15 @@ import pytest
 from conftest import Server, thread_server
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 EXAMPLE = "01-lead-ranking"
 EXPECTED = Path(__file__).resolve().parents[1] / "examples" / "queries" / f"{EXAMPLE}.expected.json"
 
@@ -35,8 +42,10 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        message = (f"BROWSER TEST NOT RUN: {CHROMIUM} is missing. Install Debian's Chromium "
-                   "(apt-get install chromium, as ./run test does) to run it.")
+        message = (
+            f"BROWSER TEST NOT RUN: {CHROMIUM} is missing. Install Debian's Chromium "
+            "(apt-get install chromium, as ./run test does) to run it."
+        )
         warnings.warn(message, stacklevel=1)
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
@@ -211,18 +220,27 @@ def test_results_show_plain_values_and_raw_terms_on_request(browser: Any, kg_ser
 def error_box(page: Any) -> dict[str, Any]:
     """The error text YASR shows, its white-space style, and whether anything scrolls sideways."""
     page.wait_for_selector(".yasr .errorResult pre")
-    return page.eval_on_selector(".yasr .errorResult pre", """pre => ({
+    return page.eval_on_selector(
+        ".yasr .errorResult pre",
+        """pre => ({
         text: pre.innerText, whiteSpace: getComputedStyle(pre).whiteSpace,
         lines: Math.round(pre.getBoundingClientRect().height / parseFloat(getComputedStyle(pre).lineHeight)),
         overflows: pre.scrollWidth > pre.clientWidth
-                   || document.documentElement.scrollWidth > document.documentElement.clientWidth})""")
+                   || document.documentElement.scrollWidth > document.documentElement.clientWidth})""",
+    )
 
 
-@pytest.mark.parametrize("query, status, words", [
-    ("SELECT ?s WHERE { ?s ?p }", "400 Bad Request", "malformed query"),
-    ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }",
-     "503 Service Unavailable", "did not finish within the time limit"),
-])
+@pytest.mark.parametrize(
+    "query, status, words",
+    [
+        ("SELECT ?s WHERE { ?s ?p }", "400 Bad Request", "malformed query"),
+        (
+            "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }",
+            "503 Service Unavailable",
+            "did not finish within the time limit",
+        ),
+    ],
+)
 def test_error_messages_wrap_in_the_page(browser: Any, kg_server: Server, query: str, status: str, words: str) -> None:
     page = open_page(browser, kg_server.url + "/", viewport={"width": 480, "height": 800})
     run_in_editor(page, query)
@@ -269,8 +287,10 @@ def cell_shot(page: Any, text: str) -> bytes:
 
 def test_chinese_labels_render_as_glyphs_not_boxes(browser: Any, kg_server: Server) -> None:
     if cjk_font() is None:
-        pytest.skip("no CJK font (fc-list :lang=zh is empty): Chinese would render as boxes; "
-                    "install fonts-wqy-zenhei, as ./run test does")
+        pytest.skip(
+            "no CJK font (fc-list :lang=zh is empty): Chinese would render as boxes; "
+            "install fonts-wqy-zenhei, as ./run test does"
+        )
     rows, _, page = run_example_in_page(browser, kg_server.url, EXAMPLE)
     assert rows[0][1] == "省发展改革委"
     label = cell_shot(page, "省发展改革委")

@@ -19,8 +19,16 @@ from conftest import copy_henan_sources, henan_sources
 from kg import build as b
 from mappings.source import SourceError
 
-DUMPS = ["henan-kg.nq", "henan-kg.nt", "henan-kg.ttl", "henan-kg.nq.gz", "henan-kg.nt.gz",
-         "henan-kg.ttl.gz", "void.ttl", "manifest.json"]
+DUMPS = [
+    "henan-kg.nq",
+    "henan-kg.nt",
+    "henan-kg.ttl",
+    "henan-kg.nq.gz",
+    "henan-kg.nt.gz",
+    "henan-kg.ttl.gz",
+    "void.ttl",
+    "manifest.json",
+]
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -53,14 +61,22 @@ def test_store_holds_documents_ontology_regions_agencies(release: b.Release) -> 
     numbers = {s["n"].value for s in ask(store, prefix + "SELECT ?n WHERE { ?d hgv:documentNumber ?n }")}
     assert numbers == {"豫政〔2026〕4号"}
     assert ask(store, prefix + "ASK { ?d a hgv:GovernmentWorkReport ; hgv:speaker ?p }")
-    assert ask(store, prefix + "ASK { GRAPH <https://w3id.org/henan-gov/id/graph/ontology> "
-                               "{ hgv:Task a <http://www.w3.org/2002/07/owl#Class> } }")
+    assert ask(
+        store,
+        prefix + "ASK { GRAPH <https://w3id.org/henan-gov/id/graph/ontology> "
+        "{ hgv:Task a <http://www.w3.org/2002/07/owl#Class> } }",
+    )
     same_as = "<http://www.w3.org/2002/07/owl#sameAs>"
     zz = list(ask(store, prefix + f"SELECT ?w WHERE {{ ?r hgv:adminCode '410100' ; {same_as} ?w }}"))
     assert [s["w"].value for s in zz] == ["http://www.wikidata.org/entity/Q30340"]
     henan = "<https://w3id.org/henan-gov/id/region/410000>"
-    cities = list(ask(store, prefix + "SELECT (COUNT(?g) AS ?n) WHERE { ?g a hgv:MunicipalGovernment ; "
-                                      f"hgv:governs ?r ; hgv:jurisdiction {henan} }}"))
+    cities = list(
+        ask(
+            store,
+            prefix + "SELECT (COUNT(?g) AS ?n) WHERE { ?g a hgv:MunicipalGovernment ; "
+            f"hgv:governs ?r ; hgv:jurisdiction {henan} }}",
+        )
+    )
     assert int(cities[0]["n"].value) == 17  # Henan's 17 prefecture-level cities (not Tongchuan, in Shaanxi)
 
 
@@ -114,8 +130,9 @@ b.build(Path(sys.argv[1]), sources_dir=Path(sys.argv[3]))
 def test_killed_build_leaves_last_release_and_next_build_cleans_up(published: Path, tmp_path: Path) -> None:
     before = snapshot(published)
     flag = tmp_path / "loading"
-    proc = subprocess.Popen([sys.executable, "-c", KILLED_BUILD, str(published), str(flag), str(henan_sources())],
-                            cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_BUILD, str(published), str(flag), str(henan_sources())], cwd=ROOT
+    )
     try:
         deadline = time.monotonic() + 300
         while not flag.exists():
@@ -143,8 +160,9 @@ time.sleep(600)
 
 def test_a_release_being_served_is_not_pruned(published: Path) -> None:
     served = b.current_release(published)
-    with subprocess.Popen([sys.executable, "-c", SERVE_RELEASE, str(served)], cwd=ROOT,
-                          stdout=subprocess.PIPE, text=True) as proc:  # closes its stdout pipe, then waits
+    with subprocess.Popen(
+        [sys.executable, "-c", SERVE_RELEASE, str(served)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    ) as proc:  # closes its stdout pipe, then waits
         try:
             assert proc.stdout is not None and proc.stdout.readline().strip() == "serving"
             for _ in range(b.KEEP_RELEASES + 1):
@@ -183,12 +201,16 @@ def test_labels_follow_skos_and_agencies_are_organizations(release: b.Release) -
     """SKOS S13 (an altLabel never equals the prefLabel of the same language), and every agency
     typed org:Organization in the data itself: the endpoint does no inference."""
     store = Store.read_only(str(release.path / "store"))
-    prefix = ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX org: <http://www.w3.org/ns/org#> "
-              "PREFIX hgv: <https://w3id.org/henan-gov/def#> ")
+    prefix = (
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX org: <http://www.w3.org/ns/org#> "
+        "PREFIX hgv: <https://w3id.org/henan-gov/def#> "
+    )
     clash = prefix + "ASK { ?x skos:prefLabel ?l ; skos:altLabel ?l }"
     assert not store.query(clash, use_default_graph_as_union=True)
-    agencies = prefix + ("SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a/rdfs:subClassOf* hgv:Agency "
-                         "FILTER NOT EXISTS { ?a a org:Organization } }")
+    agencies = prefix + (
+        "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a/rdfs:subClassOf* hgv:Agency "
+        "FILTER NOT EXISTS { ?a a org:Organization } }"
+    )
     agencies = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> " + agencies
     assert int(next(store.query(agencies, use_default_graph_as_union=True))["n"].value) == 0
     typed = agencies.replace("FILTER NOT EXISTS { ?a a org:Organization }", ". ?a a org:Organization")
@@ -198,8 +220,12 @@ def test_labels_follow_skos_and_agencies_are_organizations(release: b.Release) -
     assert store.query(dev, use_default_graph_as_union=True)
 
 
-BUILT_IN = {"http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "http://www.w3.org/2000/01/rdf-schema#label",
-            "http://www.w3.org/2000/01/rdf-schema#comment", "http://www.w3.org/2002/07/owl#sameAs"}
+BUILT_IN = {
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "http://www.w3.org/2000/01/rdf-schema#comment",
+    "http://www.w3.org/2002/07/owl#sameAs",
+}
 
 
 def test_every_term_the_data_uses_is_declared_in_the_ontology(release: b.Release) -> None:
@@ -226,9 +252,14 @@ def test_every_data_iri_the_readmes_show_exists(release: b.Release) -> None:
     shown = {m for text in texts for m in re.findall(rf"`((?:{heads})/[^`{{}}\s]+)`", text)}
     store = Store.read_only(str(release.path / "store"))
     base = "https://w3id.org/henan-gov/id/"
-    missing = [iri for iri in sorted(shown)
-               if not store.query(f"ASK {{ {{ <{base}{iri}> ?p ?o }} UNION {{ GRAPH <{base}{iri}> {{ ?s ?p ?o }} }} }}",
-                                  use_default_graph_as_union=True)]
+    missing = [
+        iri
+        for iri in sorted(shown)
+        if not store.query(
+            f"ASK {{ {{ <{base}{iri}> ?p ?o }} UNION {{ GRAPH <{base}{iri}> {{ ?s ?p ?o }} }} }}",
+            use_default_graph_as_union=True,
+        )
+    ]
     assert len(shown) > 15 and missing == []
 
 
@@ -239,4 +270,5 @@ def test_the_default_build_has_the_recorded_checksum(release: b.Release) -> None
     recorded = (ROOT / "tests" / "data" / "release-checksum.txt").read_text(encoding="utf-8").strip()
     assert release.checksum == recorded, (
         f"the default build's content checksum is {release.checksum}, not the recorded {recorded}: "
-        "if the graph was meant to change, write the new checksum to tests/data/release-checksum.txt")
+        "if the graph was meant to change, write the new checksum to tests/data/release-checksum.txt"
+    )

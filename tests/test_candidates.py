@@ -28,8 +28,11 @@ def graph(real_graph: Graph) -> Graph:
 
 
 def _targets(shapes: Graph, shape: URIRef) -> set:
-    return {*shapes.objects(shape, SH.targetNode), *shapes.objects(shape, SH.targetClass),
-            *shapes.objects(shape, SH.target)}
+    return {
+        *shapes.objects(shape, SH.targetNode),
+        *shapes.objects(shape, SH.targetClass),
+        *shapes.objects(shape, SH.target),
+    }
 
 
 def test_real_graph_leaves_no_candidate_and_other_shapes_untouched(graph: Graph) -> None:
@@ -73,13 +76,19 @@ def test_narrowed_report_equals_pyshacl_on_the_full_shapes(graph: Graph) -> None
     broken.add((task, HGV.leadUnit, IRIS.agency("henan", "finance")))  # 财政厅 named lead without an assignment
     broken.set((IRIS("notice/2026-4/task/5"), HGV.orderNumber, Literal(4)))
     ours = validate(broken)
-    _, report, _ = pyshacl_validate(broken, shacl_graph=load_shapes(), inference="none", advanced=True,
-                                    allow_warnings=True)
-    theirs = {(report.value(r, SH.sourceShape), report.value(r, SH.focusNode), report.value(r, SH.value))
-              for r in report.subjects(RDF.type, SH.ValidationResult)}
+    _, report, _ = pyshacl_validate(
+        broken, shacl_graph=load_shapes(), inference="none", advanced=True, allow_warnings=True
+    )
+    theirs = {
+        (report.value(r, SH.sourceShape), report.value(r, SH.focusNode), report.value(r, SH.value))
+        for r in report.subjects(RDF.type, SH.ValidationResult)
+    }
     assert {(f.shape, f.focus, f.value) for f in ours.findings} == theirs
-    assert {f.shape for f in ours.findings} >= {HSH.LeadUnitIsResponsibleShape, HSH.AssignmentsMatchUnitsShape,
-                                                HSH.TaskNumberingShape}
+    assert {f.shape for f in ours.findings} >= {
+        HSH.LeadUnitIsResponsibleShape,
+        HSH.AssignmentsMatchUnitsShape,
+        HSH.TaskNumberingShape,
+    }
 
 
 def test_shapes_with_other_constraints_or_targets_are_left_alone() -> None:

@@ -46,8 +46,14 @@ def test_query_a_build_elsewhere_with_the_installed_script(tmp_path: Path) -> No
     built = run("build", "--out", str(tmp_path / "out"), "--sources", str(henan_sources()))
     assert built.returncode == 0, built.stderr
     assert "published" in built.stdout
-    done = run("query", "--out", str(tmp_path / "out"), "--format", "csv",
-               "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?t a <https://w3id.org/henan-gov/def#Task> } }")
+    done = run(
+        "query",
+        "--out",
+        str(tmp_path / "out"),
+        "--format",
+        "csv",
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?t a <https://w3id.org/henan-gov/def#Task> } }",
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["n", "148"]
 
@@ -106,8 +112,7 @@ def test_bad_gazetteer_row_names_file_and_line(tmp_path: Path) -> None:
     agencies.write_text("\n".join(lines), encoding="utf-8")
     from conftest import henan_sources
 
-    done = henan_kg("build", "--out", str(tmp_path / "out"), "--data", str(root),
-                    "--sources", str(henan_sources()))
+    done = henan_kg("build", "--out", str(tmp_path / "out"), "--data", str(root), "--sources", str(henan_sources()))
     assert done.exit_code == 2
     assert f"{agencies}:4:" in done.stderr and "Ministry" in done.stderr
 
@@ -129,7 +134,7 @@ def test_validate_missing_file() -> None:
 
 def test_validate_malformed_rdf_names_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.ttl"
-    text = "@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:a ex:b \"unterminated .\n"
+    text = '@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:a ex:b "unterminated .\n'
     bad.write_text(text, encoding="utf-8")
     done = henan_kg("validate", str(bad))
     assert done.exit_code == 2
@@ -140,8 +145,9 @@ def test_validate_violation_exits_1(tmp_path: Path) -> None:
     bad = tmp_path / "task.ttl"
     bad.write_text(
         "@prefix hgv: <https://w3id.org/henan-gov/def#> .\n"
-        "<https://w3id.org/henan-gov/id/notice/2026-4/task/1> a hgv:Task ; hgv:orderNumber \"one\" .\n",
-        encoding="utf-8")
+        '<https://w3id.org/henan-gov/id/notice/2026-4/task/1> a hgv:Task ; hgv:orderNumber "one" .\n',
+        encoding="utf-8",
+    )
     done = henan_kg("validate", str(bad))
     assert done.exit_code == 1, done.output
     assert (tmp_path / "task.ttl.shacl-report.ttl").exists()
@@ -165,8 +171,10 @@ def test_query_syntax_error_is_bad_input(release) -> None:
         run_query(release.path / "store", "SELEKT * WHERE { ?s ?p ?o }")
     with pytest.raises(QueryError, match="cannot be written as turtle"):
         run_query(release.path / "store", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "turtle")
-    tsv = run_query(release.path / "store", "PREFIX hgv: <https://w3id.org/henan-gov/def#> "
-                                            "SELECT ?n WHERE { ?d hgv:documentNumber ?n }").decode()
+    tsv = run_query(
+        release.path / "store",
+        "PREFIX hgv: <https://w3id.org/henan-gov/def#> SELECT ?n WHERE { ?d hgv:documentNumber ?n }",
+    ).decode()
     assert tsv.splitlines() == ["?n", '"豫政〔2026〕4号"']
 
 

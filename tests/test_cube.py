@@ -19,8 +19,10 @@ RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 def test_the_published_cube_is_well_formed(release: b.Release) -> None:
     store = Store.read_only(str(release.path / "store"))
     assert cube_violations(store) == {}
-    observations = store.query(f"SELECT (COUNT(?o) AS ?n) WHERE {{ ?o a <{QB}Observation> ; <{QB}dataSet> ?d }}",
-                               use_default_graph_as_union=True)
+    observations = store.query(
+        f"SELECT (COUNT(?o) AS ?n) WHERE {{ ?o a <{QB}Observation> ; <{QB}dataSet> ?d }}",
+        use_default_graph_as_union=True,
+    )
     assert int(next(observations)["n"].value) > 100  # the checks ran on real observations
 
 
@@ -36,8 +38,9 @@ def copy_of(nquads: bytes) -> Store:
 
 
 def one(store: Store, query: str) -> NamedNode:
-    return next(store.query("PREFIX qb: <" + QB + "> PREFIX hgv: <" + HGV + "> " + query,
-                            use_default_graph_as_union=True))[0]
+    return next(
+        store.query("PREFIX qb: <" + QB + "> PREFIX hgv: <" + HGV + "> " + query, use_default_graph_as_union=True)
+    )[0]
 
 
 def first_observation(store: Store) -> NamedNode:
@@ -57,6 +60,7 @@ def drop(predicate: str) -> Callable[[Store], None]:
         obs = first_observation(store)
         for q in list(store.quads_for_pattern(obs, NamedNode(predicate), None, None)):
             store.remove(q)
+
     return breaker
 
 
@@ -74,8 +78,11 @@ def outside_code_list(store: Store) -> None:
 
 
 def rangeless_dimension(store: Store) -> None:
-    for q in list(store.quads_for_pattern(NamedNode(HGV + "periodStart"),
-                                          NamedNode("http://www.w3.org/2000/01/rdf-schema#range"), None, None)):
+    for q in list(
+        store.quads_for_pattern(
+            NamedNode(HGV + "periodStart"), NamedNode("http://www.w3.org/2000/01/rdf-schema#range"), None, None
+        )
+    ):
         store.remove(q)
 
 

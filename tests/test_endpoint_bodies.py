@@ -65,9 +65,19 @@ class Raw:
     sock: socket.socket
 
 
-def raw_post(url: str, head: bytes, total: int, *, ctype: str = DIRECT, chunked: bool = False,
-             declared: int | None = None, stop_after: int | None = None, piece: int = 64 * 1024,
-             pause_s: float = 0.0, timeout_s: float = 20.0) -> Raw:
+def raw_post(
+    url: str,
+    head: bytes,
+    total: int,
+    *,
+    ctype: str = DIRECT,
+    chunked: bool = False,
+    declared: int | None = None,
+    stop_after: int | None = None,
+    piece: int = 64 * 1024,
+    pause_s: float = 0.0,
+    timeout_s: float = 20.0,
+) -> Raw:
     """POST ``head`` + ``x`` × (total − len(head)) to /sparql; ``stop_after`` bytes, then stall.
 
     The socket stays open (``Raw.sock``, closed by the caller) so a stalled body stays stalled
@@ -76,14 +86,16 @@ def raw_post(url: str, head: bytes, total: int, *, ctype: str = DIRECT, chunked:
     sock = socket.create_connection((u.hostname, u.port), timeout=timeout_s)
     started = time.monotonic()
     framing = b"Transfer-Encoding: chunked" if chunked else b"Content-Length: %d" % (declared or total)
-    sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\n%s\r\n\r\n"
-                 % (u.netloc.encode(), ctype.encode(), framing))
+    sock.sendall(
+        b"POST /sparql HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\n%s\r\n\r\n"
+        % (u.netloc.encode(), ctype.encode(), framing)
+    )
     sent, send_error = 0, None
     body = head + b"x" * (total - len(head))
     end = total if stop_after is None else stop_after
     try:
         while sent < end:
-            data = body[sent:min(end, sent + piece)]
+            data = body[sent : min(end, sent + piece)]
             sock.sendall(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
             sent += len(data)
             if pause_s:
@@ -107,8 +119,9 @@ def read_answer(sock: socket.socket) -> tuple[int | None, bytes, str | None]:
 
 def ask_on(sock: socket.socket, host: str) -> tuple[int | None, bytes, str | None]:
     """A second request on the same connection: works only if the first body was consumed."""
-    sock.sendall(b"GET /sparql?query=ASK%%7B%%7D HTTP/1.1\r\nHost: %s\r\nAccept: application/json\r\n\r\n"
-                 % host.encode())
+    sock.sendall(
+        b"GET /sparql?query=ASK%%7B%%7D HTTP/1.1\r\nHost: %s\r\nAccept: application/json\r\n\r\n" % host.encode()
+    )
     return read_answer(sock)
 
 
@@ -118,8 +131,7 @@ def ask_on(sock: socket.socket, host: str) -> tuple[int | None, bytes, str | Non
 @pytest.mark.parametrize("ctype,head", [(FORM, b"query="), (DIRECT, b"ASK {} #")])
 def test_requests_gets_413_for_a_20_mb_body(endpoint_server, ctype, head):
     for _ in range(ATTEMPTS):
-        r = requests.post(endpoint_server.sparql, data=head + b"x" * BIG, headers={"Content-Type": ctype},
-                          timeout=60)
+        r = requests.post(endpoint_server.sparql, data=head + b"x" * BIG, headers={"Content-Type": ctype}, timeout=60)
         assert r.status_code == 413 and names_the_limit(r.text), r.text
         assert r.headers["Content-Type"] == "text/plain; charset=utf-8"
 
@@ -133,8 +145,9 @@ def test_form_413_names_the_body_limit_in_bytes(endpoint_server):
 def test_urllib_gets_413_for_a_20_mb_body(endpoint_server, ctype, head):
     """urllib (under SPARQLWrapper) does not read an answer once sending failed: the body must be read."""
     for _ in range(ATTEMPTS):
-        request = urllib.request.Request(endpoint_server.sparql, data=head + b"x" * BIG,
-                                         headers={"Content-Type": ctype})
+        request = urllib.request.Request(
+            endpoint_server.sparql, data=head + b"x" * BIG, headers={"Content-Type": ctype}
+        )
         with pytest.raises(urllib.error.HTTPError) as caught:
             urllib.request.urlopen(request, timeout=60)
         assert caught.value.code == 413 and names_the_limit(caught.value.read().decode())
@@ -156,8 +169,22 @@ def test_sparqlwrapper_gets_413_for_a_20_mb_query(endpoint_server, request_metho
 def test_curl_gets_413_for_a_20_mb_body(endpoint_server, tmp_path):
     big = tmp_path / "big.rq"
     big.write_bytes(b"ASK {} #" + b"x" * BIG)
-    out = subprocess.run(["curl", "-sS", "-H", f"Content-Type: {DIRECT}", "--data-binary", f"@{big}",
-                          "-w", "\n%{http_code}", endpoint_server.sparql], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [
+            "curl",
+            "-sS",
+            "-H",
+            f"Content-Type: {DIRECT}",
+            "--data-binary",
+            f"@{big}",
+            "-w",
+            "\n%{http_code}",
+            endpoint_server.sparql,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.endswith("\n413") and names_the_limit(out.stdout)
 
@@ -192,8 +219,12 @@ def test_chunked_body_over_the_limit_is_413(endpoint_server, ctype, head):
 
 
 def test_chunked_body_within_the_limit_is_answered(endpoint_server):
-    r = requests.post(endpoint_server.sparql, data=pieces(b"ASK {} #", 10_000, 1000),
-                      headers={"Content-Type": DIRECT, "Accept": "application/json"}, timeout=60)
+    r = requests.post(
+        endpoint_server.sparql,
+        data=pieces(b"ASK {} #", 10_000, 1000),
+        headers={"Content-Type": DIRECT, "Accept": "application/json"},
+        timeout=60,
+    )
     assert r.status_code == 200 and r.json()["boolean"] is True
 
 
@@ -256,8 +287,9 @@ def test_a_body_within_the_drain_cap_is_drained_on_the_short_server(short_server
 # --- the middleware on its own, and under Werkzeug's server -----------------------------------------
 
 
-def through_guard(body: bytes, limit: int = 100, drain_max: int = 1000,
-                  chunked: bool = False) -> tuple[dict, bytes, int]:
+def through_guard(
+    body: bytes, limit: int = 100, drain_max: int = 1000, chunked: bool = False
+) -> tuple[dict, bytes, int]:
     """What the app behind :class:`endpoint.body.BodyGuard` sees: its environ, its body, and how much was left."""
     from endpoint.body import BodyGuard
 

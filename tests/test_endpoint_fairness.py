@@ -32,24 +32,29 @@ WORKERS, THREADS = 2, 4
 CROSS_JOIN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n0 ?o }"
 # a normal query that does some work (about 20 ms: 68 × 68 × 4 rows filtered) and has a LIMIT,
 # so it is predicted light; its answer is empty
-NORMAL = ("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g <http://purl.org/dc/terms/title> ?i "
-          'FILTER(STR(?c) = CONCAT(STR(?f), STR(?i), "x")) } LIMIT 1')
+NORMAL = (
+    "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g <http://purl.org/dc/terms/title> ?i "
+    'FILTER(STR(?c) = CONCAT(STR(?f), STR(?i), "x")) } LIMIT 1'
+)
 JSON = "application/sparql-results+json"
 
 
 # --- the prediction -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("query, light", [
-    ("SELECT * WHERE { ?s ?p ?o } LIMIT 10", True),
-    ("select ?s { ?s a ?t } limit 5", True),
-    ("SELECT * WHERE { ?s ?p ?o }", False),
-    ("SELECT * WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 10", False),
-    ("SELECT * WHERE { ?s ?p ?o } OFFSET 100000 LIMIT 1", False),
-    ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o } LIMIT 1", False),
-    ("SELECT ?p WHERE { ?s ?p ?o } GROUP BY ?p LIMIT 3", False),
-    ('SELECT * WHERE { ?s ?p "LIMIT" } # LIMIT 3', False),  # in a string or a comment it is no LIMIT
-])
+@pytest.mark.parametrize(
+    "query, light",
+    [
+        ("SELECT * WHERE { ?s ?p ?o } LIMIT 10", True),
+        ("select ?s { ?s a ?t } limit 5", True),
+        ("SELECT * WHERE { ?s ?p ?o }", False),
+        ("SELECT * WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 10", False),
+        ("SELECT * WHERE { ?s ?p ?o } OFFSET 100000 LIMIT 1", False),
+        ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o } LIMIT 1", False),
+        ("SELECT ?p WHERE { ?s ?p ?o } GROUP BY ?p LIMIT 3", False),
+        ('SELECT * WHERE { ?s ?p "LIMIT" } # LIMIT 3', False),  # in a string or a comment it is no LIMIT
+    ],
+)
 def test_the_guess_from_the_text(query: str, light: bool) -> None:
     assert looks_light(query) is light
 
@@ -115,8 +120,10 @@ def test_a_light_query_passes_heavy_ones_and_a_wrong_guess_moves_to_a_general_en
         assert time.monotonic() - started < 1.0  # it did not wait for the cross join
         # a query that looks light but is not: cut in the light engine, then waits for the general
         # one, which the cross join holds until its own deadline; so this one is answered busy
-        wrong = ("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l "
-                 'FILTER(STR(?c) = CONCAT(STR(?f), STR(?i), STR(?l), "x")) } LIMIT 1')
+        wrong = (
+            "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l "
+            'FILTER(STR(?c) = CONCAT(STR(?f), STR(?i), STR(?l), "x")) } LIMIT 1'
+        )
         assert pool.costs.predict_light(wrong)
         started = time.monotonic()
         with pytest.raises((EngineBusy, QueryTimeout)):
@@ -195,8 +202,13 @@ for row in results:
 
 
 def test_heavy_queries_are_answered_in_time_and_light_ones_keep_their_latency(mini_release, tmp_path):
-    settings = {"QUERY_TIMEOUT_S": LIMIT_S, "THREADS": THREADS, "LIGHT_ENGINES": 1, "RESULT_CACHE_BYTES": 0,
-                "ACCESS_LOG": "false"}
+    settings = {
+        "QUERY_TIMEOUT_S": LIMIT_S,
+        "THREADS": THREADS,
+        "LIGHT_ENGINES": 1,
+        "RESULT_CACHE_BYTES": 0,
+        "ACCESS_LOG": "false",
+    }
     with gunicorn_server(mini_release, tmp_path / "gunicorn.log", workers=WORKERS, **settings) as server:
         url = server.sparql
 
@@ -223,7 +235,11 @@ def test_heavy_queries_are_answered_in_time_and_light_ones_keep_their_latency(mi
 
         clients = subprocess.Popen(
             [sys.executable, "-c", HEAVY_CLIENTS_SCRIPT, url, CROSS_JOIN, str(HEAVY_CLIENTS), str(LIMIT_S + 30)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True)
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
         try:
             # wait until the cross joins hold every general engine of both workers
             deadline = time.monotonic() + 30
@@ -240,10 +256,12 @@ def test_heavy_queries_are_answered_in_time_and_light_ones_keep_their_latency(mi
     p95 = loaded[int(0.95 * (len(loaded) - 1))]
     latest = max(took for took, *_ in heavy)
     busy = [h for h in heavy if "server is busy" in h[2]]
-    print(f"\nidle median {idle_median * 1000:.1f} ms; under load ({len(loaded)} normal queries, {len(heavy)} "
-          f"cross joins, {len(busy)} of them refused busy): median {statistics.median(loaded) * 1000:.1f} ms, "
-          f"p95 {p95 * 1000:.1f} ms, max {loaded[-1] * 1000:.1f} ms; latest 503 {latest:.2f} s "
-          f"(limit {LIMIT_S:g} s)")
+    print(
+        f"\nidle median {idle_median * 1000:.1f} ms; under load ({len(loaded)} normal queries, {len(heavy)} "
+        f"cross joins, {len(busy)} of them refused busy): median {statistics.median(loaded) * 1000:.1f} ms, "
+        f"p95 {p95 * 1000:.1f} ms, max {loaded[-1] * 1000:.1f} ms; latest 503 {latest:.2f} s "
+        f"(limit {LIMIT_S:g} s)"
+    )
     assert len(heavy) >= 4 * HEAVY_CLIENTS
     assert all(status == 503 for _, status, *_ in heavy), sorted({(s, t[:120]) for _, s, t, _ in heavy if s != 503})
     assert all("QUERY_TIMEOUT_S = 2 s" in text for _, _, text, _ in heavy)

@@ -78,20 +78,24 @@ VOID = """
     void:dataDump <https://w3id.org/henan-gov/dumps/henan-kg.nt> ;
     void:sparqlEndpoint <https://w3id.org/henan-gov/sparql> .
 """
-ONTOLOGY_HTML = ("<!doctype html><html><head><title>Ontology docs</title><style>body{max-width:60rem}</style>"
-                 "</head><body><h1 id='Task'>Task (test docs)</h1></body></html>")
+ONTOLOGY_HTML = (
+    "<!doctype html><html><head><title>Ontology docs</title><style>body{max-width:60rem}</style>"
+    "</head><body><h1 id='Task'>Task (test docs)</h1></body></html>"
+)
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # Chromium's
 
 
 def _quads(turtle: str, graph: str) -> list[ox.Quad]:
-    return [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph))
-            for t in ox.parse(turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE)]
+    return [
+        ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph))
+        for t in ox.parse(turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE)
+    ]
 
 
 def write_release(directory: Path, base: str = BASE) -> Path:
     """A complete release directory (dumps, manifest, ontology, VoID) for ``base``."""
     directory.mkdir(parents=True)
-    exact = FULL_TEXT[SPAN[0]:SPAN[1]]
+    exact = FULL_TEXT[SPAN[0] : SPAN[1]]
     notice = NOTICE.format(b=base, full=json.dumps(FULL_TEXT, ensure_ascii=False), s=SPAN[0], e=SPAN[1], exact=exact)
     quads = _quads(notice, base + "graph/notice-2026-4") + _quads(REFERENCE.format(b=base), base + "graph/reference")
     nq = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
@@ -105,8 +109,15 @@ def write_release(directory: Path, base: str = BASE) -> Path:
     (directory / "ontology.html").write_text(ONTOLOGY_HTML, encoding="utf-8")
     (directory / "void.ttl").write_text(VOID.format(b=base), encoding="utf-8")
     (directory / "secret.txt").write_text("not a dump", encoding="utf-8")
-    write_manifest(directory, checksum=hashlib.sha256(nq).hexdigest(), base=base, quads=len(quads),
-                   triples=len(triples), graphs={base + "graph/notice-2026-4": 0}, dumps=all_dumps())
+    write_manifest(
+        directory,
+        checksum=hashlib.sha256(nq).hexdigest(),
+        base=base,
+        quads=len(quads),
+        triples=len(triples),
+        graphs={base + "graph/notice-2026-4": 0},
+        dumps=all_dumps(),
+    )
     return directory
 
 
@@ -223,7 +234,7 @@ def test_resource_page_shows_labels_links_incoming_and_source_text(client: Flask
     assert "河南省发展和改革委员会 · Development and Reform Commission of Henan Province" in html
     assert 'href="/def#leadUnit"' in html
     assert "17. </span><mark>实施 1000 个以上省重点项目，年度完成投资 1 万亿元。</mark>" in html
-    assert "<span class=\"ctx\">（省发展改革委牵头负责）" in html  # the text after the span
+    assert '<span class="ctx">（省发展改革委牵头负责）' in html  # the text after the span
     assert html.count("<mark>") == 1  # only the task's own span, not the document's
     span = client.get("/id/notice/2026-4/span/0-7").get_data(as_text=True)
     assert "<mark>河南省人民政府</mark>" in span and span.count("<mark>") == 1
@@ -239,17 +250,20 @@ def test_literals_are_escaped_and_only_http_links_are_links(client: FlaskClient)
     assert 'href="javascript:' not in html
 
 
-@pytest.mark.parametrize("accept, fmt, media", [
-    ("text/turtle", "turtle", "text/turtle"),
-    ("application/n-triples", "nt", "application/n-triples"),
-    ("application/ld+json", "json-ld", "application/ld+json"),
-    ("text/turtle;q=0.5, application/ld+json", "json-ld", "application/ld+json"),
-    ("text/html;q=0.1, application/n-triples;q=0.9", "nt", "application/n-triples"),
-    ("application/rdf+xml", "xml", "application/rdf+xml"),
-    ("application/json", "json-ld", "application/ld+json"),  # a JSON client gets JSON-LD
-    ("text/plain", "nt", "application/n-triples"),
-    ("text/html;q=0, */*", "turtle", "text/turtle"),  # q=0 refuses HTML although */* covers it
-])
+@pytest.mark.parametrize(
+    "accept, fmt, media",
+    [
+        ("text/turtle", "turtle", "text/turtle"),
+        ("application/n-triples", "nt", "application/n-triples"),
+        ("application/ld+json", "json-ld", "application/ld+json"),
+        ("text/turtle;q=0.5, application/ld+json", "json-ld", "application/ld+json"),
+        ("text/html;q=0.1, application/n-triples;q=0.9", "nt", "application/n-triples"),
+        ("application/rdf+xml", "xml", "application/rdf+xml"),
+        ("application/json", "json-ld", "application/ld+json"),  # a JSON client gets JSON-LD
+        ("text/plain", "nt", "application/n-triples"),
+        ("text/html;q=0, */*", "turtle", "text/turtle"),  # q=0 refuses HTML although */* covers it
+    ],
+)
 def test_resource_description_by_negotiation(client: FlaskClient, accept: str, fmt: str, media: str) -> None:
     response = client.get("/id/notice/2026-4/task/17", headers={"Accept": accept})
     assert response.status_code == 200
@@ -284,8 +298,11 @@ def test_format_parameter_overrides_accept(client: FlaskClient) -> None:
     response = client.get("/id/region/410100?format=ttl", headers={"Accept": "text/html"})
     assert response.mimetype == "text/turtle"
     g = _graph(response.data, "turtle")
-    assert (URIRef(BASE + "region/410100"), URIRef("http://www.w3.org/2002/07/owl#sameAs"),
-            URIRef("http://www.wikidata.org/entity/Q30340")) in g
+    assert (
+        URIRef(BASE + "region/410100"),
+        URIRef("http://www.w3.org/2002/07/owl#sameAs"),
+        URIRef("http://www.wikidata.org/entity/Q30340"),
+    ) in g
 
 
 def test_resource_without_accept_is_html_and_unacceptable_is_406(client: FlaskClient) -> None:
@@ -294,11 +311,23 @@ def test_resource_without_accept_is_html_and_unacceptable_is_406(client: FlaskCl
     assert client.get("/id/region/410100?format=pdf").status_code == 406
 
 
-@pytest.mark.parametrize("path", [
-    "/id/notice/2026-4/task/999", "/id/agency", "/id/", "/id/agency/", "/id/notice//2026-4",
-    "/id/notice/2026-4/../2026-4", "/id/notice/%2e%2e/manifest.json", "/id/..%2fmanifest.json",
-    "/id/notice/2026-4%3E%20%3Fp%20%3Fo", "/id/notice\\2026-4", "/id/a%00b", "/id/%E6%B2%B3%E5%8D%97",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/notice/2026-4/task/999",
+        "/id/agency",
+        "/id/",
+        "/id/agency/",
+        "/id/notice//2026-4",
+        "/id/notice/2026-4/../2026-4",
+        "/id/notice/%2e%2e/manifest.json",
+        "/id/..%2fmanifest.json",
+        "/id/notice/2026-4%3E%20%3Fp%20%3Fo",
+        "/id/notice\\2026-4",
+        "/id/a%00b",
+        "/id/%E6%B2%B3%E5%8D%97",
+    ],
+)
 def test_unknown_or_unclean_paths_are_404(client: FlaskClient, path: str) -> None:
     assert client.get(path, headers={"Accept": "text/turtle"}).status_code == 404
 
@@ -313,8 +342,11 @@ def test_json_client_gets_json_ld_over_http(server: str) -> None:
     response = requests.get(f"{server}/id/region/410100", headers={"Accept": "application/json"}, timeout=10)
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("application/ld+json")
     g = Graph().parse(data=response.text, format="json-ld")
-    assert (URIRef(BASE + "region/410100"), URIRef("http://www.w3.org/2002/07/owl#sameAs"),
-            URIRef("http://www.wikidata.org/entity/Q30340")) in g
+    assert (
+        URIRef(BASE + "region/410100"),
+        URIRef("http://www.w3.org/2002/07/owl#sameAs"),
+        URIRef("http://www.wikidata.org/entity/Q30340"),
+    ) in g
 
 
 def test_real_clients_dereference(server: str) -> None:
@@ -407,8 +439,11 @@ def test_conditional_get_over_http_with_gzip(server: str) -> None:
     first = requests.get(url, headers={"Accept": "text/turtle", "Accept-Encoding": "gzip"}, timeout=10)
     assert first.status_code == 200 and first.headers["ETag"].startswith('W/"')
     for encoding in ("gzip", "identity"):
-        again = requests.get(url, headers={"Accept": "text/turtle", "Accept-Encoding": encoding,
-                                           "If-None-Match": first.headers["ETag"]}, timeout=10)
+        again = requests.get(
+            url,
+            headers={"Accept": "text/turtle", "Accept-Encoding": encoding, "If-None-Match": first.headers["ETag"]},
+            timeout=10,
+        )
         assert again.status_code == 304 and again.content == b""
 
 
@@ -436,7 +471,7 @@ def _sample_of_every_kind(iris: set[str], base: str) -> list[str]:
     """The first and last IRI of each path shape (numbers as N, the last segment as *)."""
     kinds: dict[str, list[str]] = {}
     for iri in sorted(iris):
-        path = iri[len(base):]
+        path = iri[len(base) :]
         kinds.setdefault(re.sub(r"[^/]+$", "*", re.sub(r"\d+", "N", path)), []).append(iri)
     return sorted({iri for members in kinds.values() for iri in (members[0], members[-1])})
 
@@ -446,14 +481,17 @@ def test_every_kind_of_data_iri_dereferences_in_the_real_build(release: Any) -> 
     try:
         client = application.test_client()
         store = application.extensions["henan_kg"].store
-        iris = {term.value for quad in store.quads_for_pattern(None, None, None, None)
-                for term in (quad.subject, quad.object, quad.graph_name)
-                if isinstance(term, ox.NamedNode) and term.value.startswith(BASE)}
+        iris = {
+            term.value
+            for quad in store.quads_for_pattern(None, None, None, None)
+            for term in (quad.subject, quad.object, quad.graph_name)
+            if isinstance(term, ox.NamedNode) and term.value.startswith(BASE)
+        }
         subjects = {q.subject.value for q in store.quads_for_pattern(None, None, None, None)}
         sample = _sample_of_every_kind(iris, BASE)
         assert len(sample) > 40
         for iri in sample:
-            path = "/id/" + iri[len(BASE):]
+            path = "/id/" + iri[len(BASE) :]
             html = client.get(path, headers={"Accept": "text/html"})
             assert html.status_code == 200 and iri in html.get_data(as_text=True), iri
             ttl = client.get(path, headers={"Accept": "text/turtle"})

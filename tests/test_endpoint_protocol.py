@@ -27,9 +27,12 @@ from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, POSTDIRECTLY, RDFXML, TSV
 ID = "https://w3id.org/henan-gov/id/"
 HGV = "https://w3id.org/henan-gov/def#"
 PREFIXES = f"PREFIX hgv: <{HGV}> PREFIX hgd: <{ID}> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
-LEAD_COUNT = PREFIXES + """
+LEAD_COUNT = (
+    PREFIXES
+    + """
 SELECT ?agency (COUNT(?task) AS ?tasks) WHERE { ?task hgv:leadUnit ?agency }
 GROUP BY ?agency ORDER BY DESC(?tasks) ?agency"""
+)
 EXPECTED_LEADS = [(ID + "agency/henan-drc", "2"), (ID + "agency/henan-dof", "1")]
 SRX = "{http://www.w3.org/2005/sparql-results#}"
 
@@ -110,11 +113,14 @@ def labels(graph: rdflib.Graph) -> set[tuple[str, str, str]]:
     return {(str(s), str(o), o.language) for s, _, o in graph}
 
 
-@pytest.mark.parametrize("fmt,media,parse_as", [
-    (TURTLE, "text/turtle", "turtle"),
-    (RDFXML, "application/rdf+xml", "xml"),
-    (JSONLD, "application/ld+json", "json-ld"),
-])
+@pytest.mark.parametrize(
+    "fmt,media,parse_as",
+    [
+        (TURTLE, "text/turtle", "turtle"),
+        (RDFXML, "application/rdf+xml", "xml"),
+        (JSONLD, "application/ld+json", "json-ld"),
+    ],
+)
 def test_construct_in_graph_formats(endpoint_server, fmt, media, parse_as):
     result = wrapper(endpoint_server, CONSTRUCT, fmt).query()
     assert result.response.headers["Content-Type"] == f"{media}; charset=utf-8"
@@ -144,8 +150,9 @@ def test_sparqlwrapper_n3_and_turtle_get_turtle(endpoint_server, fmt):
     assert labels(rdflib.Graph().parse(data=result.convert(), format="turtle")) == EXPECTED_LABELS
 
 
-@pytest.mark.parametrize("accept,media", [("text/plain", "application/n-triples"),
-                                         ("application/n-quads", "application/n-quads")])
+@pytest.mark.parametrize(
+    "accept,media", [("text/plain", "application/n-triples"), ("application/n-quads", "application/n-quads")]
+)
 def test_construct_as_plain_text_or_n_quads(endpoint_server, accept, media):
     response = requests.get(endpoint_server.sparql, params={"query": CONSTRUCT}, headers={"Accept": accept})
     assert response.status_code == 200, response.text
@@ -155,8 +162,9 @@ def test_construct_as_plain_text_or_n_quads(endpoint_server, accept, media):
 
 
 def test_construct_ntriples_by_accept(endpoint_server):
-    response = requests.get(endpoint_server.sparql, params={"query": CONSTRUCT},
-                            headers={"Accept": "application/n-triples"})
+    response = requests.get(
+        endpoint_server.sparql, params={"query": CONSTRUCT}, headers={"Accept": "application/n-triples"}
+    )
     assert response.headers["Content-Type"] == "application/n-triples; charset=utf-8"
     assert labels(rdflib.Graph().parse(data=response.text, format="nt")) == EXPECTED_LABELS
 
@@ -184,8 +192,9 @@ def test_undeclared_known_prefixes_are_added_and_said(endpoint_server):
     assert result.response.headers["X-Added-Prefixes"] == "hgv"
     rows = result.convert()["results"]["bindings"]
     assert [(r["agency"]["value"], r["tasks"]["value"]) for r in rows] == EXPECTED_LEADS
-    mixed = (f"PREFIX hgv: <{HGV}>\n"
-             "SELECT ?l WHERE { hgd:agency\\/henan-dof skos:prefLabel ?l ; a hgv:ProvincialAgency }")
+    mixed = (
+        f"PREFIX hgv: <{HGV}>\nSELECT ?l WHERE {{ hgd:agency\\/henan-dof skos:prefLabel ?l ; a hgv:ProvincialAgency }}"
+    )
     response = requests.get(endpoint_server.sparql, params={"query": mixed})
     assert response.status_code == 200 and response.headers["X-Added-Prefixes"] == "hgd, skos"
     assert [r["l"]["value"] for r in response.json()["results"]["bindings"]] == ["河南省财政厅"]
@@ -218,8 +227,9 @@ def test_rdflib_sparqlstore(endpoint_server):
 
 
 def select_values(server, query: str, **params) -> list[dict[str, str]]:
-    response = requests.get(server.sparql, params={"query": query, **params},
-                            headers={"Accept": "application/sparql-results+json"})
+    response = requests.get(
+        server.sparql, params={"query": query, **params}, headers={"Accept": "application/sparql-results+json"}
+    )
     assert response.status_code == 200, response.text
     return [{k: v["value"] for k, v in row.items()} for row in response.json()["results"]["bindings"]]
 
@@ -268,20 +278,23 @@ def test_named_graph_uri_parameter_limits_graph_patterns(endpoint_server):
 SIMPLE = "SELECT ?n WHERE { VALUES ?n { 1 } }"
 
 
-@pytest.mark.parametrize("accept,expected", [
-    (None, "application/sparql-results+json"),
-    ("*/*", "application/sparql-results+json"),
-    ("application/sparql-results+xml;q=0.5, text/csv", "text/csv"),
-    ("text/tab-separated-values;q=0.9, */*;q=0.1", "text/tab-separated-values"),
-    ("text/*", "text/csv"),
-    ("application/json", "application/sparql-results+json"),
-    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "application/sparql-results+xml"),
-    ("text/xml", "application/sparql-results+xml"),
-    # q=0 refuses a format even where */* (or an alias's range) would take it
-    ("application/sparql-results+json;q=0, */*", "text/csv"),
-    ("*/*, application/json;q=0", "text/csv"),
-    ("text/csv;q=0, text/*", "text/tab-separated-values"),
-])
+@pytest.mark.parametrize(
+    "accept,expected",
+    [
+        (None, "application/sparql-results+json"),
+        ("*/*", "application/sparql-results+json"),
+        ("application/sparql-results+xml;q=0.5, text/csv", "text/csv"),
+        ("text/tab-separated-values;q=0.9, */*;q=0.1", "text/tab-separated-values"),
+        ("text/*", "text/csv"),
+        ("application/json", "application/sparql-results+json"),
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "application/sparql-results+xml"),
+        ("text/xml", "application/sparql-results+xml"),
+        # q=0 refuses a format even where */* (or an alias's range) would take it
+        ("application/sparql-results+json;q=0, */*", "text/csv"),
+        ("*/*, application/json;q=0", "text/csv"),
+        ("text/csv;q=0, text/*", "text/tab-separated-values"),
+    ],
+)
 def test_accept_with_q_values(endpoint_server, accept, expected):
     headers = {"Accept": accept} if accept else {}
     response = requests.get(endpoint_server.sparql, params={"query": SIMPLE}, headers=headers)
@@ -289,20 +302,33 @@ def test_accept_with_q_values(endpoint_server, accept, expected):
     assert response.headers["Content-Type"] == f"{expected}; charset=utf-8"
 
 
-@pytest.mark.parametrize("fmt,expected", [
-    ("json", "application/sparql-results+json"), ("xml", "application/sparql-results+xml"),
-    ("csv", "text/csv"), ("tsv", "text/tab-separated-values"),
-])
+@pytest.mark.parametrize(
+    "fmt,expected",
+    [
+        ("json", "application/sparql-results+json"),
+        ("xml", "application/sparql-results+xml"),
+        ("csv", "text/csv"),
+        ("tsv", "text/tab-separated-values"),
+    ],
+)
 def test_format_parameter_overrides_accept_for_results(endpoint_server, fmt, expected):
-    response = requests.get(endpoint_server.sparql, params={"query": SIMPLE, "format": fmt},
-                            headers={"Accept": "application/sparql-results+json;q=1, text/csv;q=0.1"})
+    response = requests.get(
+        endpoint_server.sparql,
+        params={"query": SIMPLE, "format": fmt},
+        headers={"Accept": "application/sparql-results+json;q=1, text/csv;q=0.1"},
+    )
     assert response.headers["Content-Type"] == f"{expected}; charset=utf-8"
 
 
-@pytest.mark.parametrize("fmt,expected", [
-    ("turtle", "text/turtle"), ("ntriples", "application/n-triples"),
-    ("rdfxml", "application/rdf+xml"), ("jsonld", "application/ld+json"),
-])
+@pytest.mark.parametrize(
+    "fmt,expected",
+    [
+        ("turtle", "text/turtle"),
+        ("ntriples", "application/n-triples"),
+        ("rdfxml", "application/rdf+xml"),
+        ("jsonld", "application/ld+json"),
+    ],
+)
 def test_format_parameter_for_graphs(endpoint_server, fmt, expected):
     response = requests.post(endpoint_server.sparql, data={"query": CONSTRUCT, "format": fmt})
     assert response.status_code == 200
@@ -317,8 +343,9 @@ def test_select_refused_by_q_zero_is_406(endpoint_server, accept):
 
 
 def test_graph_refused_by_q_zero(endpoint_server):
-    response = requests.get(endpoint_server.sparql, params={"query": CONSTRUCT},
-                            headers={"Accept": "text/turtle;q=0, */*"})
+    response = requests.get(
+        endpoint_server.sparql, params={"query": CONSTRUCT}, headers={"Accept": "text/turtle;q=0, */*"}
+    )
     assert response.headers["Content-Type"] == "application/n-triples; charset=utf-8"
 
 
@@ -329,8 +356,11 @@ def test_text_xml_results_parse(endpoint_server):
 
 
 def test_graph_accept_prefers_by_q(endpoint_server):
-    response = requests.get(endpoint_server.sparql, params={"query": CONSTRUCT},
-                            headers={"Accept": "text/turtle;q=0.2, application/ld+json;q=0.8"})
+    response = requests.get(
+        endpoint_server.sparql,
+        params={"query": CONSTRUCT},
+        headers={"Accept": "text/turtle;q=0.2, application/ld+json;q=0.8"},
+    )
     assert response.headers["Content-Type"] == "application/ld+json; charset=utf-8"
     assert labels(rdflib.Graph().parse(data=response.text, format="json-ld")) == EXPECTED_LABELS
 
@@ -340,9 +370,14 @@ def test_graph_accept_prefers_by_q(endpoint_server):
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
 
 
-@pytest.mark.parametrize("accept,parse_as", [
-    ("text/turtle", "turtle"), ("application/rdf+xml", "xml"), (None, "turtle"),
-])
+@pytest.mark.parametrize(
+    "accept,parse_as",
+    [
+        ("text/turtle", "turtle"),
+        ("application/rdf+xml", "xml"),
+        (None, "turtle"),
+    ],
+)
 def test_service_description(endpoint_server, mini_release, accept, parse_as):
     response = requests.get(endpoint_server.sparql, headers={"Accept": accept} if accept else {})
     assert response.status_code == 200
@@ -368,9 +403,14 @@ def test_health(endpoint_server, mini_release):
 def test_cors_headers(endpoint_server):
     response = requests.get(endpoint_server.sparql, params={"query": SIMPLE}, headers={"Origin": "https://example.org"})
     assert response.headers["Access-Control-Allow-Origin"] == "*"
-    preflight = requests.options(endpoint_server.sparql, headers={
-        "Origin": "https://example.org", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "Content-Type"})
+    preflight = requests.options(
+        endpoint_server.sparql,
+        headers={
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Content-Type",
+        },
+    )
     assert preflight.status_code == 200
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
     assert "Content-Type" in preflight.headers["Access-Control-Allow-Headers"]
@@ -378,9 +418,14 @@ def test_cors_headers(endpoint_server):
 
 def test_cors_preflight_echoes_the_requested_headers_and_exposes_etag(endpoint_server):
     asked = "Content-Type, X-Requested-With, Authorization, X-Notebook-Session"
-    preflight = requests.options(endpoint_server.sparql, headers={
-        "Origin": "https://notebook.example", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": asked})
+    preflight = requests.options(
+        endpoint_server.sparql,
+        headers={
+            "Origin": "https://notebook.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": asked,
+        },
+    )
     assert preflight.status_code == 200
     assert preflight.headers["Access-Control-Allow-Headers"] == asked
     response = requests.get(endpoint_server.sparql, params={"query": SIMPLE}, headers={"Origin": "https://x.example"})
@@ -433,8 +478,9 @@ def test_get_answers_carry_an_etag_and_cache_control_and_revalidate_with_304(end
     assert first.headers["Cache-Control"] == "public, max-age=3600"
     assert {"Accept", "Accept-Encoding"} <= {v.strip() for v in first.headers["Vary"].split(",")}
     # the same on every worker (from the graph checksum, not the process), different per query and format
-    assert {requests.get(endpoint_server.sparql, params={"query": ALL_TRIPLES}).headers["ETag"]
-            for _ in range(6)} == {etag}
+    assert {requests.get(endpoint_server.sparql, params={"query": ALL_TRIPLES}).headers["ETag"] for _ in range(6)} == {
+        etag
+    }
     as_csv = requests.get(endpoint_server.sparql, params={"query": ALL_TRIPLES}, headers={"Accept": "text/csv"})
     other = requests.get(endpoint_server.sparql, params={"query": ALL_TRIPLES + " LIMIT 3"})
     assert len({etag, as_csv.headers["ETag"], other.headers["ETag"]}) == 3
@@ -452,7 +498,7 @@ def test_etag_changes_with_the_graph(endpoint_server, tmp_path):
     from conftest import MINI_NQ, make_release, thread_server
 
     changed = tmp_path / "changed.nq"
-    changed.write_bytes(MINI_NQ.read_bytes() + f"<{ID}x> <{HGV}note> \"new\" <{ID}graph/reference> .\n".encode())
+    changed.write_bytes(MINI_NQ.read_bytes() + f'<{ID}x> <{HGV}note> "new" <{ID}graph/reference> .\n'.encode())
     release = make_release(changed, tmp_path / "out")
     before = requests.get(endpoint_server.sparql, params={"query": SIMPLE}).headers["ETag"]
     with thread_server(RELEASE_DIR=str(release), THREADS=1, ACCESS_LOG=False) as server:
@@ -530,8 +576,10 @@ def test_bench_script_runs_as_documented_and_as_a_file(tmp_path):
     assert BENCH_COMMAND in (root / "README.md").read_text(encoding="utf-8")
     assert BENCH_COMMAND in script.__doc__
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    runs = [([sys.executable, "-m", "bench.endpoint_vs_oxigraph", "--help"], root),
-            ([sys.executable, str(root / "bench" / "endpoint_vs_oxigraph.py"), "--help"], tmp_path)]
+    runs = [
+        ([sys.executable, "-m", "bench.endpoint_vs_oxigraph", "--help"], root),
+        ([sys.executable, str(root / "bench" / "endpoint_vs_oxigraph.py"), "--help"], tmp_path),
+    ]
     for argv, cwd in runs:
         done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr

@@ -52,15 +52,19 @@ def test_duplicated_query_is_400(endpoint_server):
     assert twice.status_code == 400 and "2 times" in twice.text
     url_and_form = requests.post(endpoint_server.sparql + "?query=ASK%20%7B%7D", data={"query": "ASK {}"})
     assert url_and_form.status_code == 400 and "both in the URL and in the form" in url_and_form.text
-    direct_and_url = requests.post(endpoint_server.sparql + "?query=ASK%20%7B%7D", data="ASK {}",
-                                   headers={"Content-Type": "application/sparql-query"})
+    direct_and_url = requests.post(
+        endpoint_server.sparql + "?query=ASK%20%7B%7D",
+        data="ASK {}",
+        headers={"Content-Type": "application/sparql-query"},
+    )
     assert direct_and_url.status_code == 400
 
 
 @pytest.mark.parametrize("accept", ["image/png", "text/turtle", "application/sparql-results+json;q=0"])
 def test_unserialisable_accept_for_select_is_406(endpoint_server, accept):
-    response = requests.get(endpoint_server.sparql, params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1"},
-                            headers={"Accept": accept})
+    response = requests.get(
+        endpoint_server.sparql, params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1"}, headers={"Accept": accept}
+    )
     assert response.status_code == 406
     assert "application/sparql-results+json" in response.text  # says what is offered
 
@@ -82,11 +86,15 @@ def test_wrong_post_body_type_is_415(endpoint_server, content_type):
 
 
 def test_non_utf8_charset_is_415_and_invalid_utf8_is_400(endpoint_server):
-    latin = requests.post(endpoint_server.sparql, data="ASK {}".encode("latin-1"),
-                          headers={"Content-Type": "application/sparql-query; charset=latin-1"})
+    latin = requests.post(
+        endpoint_server.sparql,
+        data="ASK {}".encode("latin-1"),
+        headers={"Content-Type": "application/sparql-query; charset=latin-1"},
+    )
     assert latin.status_code == 415
-    broken = requests.post(endpoint_server.sparql, data=b"ASK { ?s ?p \"\xff\xfe\" }",
-                           headers={"Content-Type": "application/sparql-query"})
+    broken = requests.post(
+        endpoint_server.sparql, data=b'ASK { ?s ?p "\xff\xfe" }', headers={"Content-Type": "application/sparql-query"}
+    )
     assert broken.status_code == 400 and "UTF-8" in broken.text
 
 
@@ -94,12 +102,14 @@ def test_raw_invalid_byte_in_a_form_body_is_400_naming_it(endpoint_server):
     """Werkzeug drops a form field holding a raw non-UTF-8 byte; the client must hear of the byte,
     not "no 'query' in the request"."""
     head = b"query=ASK%20%7B%7D%20%23"
-    raw = requests.post(endpoint_server.sparql, data=head + b"\xff\xfe",
-                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    raw = requests.post(
+        endpoint_server.sparql, data=head + b"\xff\xfe", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert raw.status_code == 400
     assert f"byte 0xFF at offset {len(head)}" in raw.text and "no 'query'" not in raw.text
-    encoded = requests.post(endpoint_server.sparql, data=head + b"caf%E9",
-                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+    encoded = requests.post(
+        endpoint_server.sparql, data=head + b"caf%E9", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert encoded.status_code == 400
     assert "'query'" in encoded.text and "byte 0xE9" in encoded.text  # not run with U+FFFD in its place
 
@@ -123,8 +133,9 @@ def test_over_long_query_is_413(endpoint_server):
     assert requests.post(endpoint_server.sparql, data={"query": long_query}).status_code == 413
     by_get = requests.get(endpoint_server.sparql, params={"query": long_query})  # past the request line: POST it
     assert by_get.status_code == 414 and "POST" in by_get.text
-    direct = requests.post(endpoint_server.sparql, data=long_query.encode(),
-                           headers={"Content-Type": "application/sparql-query"})
+    direct = requests.post(
+        endpoint_server.sparql, data=long_query.encode(), headers={"Content-Type": "application/sparql-query"}
+    )
     assert direct.status_code == 413 and "MAX_QUERY_BYTES" in direct.text
     huge = requests.post(endpoint_server.sparql, data={"query": "x" * 2_000_000})
     assert huge.status_code == 413
@@ -193,12 +204,12 @@ ODD_INPUTS = [
     {"params": {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT -1"}},
     {"params": {"query": "SELECT * WHERE { ?s ?p ?o FILTER(1/0) }"}},
     {"params": {"query": "SELECT (<http://x>(1) AS ?x) WHERE {}"}},
-    {"params": {"query": "SELECT * WHERE { BIND(REGEX(\"a\", \"(\") AS ?x) }"}},
+    {"params": {"query": 'SELECT * WHERE { BIND(REGEX("a", "(") AS ?x) }'}},
     {"params": {"query": "ASK {}", "named-graph-uri": ""}},
     {"params": {"query": "ASK {}"}, "headers": {"Accept": ";;;,q=x,/,*/*;q=abc"}},
     {"params": {"query": "DESCRIBE <" + ID + "nothing>"}, "headers": {"Accept": "application/ld+json"}},
     {"params": {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "format": ""}},
-    {"params": {"query": "SELECT ?x WHERE { BIND(\"\U0001F600\" AS ?x) }", "format": "csv"}},
+    {"params": {"query": 'SELECT ?x WHERE { BIND("\U0001f600" AS ?x) }', "format": "csv"}},
     {"params": {"query": "{" * 3000 + "}" * 3000}},
     {"params": {"query": "SELECT * WHERE " + "{ " * 300 + "?s ?p ?o" + " }" * 300 + " LIMIT 1"}},
 ]
@@ -262,9 +273,12 @@ def test_service_is_refused_before_anything_runs(endpoint_server, canary):
     base = canary.url.rsplit("/", 1)[0] + "/"
     for template in SERVICE_VARIANTS:
         query = template.replace("{url}", canary.url).replace("{base}", base)
-        for send in (lambda: requests.get(endpoint_server.sparql, params={"query": query}),
-                     lambda: requests.post(endpoint_server.sparql, data=query.encode(),
-                                           headers={"Content-Type": "application/sparql-query"})):
+        for send in (
+            lambda: requests.get(endpoint_server.sparql, params={"query": query}),
+            lambda: requests.post(
+                endpoint_server.sparql, data=query.encode(), headers={"Content-Type": "application/sparql-query"}
+            ),
+        ):
             response = send()
             assert response.status_code == 400, (query, response.text)
             assert "SERVICE" in response.text and "SERVICE_ALLOWLIST" in response.text
@@ -274,9 +288,11 @@ def test_service_is_refused_before_anything_runs(endpoint_server, canary):
 
 
 def test_the_word_service_elsewhere_is_not_refused(endpoint_server):
-    for query in ('SELECT ?x WHERE { BIND("SERVICE <http://127.0.0.1:1/>" AS ?x) }',
-                  "SELECT * WHERE { ?s <http://example.org/SERVICE> ?o } # SERVICE <http://127.0.0.1:1/>",
-                  "PREFIX service: <http://example.org/> SELECT * WHERE { ?s service:x ?o }"):
+    for query in (
+        'SELECT ?x WHERE { BIND("SERVICE <http://127.0.0.1:1/>" AS ?x) }',
+        "SELECT * WHERE { ?s <http://example.org/SERVICE> ?o } # SERVICE <http://127.0.0.1:1/>",
+        "PREFIX service: <http://example.org/> SELECT * WHERE { ?s service:x ?o }",
+    ):
         response = requests.get(endpoint_server.sparql, params={"query": query})
         assert response.status_code == 200, (query, response.text)
 
@@ -378,8 +394,10 @@ def test_pathological_query_gets_503_in_time_while_others_are_answered(endpoint_
     # replaced, not leaked: the same number of processes as before (or fewer)
     pids = descendants(endpoint_server.pid) + [endpoint_server.pid]
     wait_for(lambda: idle_window(pids), what="the server's processes idle after the cut-off")
-    wait_for(lambda: len(descendants(endpoint_server.pid)) <= processes_before,
-             what=f"at most {processes_before} processes below the server")
+    wait_for(
+        lambda: len(descendants(endpoint_server.pid)) <= processes_before,
+        what=f"at most {processes_before} processes below the server",
+    )
 
 
 def test_many_timeouts_at_once_leave_the_server_whole(endpoint_server):
@@ -397,8 +415,10 @@ def test_many_timeouts_at_once_leave_the_server_whole(endpoint_server):
         thread.join()
     assert sorted(results) == [503] * 8
     assert count_all(endpoint_server) == "68"
-    wait_for(lambda: len(descendants(endpoint_server.pid)) <= processes_before,
-             what=f"at most {processes_before} processes below the server (killed engines replaced, not leaked)")
+    wait_for(
+        lambda: len(descendants(endpoint_server.pid)) <= processes_before,
+        what=f"at most {processes_before} processes below the server (killed engines replaced, not leaked)",
+    )
 
 
 # --- result size --------------------------------------------------------------------------
@@ -418,8 +438,12 @@ def test_stopping_the_server_leaves_no_engine_behind(mini_release, tmp_path):
     from conftest import gunicorn_server
 
     with gunicorn_server(mini_release, tmp_path / "log", workers=1, QUERY_TIMEOUT_S=30, THREADS=2) as server:
-        thread = threading.Thread(target=lambda: _ignore_errors(
-            lambda: requests.get(server.sparql, params={"query": PATHOLOGICAL}, timeout=60)), daemon=True)
+        thread = threading.Thread(
+            target=lambda: _ignore_errors(
+                lambda: requests.get(server.sparql, params={"query": PATHOLOGICAL}, timeout=60)
+            ),
+            daemon=True,
+        )
         thread.start()
         wait_until_busy(server.pid)  # an engine is running the long query
         pids = descendants(server.pid)
@@ -516,8 +540,12 @@ def test_settings_come_from_defaults_environment_and_mapping():
     from endpoint.app import SETTINGS, SettingError, load_settings
 
     assert all(s.help.endswith(".") for s in SETTINGS)
-    env = {"HENAN_KG_QUERY_TIMEOUT_S": "1.5", "HENAN_KG_SERVICE_ALLOWLIST": "http://a/sparql, http://b/sparql",
-           "HENAN_KG_ACCESS_LOG": "false", "HENAN_KG_THREADS": "2"}
+    env = {
+        "HENAN_KG_QUERY_TIMEOUT_S": "1.5",
+        "HENAN_KG_SERVICE_ALLOWLIST": "http://a/sparql, http://b/sparql",
+        "HENAN_KG_ACCESS_LOG": "false",
+        "HENAN_KG_THREADS": "2",
+    }
     values = load_settings({"THREADS": 7}, env)
     assert values["QUERY_TIMEOUT_S"] == 1.5
     assert values["SERVICE_ALLOWLIST"] == frozenset({"http://a/sparql", "http://b/sparql"})
@@ -532,8 +560,9 @@ def test_settings_come_from_defaults_environment_and_mapping():
 
 def test_a_memory_hungry_query_gets_503_and_the_server_carries_on(mini_release):
     memory_bomb = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } ORDER BY ?c ?f ?i ?l"
-    with thread_server(RELEASE_DIR=str(mini_release), ENGINE_MEMORY_MB=256, QUERY_TIMEOUT_S=20,
-                       ACCESS_LOG=False) as server:
+    with thread_server(
+        RELEASE_DIR=str(mini_release), ENGINE_MEMORY_MB=256, QUERY_TIMEOUT_S=20, ACCESS_LOG=False
+    ) as server:
         started = time.monotonic()
         response = requests.get(server.sparql, params={"query": memory_bomb}, timeout=60)
         assert response.status_code == 503
@@ -598,7 +627,8 @@ def test_a_new_release_is_served_after_hup_and_never_a_mix(tmp_path):
         # old workers drain and exit; then only the new release answers
         wait_for(lambda: not any(_alive(pid) for pid in old_workers), 30, "the old workers' exit")
         assert {requests.get(server.url + "/health").json()["checksum"] for _ in range(10)} == {
-            manifest_checksum(new_release)}
+            manifest_checksum(new_release)
+        }
         assert count_all(server) == "69"
 
 

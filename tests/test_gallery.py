@@ -89,8 +89,9 @@ def run(server: Server, sparql: str) -> list[dict[str, Any]]:
 def has_document(server: Server, slug: str) -> bool:
     """Whether the document's mapping has run: some part of it is in the graph, not only its metadata."""
     query = f"ASK {{ ?part <{HGV}inDocument> <{DEFAULT_BASE}{slug}> }}"
-    response = requests.get(server.sparql, params={"query": query},
-                            headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    response = requests.get(
+        server.sparql, params={"query": query}, headers={"Accept": "application/sparql-results+json"}, timeout=30
+    )
     return bool(response.json()["boolean"])
 
 

@@ -36,8 +36,14 @@ def mapped(path: Path, root: Path = DATA_ROOT) -> Graph:
 def units(g: Graph, slug: str, ordinal: int) -> tuple[list[str], list[str]]:
     """(lead, co-responsible) agency IRIs' last two segments (jurisdiction/slug), in clause order."""
     t = IRIS(f"{slug}/task/{ordinal}")
-    rows = sorted((int(g.value(a, HGV.listPosition)), g.value(a, PROV.hadRole) == HGV.LeadRole,
-                   "/".join(str(g.value(a, PROV.agent)).rsplit("/", 2)[-2:])) for a in g.objects(t, HGV.responsibility))
+    rows = sorted(
+        (
+            int(g.value(a, HGV.listPosition)),
+            g.value(a, PROV.hadRole) == HGV.LeadRole,
+            "/".join(str(g.value(a, PROV.agent)).rsplit("/", 2)[-2:]),
+        )
+        for a in g.objects(t, HGV.responsibility)
+    )
     assert [p for p, _, _ in rows] == list(range(1, len(rows) + 1))
     return [s for _, lead, s in rows if lead], [s for _, lead, s in rows if not lead]
 
@@ -48,8 +54,14 @@ def tasks(g: Graph) -> list[int]:
 
 def targets(g: Graph, slug: str, ordinal: int) -> list[tuple[str, Decimal, str]]:
     t = IRIS(f"{slug}/task/{ordinal}")
-    return sorted((str(g.value(x, HGV.indicator)).rsplit("/", 1)[-1], g.value(x, HGV.value).toPython(),
-                   str(g.value(x, HGV.comparator)).rsplit("#", 1)[-1]) for x in g.objects(t, HGV.hasTarget))
+    return sorted(
+        (
+            str(g.value(x, HGV.indicator)).rsplit("/", 1)[-1],
+            g.value(x, HGV.value).toPython(),
+            str(g.value(x, HGV.comparator)).rsplit("#", 1)[-1],
+        )
+        for x in g.objects(t, HGV.hasTarget)
+    )
 
 
 # --- Henan 2023: no line breaks ---------------------------------------------------------------
@@ -74,25 +86,52 @@ def test_henan_2023_units_with_the_2023_names(henan2023: Graph) -> None:
     g = henan2023
     # (省商务厅、财政厅、发展改革委、地方金融监管局、人行郑州中心支行、河南银保监局等相关部门按职责分工负责):
     # the 2023 names of bodies renamed since, which the gazetteer records as former names
-    assert units(g, H23, 1) == ([], ["henan/commerce", "henan/finance", "henan/development-reform-commission",
-                                     "henan/local-financial-administration", "henan/pboc-henan", "henan/nfra-henan"])
+    assert units(g, H23, 1) == (
+        [],
+        [
+            "henan/commerce",
+            "henan/finance",
+            "henan/development-reform-commission",
+            "henan/local-financial-administration",
+            "henan/pboc-henan",
+            "henan/nfra-henan",
+        ],
+    )
     a = IRIS(f"{H23}/task/1/unit/5")
     assert g.value(a, HGV.writtenAs) == Literal("人行郑州中心支行", lang="zh")
     assert g.value(a, HGV.variantOf) == Literal("人行河南省分行", lang="zh")
     # (省发展改革委牵头,省商务厅、财政厅、文化和旅游厅、工业和信息化厅、住房城乡建设厅等相关部门按职责分工负责)
-    assert units(g, H23, 2) == (["henan/development-reform-commission"],
-                                ["henan/commerce", "henan/finance", "henan/culture-tourism",
-                                 "henan/industry-information-technology", "henan/housing-urban-rural-development"])
+    assert units(g, H23, 2) == (
+        ["henan/development-reform-commission"],
+        [
+            "henan/commerce",
+            "henan/finance",
+            "henan/culture-tourism",
+            "henan/industry-information-technology",
+            "henan/housing-urban-rural-development",
+        ],
+    )
     # (省住房城乡建设厅牵头,省财政厅、自然资源厅、税务局、地方金融监管局、人行郑州中心支行、河南银保监局…)
-    assert units(g, H23, 4) == (["henan/housing-urban-rural-development"],
-                                ["henan/finance", "henan/natural-resources", "henan/tax-service",
-                                 "henan/local-financial-administration", "henan/pboc-henan", "henan/nfra-henan"])
+    assert units(g, H23, 4) == (
+        ["henan/housing-urban-rural-development"],
+        [
+            "henan/finance",
+            "henan/natural-resources",
+            "henan/tax-service",
+            "henan/local-financial-administration",
+            "henan/pboc-henan",
+            "henan/nfra-henan",
+        ],
+    )
 
 
 def test_henan_2023_reporting_dates(henan2023: Graph) -> None:
     # 于2023年3月25日、6月25日、9月25日前…报告…每季度进展情况,12月25日前报告全年落实情况
-    due = sorted(str(g) for r in henan2023.objects(IRIS(H23), HGV.reportingRequirement)
-                 for g in henan2023.objects(r, HGV.dueDate))
+    due = sorted(
+        str(g)
+        for r in henan2023.objects(IRIS(H23), HGV.reportingRequirement)
+        for g in henan2023.objects(r, HGV.dueDate)
+    )
     assert due == ["2023-03-25", "2023-06-25", "2023-09-25", "2023-12-25"]
     assert set(henan2023.objects(IRIS(H23), HGV.addressee)) == set()  # this copy has no addressee line
 
@@ -123,15 +162,27 @@ def test_liaoning_labelled_lines(liaoning: Graph) -> None:
     g = liaoning
     assert tasks(g) == [1, 2, 3, 4]  # task 5 stops inside its 牵头领导 line
     # 牵头单位:省发展改革委 / 责任单位:省工业和信息化厅、省农业农村厅、省商务厅等,各市人民政府,省沈抚示范区管委会
-    assert units(g, LN, 1) == (["liaoning/development-reform-commission"],
-                               ["liaoning/industry-information-technology", "liaoning/agriculture-rural-affairs",
-                                "liaoning/commerce", "liaoning/all-city-governments", "liaoning/shenfu-zone-committee"])
-    assert units(g, LN, 2) == (["liaoning/finance"], ["liaoning/tax-service", "liaoning/all-city-governments",
-                                                      "liaoning/shenfu-zone-committee"])
+    assert units(g, LN, 1) == (
+        ["liaoning/development-reform-commission"],
+        [
+            "liaoning/industry-information-technology",
+            "liaoning/agriculture-rural-affairs",
+            "liaoning/commerce",
+            "liaoning/all-city-governments",
+            "liaoning/shenfu-zone-committee",
+        ],
+    )
+    assert units(g, LN, 2) == (
+        ["liaoning/finance"],
+        ["liaoning/tax-service", "liaoning/all-city-governments", "liaoning/shenfu-zone-committee"],
+    )
     assert units(g, LN, 3)[0] == ["liaoning/industry-information-technology"]
-    assert units(g, LN, 3)[1][:4] == ["liaoning/military-civilian-integration-office",
-                                      "liaoning/development-reform-commission", "liaoning/agriculture-rural-affairs",
-                                      "liaoning/sasac"]
+    assert units(g, LN, 3)[1][:4] == [
+        "liaoning/military-civilian-integration-office",
+        "liaoning/development-reform-commission",
+        "liaoning/agriculture-rural-affairs",
+        "liaoning/sasac",
+    ]
     # 牵头领导:王 健 — a person, kept as text (the extraction's inner space removed)
     assert set(g.objects(IRIS(f"{LN}/task/1"), HGV.leadingOfficial)) == {Literal("王健", lang="zh")}
     assert set(g.objects(IRIS(f"{LN}/task/3"), HGV.leadingOfficial)) == {Literal("王利波", lang="zh")}
@@ -141,8 +192,10 @@ def test_liaoning_units_are_liaoning_agencies_not_henan(liaoning: Graph) -> None
     agents = {str(o) for o in liaoning.objects(None, PROV.agent)}
     assert agents and all("/agency/liaoning/" in a for a in agents)
     addressees = set(liaoning.objects(None, HGV.addressee))
-    assert addressees == {IRIS.agency("liaoning", s) for s in
-                      ("all-city-governments", "provincial-departments", "directly-affiliated-bodies")}
+    assert addressees == {
+        IRIS.agency("liaoning", s)
+        for s in ("all-city-governments", "provincial-departments", "directly-affiliated-bodies")
+    }
 
 
 def test_liaoning_targets(liaoning: Graph) -> None:
@@ -173,11 +226,20 @@ def test_tongchuan_structure_and_units(tongchuan: Graph) -> None:
     assert units(g, TC, 1) == ([], ["tongchuan/development-reform-commission"])
     assert units(g, TC, 4) == ([], ["tongchuan/human-resources-social-security"])
     assert units(g, TC, 11) == ([], ["tongchuan/commerce", "tongchuan/transport", "tongchuan/postal-administration"])
-    assert (IRIS.agency("tongchuan", "postal-administration"), RDF.type, HGV.CentralGovernmentBranch) in \
-        reference_graph()
-    assert set(g.objects(IRIS(TC), HGV.addressee)) == {IRIS.agency("tongchuan", s) for s in (
-        "all-district-county-governments", "new-district-committee", "municipal-departments",
-        "directly-affiliated-institutions")}
+    assert (
+        IRIS.agency("tongchuan", "postal-administration"),
+        RDF.type,
+        HGV.CentralGovernmentBranch,
+    ) in reference_graph()
+    assert set(g.objects(IRIS(TC), HGV.addressee)) == {
+        IRIS.agency("tongchuan", s)
+        for s in (
+            "all-district-county-governments",
+            "new-district-committee",
+            "municipal-departments",
+            "directly-affiliated-institutions",
+        )
+    }
 
 
 def test_tongchuan_targets_of_its_chapter_of_targets(tongchuan: Graph) -> None:
@@ -217,8 +279,10 @@ def test_clause_variants() -> None:
     # （省财政厅及各省辖市政府按职责分工负责）: 及 separates units
     assert units(g, V, 4) == ([], ["henan/finance", "henan/all-city-governments"])
     # （省教育厅牵头，省科技厅、人力资源社会保障厅等按职责分工负责）: a bare trailing 等
-    assert units(g, V, 5) == (["henan/education"],
-                              ["henan/science-technology", "henan/human-resources-social-security"])
+    assert units(g, V, 5) == (
+        ["henan/education"],
+        ["henan/science-technology", "henan/human-resources-social-security"],
+    )
     due = [str(o) for r in g.objects(IRIS(V), HGV.reportingRequirement) for o in g.objects(r, HGV.dueDate)]
     assert due == ["2025-04-10"]
 
@@ -245,9 +309,10 @@ def test_tasks_numbered_per_chapter() -> None:
 def test_traditional_characters_read_with_the_simplified_gazetteer() -> None:
     g = mapped(NOTICES / "traditional.toml")
     slug = "notice/2025-3"
-    assert units(g, slug, 1) == (["henan/development-reform-commission"],
-                                 ["henan/finance", "henan/zhengzhou-municipal-government",
-                                  "henan/kaifeng-municipal-government"])
+    assert units(g, slug, 1) == (
+        ["henan/development-reform-commission"],
+        ["henan/finance", "henan/zhengzhou-municipal-government", "henan/kaifeng-municipal-government"],
+    )
     assert g.value(IRIS(f"{slug}/task/1/unit/2"), HGV.writtenAs) == Literal("省財政廳", lang="zh")
     assert g.value(IRIS(f"{slug}/chapter/1"), HGV.heading) == Literal("擴大內需", lang="zh")
 
@@ -266,6 +331,7 @@ def test_every_fixture_builds_and_validates_beside_the_real_documents(tmp_path: 
 
 # --- curators' errors -------------------------------------------------------------------------
 
+
 def copy_excerpt(tmp_path: Path, name: str, replace: dict[str, str]) -> Path:
     for ext in (".toml", ".txt"):
         text = (EXCERPTS / f"{name}{ext}").read_text(encoding="utf-8")
@@ -276,8 +342,9 @@ def copy_excerpt(tmp_path: Path, name: str, replace: dict[str, str]) -> Path:
 
 
 def test_wrong_profile_names_what_it_expected_and_the_profile_that_reads_it(tmp_path: Path) -> None:
-    meta = copy_excerpt(tmp_path, "liaoning-2024-notice-excerpt",
-                        {'genre = "task-notice-labelled"': 'genre = "task-notice-web"'})
+    meta = copy_excerpt(
+        tmp_path, "liaoning-2024-notice-excerpt", {'genre = "task-notice-labelled"': 'genre = "task-notice-web"'}
+    )
     with pytest.raises(SourceError) as e:
         map_notice(load_document(meta), reference(), IRIS)
     message = str(e.value)
@@ -312,8 +379,11 @@ def test_one_build_reports_every_failing_document(tmp_path: Path) -> None:
 def test_an_unknown_genre_names_the_metadata_file_and_the_known_profiles(tmp_path: Path) -> None:
     wrong = {'genre = "task-notice-web"': 'genre = "city-notice"'}
     meta = copy_excerpt(tmp_path, "tongchuan-2025-notice-excerpt", wrong)
-    with pytest.raises(SourceError, match=r"tongchuan-2025-notice-excerpt\.toml: genre 'city-notice' is not a profile"
-                                          r".*known: .*task-notice-web"):
+    with pytest.raises(
+        SourceError,
+        match=r"tongchuan-2025-notice-excerpt\.toml: genre 'city-notice' is not a profile"
+        r".*known: .*task-notice-web",
+    ):
         map_notice(load_document(meta), reference(), IRIS)
 
 
@@ -322,8 +392,9 @@ def test_profiles_extend_and_a_bad_setting_names_the_file(tmp_path: Path) -> Non
     labelled = profiles["task-notice-labelled"]
     assert labelled.clause_form == "labelled" and labelled.indent_starts  # from itself and task-notice-web
     assert labelled.endings == profiles["task-notice"].endings  # from task-notice
-    (tmp_path / "bad.toml").write_text('parser = "notice"\nkind = "TaskAssignmentNotice"\n[clause]\nform = "inline"\n',
-                                       encoding="utf-8")
+    (tmp_path / "bad.toml").write_text(
+        'parser = "notice"\nkind = "TaskAssignmentNotice"\n[clause]\nform = "inline"\n', encoding="utf-8"
+    )
     with pytest.raises(SourceError, match=r"bad\.toml: clause\.form = 'inline' \(one of bracket, labelled\)"):
         load_profiles(tmp_path)
 
@@ -352,8 +423,10 @@ def test_an_invented_province_is_added_by_data_files_only(tmp_path: Path) -> Non
     g = Graph()
     g.parse(release.path / "henan-kg.nt", format="nt")
     slug = "notice/zhongzhou-2026-1"
-    assert units(g, slug, 1) == (["zhongzhou/development-reform"],
-                                 ["zhongzhou/finance", "zhongzhou/all-city-governments"])
+    assert units(g, slug, 1) == (
+        ["zhongzhou/development-reform"],
+        ["zhongzhou/finance", "zhongzhou/all-city-governments"],
+    )
     assert units(g, slug, 2) == (["zhongzhou/human-resources"], [])
     assert (IRIS(f"{slug}/task/2"), HGV.hasTarget, None) in g
     assert len(set(g.subjects(RDF.type, HGV.Task))) == 148 + 2  # beside the real notice's 148
@@ -367,4 +440,3 @@ def test_per_chapter_numbering_is_checked_chapter_by_chapter() -> None:
     assert not {f for f in fired if f[0] in (HSH.TaskNumberingShape, HSH.ChapterTaskNumberingShape)}
     g.set((IRIS(f"{slug}/task/4"), HGV.orderNumber, Literal(3)))  # chapter 二 now numbers 1, 3
     assert (HSH.ChapterTaskNumberingShape, IRIS(f"{slug}/chapter/2")) in validate(g).fired()
-

@@ -57,11 +57,14 @@ def test_china_europe_train_figures_count_those_trains(release: b.Release) -> No
         assert other not in texts
 
 
-@pytest.mark.parametrize("indicator, units", [
-    ("national-key-laboratories", {"jia", "ge"}),
-    ("market-entities", {"household", "jia", "ge", "percent"}),
-    ("consumption-promotion-events", {"chang", "ge"}),
-])
+@pytest.mark.parametrize(
+    "indicator, units",
+    [
+        ("national-key-laboratories", {"jia", "ge"}),
+        ("market-entities", {"household", "jia", "ge", "percent"}),
+        ("consumption-promotion-events", {"chang", "ge"}),
+    ],
+)
 def test_counted_things_are_not_measured_in_money_or_mass(release: b.Release, indicator: str, units: set[str]) -> None:
     """经营主体减负1000亿元 is relief for market entities, not their number; 页岩油年产量100万吨 is
     oil from a laboratory's work, not laboratories."""

@@ -26,6 +26,7 @@ NOTICE = "notice/2026-4"
 PREFIX = """PREFIX hgv: <https://w3id.org/henan-gov/def#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dcterms: <http://purl.org/dc/terms/> """
 
+
 @pytest.fixture(scope="module")
 def ref() -> Reference:
     return reference()
@@ -100,6 +101,7 @@ def test_one_project_entity_with_both_statements(graphs, project: str, said_2024
 def test_at_least_fifteen_report_projects_and_ten_shared(graphs) -> None:
     def named(g: Graph) -> set[str]:
         return {tail(str(o)) for o in g.objects(None, HGV.mentionsProject)}
+
     report, notice = named(graphs[REPORT]), named(graphs[NOTICE])
     assert len(report) >= 15
     assert len(report & notice) >= 10
@@ -118,14 +120,17 @@ def test_project_gazetteer_types(graphs) -> None:
 
 
 def test_sparql_projects_in_both_documents(store: Store) -> None:
-    rows = select(store, """
+    rows = select(
+        store,
+        """
         SELECT ?project (GROUP_CONCAT(DISTINCT ?a24; separator="|") AS ?w24)
                         (GROUP_CONCAT(DISTINCT ?a26; separator="|") AS ?w26) WHERE {
           ?m24 hgv:project ?project ; hgv:statedAction ?a24 ; hgv:statedIn ?p24 .
           ?p24 hgv:inDocument <https://w3id.org/henan-gov/id/report/2024> .
           ?m26 hgv:project ?project ; hgv:statedAction ?a26 ; hgv:statedIn ?p26 .
           ?p26 hgv:inDocument <https://w3id.org/henan-gov/id/notice/2026-4> .
-        } GROUP BY ?project ORDER BY ?project""")
+        } GROUP BY ?project ORDER BY ?project""",
+    )
     got = {tail(r["project"]): (set(r["w24"].split("|")), set(r["w26"].split("|"))) for r in rows}
     assert len(got) >= 10
     for project, said_2024, said_2026 in BOTH:
@@ -135,13 +140,17 @@ def test_sparql_projects_in_both_documents(store: Store) -> None:
 
 # --- indicators across years ---------------------------------------------------------------------
 
+
 def test_sparql_indicator_with_2023_value_and_2024_target(store: Store) -> None:
-    rows = select(store, """
+    rows = select(
+        store,
+        """
         SELECT ?indicator ?achieved ?target WHERE {
           ?f a hgv:AchievedFigure ; hgv:indicator ?indicator ; hgv:value ?achieved ; hgv:refPeriod ?y1 .
           ?t a hgv:Target ; hgv:indicator ?indicator ; hgv:value ?target ; hgv:refPeriod ?y2 .
           FILTER(STR(?y1) = "2023" && STR(?y2) = "2024")
-        } ORDER BY ?indicator ?achieved ?target""")
+        } ORDER BY ?indicator ?achieved ?target""",
+    )
     got = {(tail(r["indicator"]), Decimal(r["achieved"]), Decimal(r["target"])) for r in rows}
     # the review's 2023 figure and the 2024 target of the same indicator, both read in the report
     expected = {
@@ -167,13 +176,16 @@ def test_sparql_indicator_with_2023_value_and_2024_target(store: Store) -> None:
 
 
 def test_sparql_2023_result_beside_2026_task_target(store: Store) -> None:
-    rows = select(store, """
+    rows = select(
+        store,
+        """
         SELECT ?indicator ?achieved ?target ?task WHERE {
           ?f a hgv:AchievedFigure ; hgv:indicator ?indicator ; hgv:value ?achieved .
           ?t a hgv:Target ; hgv:indicator ?indicator ; hgv:value ?target ; hgv:refPeriod ?y ; hgv:statedIn ?x .
           ?x a hgv:Task ; hgv:orderNumber ?task .
           FILTER(STR(?y) = "2026")
-        }""")
+        }""",
+    )
     got = {(tail(r["indicator"]), Decimal(r["achieved"]), Decimal(r["target"]), int(r["task"])) for r in rows}
     # 高新技术企业 1.2万家 (2023) → 国家高新技术企业达到1.5万家 (task 30); 科技型中小企业 2.6万家 → 3.2万家
     assert ("high-tech-enterprises", Decimal(12000), Decimal(15000), 30) in got
@@ -183,45 +195,60 @@ def test_sparql_2023_result_beside_2026_task_target(store: Store) -> None:
 
 
 def test_sparql_2026_tasks_whose_indicator_had_a_2024_target(store: Store) -> None:
-    rows = select(store, """
+    rows = select(
+        store,
+        """
         SELECT DISTINCT ?task ?indicator WHERE {
           ?x a hgv:Task ; hgv:orderNumber ?task ; hgv:hasTarget ?t26 .
           ?t26 hgv:indicator ?indicator .
           ?t24 a hgv:Target ; hgv:indicator ?indicator ; hgv:refPeriod ?y ; hgv:statedIn ?p .
           ?p hgv:inDocument <https://w3id.org/henan-gov/id/report/2024> .
           FILTER(STR(?y) = "2024")
-        } ORDER BY ?task ?indicator""")
+        } ORDER BY ?task ?indicator""",
+    )
     got = {(int(r["task"]), tail(r["indicator"])) for r in rows}
     # read in the notice: 17 年度完成投资1万亿元 (2024: 省重点项目完成投资1万亿元); 30 国家高新技术企业
     # (2024: 新增…1500家以上); 44 新建改造高标准农田 (2024: 新建高标准农田示范区450万亩); 80 中欧（亚）班列
     # 开行4000班次 (2024: 确保开行3500列以上); 106 节能降碳改造…200个以上, 新培育绿色工厂200个 (2024: 200个以上,
     # 100个); 109 农村劳动力转移就业40万人, 职业技能培训200万人次 (2024: 40万人, 200万人次以上)
     assert got == {
-        (17, "key-project-investment"), (30, "high-tech-enterprises"), (44, "high-standard-farmland"),
-        (80, "china-europe-train-runs"), (106, "energy-saving-retrofit-projects"), (106, "green-factories"),
-        (109, "rural-labour-transfer"), (109, "vocational-skills-training"),
+        (17, "key-project-investment"),
+        (30, "high-tech-enterprises"),
+        (44, "high-standard-farmland"),
+        (80, "china-europe-train-runs"),
+        (106, "energy-saving-retrofit-projects"),
+        (106, "green-factories"),
+        (109, "rural-labour-transfer"),
+        (109, "vocational-skills-training"),
     }
 
 
 def test_key_project_investment_one_trillion_in_both_years(store: Store) -> None:
-    rows = select(store, """
+    rows = select(
+        store,
+        """
         SELECT ?y ?v WHERE { ?t a hgv:Target ; hgv:indicator
           <https://w3id.org/henan-gov/id/indicator/key-project-investment> ; hgv:refPeriod ?y ; hgv:value ?v }
-        ORDER BY ?y""")
+        ORDER BY ?y""",
+    )
     assert [(r["y"], Decimal(r["v"])) for r in rows] == [("2024", Decimal(10) ** 12), ("2026", Decimal(10) ** 12)]
 
 
 def test_china_europe_trains_3500_then_4000(store: Store) -> None:
-    rows = select(store, """
+    rows = select(
+        store,
+        """
         SELECT ?y ?v ?c ?u WHERE { ?t a hgv:Target ; hgv:indicator
           <https://w3id.org/henan-gov/id/indicator/china-europe-train-runs> ; hgv:refPeriod ?y ; hgv:value ?v ;
-          hgv:comparator ?c ; hgv:unit ?u } ORDER BY ?y""")
+          hgv:comparator ?c ; hgv:unit ?u } ORDER BY ?y""",
+    )
     got = [(r["y"], Decimal(r["v"]), r["c"].rsplit("#", 1)[-1], tail(r["u"])) for r in rows]
     # 确保开行3500列以上 (2024); 开行 4000 班次 (2026)
     assert got == [("2024", Decimal(3500), "AtLeast", "train-run"), ("2026", Decimal(4000), "Exactly", "train-run")]
 
 
 # --- COFOG --------------------------------------------------------------------------------------
+
 
 def test_ten_cofog_divisions(graphs) -> None:
     ref = graphs["reference"]
@@ -234,11 +261,14 @@ def test_ten_cofog_divisions(graphs) -> None:
 
 
 def test_every_policy_area_of_both_documents_has_a_cofog_match(store: Store) -> None:
-    rows = select(store, """
+    rows = select(
+        store,
+        """
         SELECT ?area (COUNT(?d) AS ?n) WHERE {
           ?part hgv:policyArea ?area .
           OPTIONAL { ?area skos:closeMatch|skos:broadMatch ?d . ?d a hgv:CofogDivision }
-        } GROUP BY ?area""")
+        } GROUP BY ?area""",
+    )
     areas = {r["area"].split("/id/", 1)[1]: int(r["n"]) for r in rows}
     assert len([a for a in areas if a.startswith(REPORT)]) == 9
     assert len([a for a in areas if a.startswith(NOTICE)]) == 10

@@ -26,14 +26,44 @@ XSD = Namespace(PREFIXES["xsd"])  # an open namespace: rdflib's closed XSD warns
 TERM_KINDS = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
 PROPERTY_KINDS = TERM_KINDS[1:]
 README_INDIVIDUALS = {
-    "LeadRole", "CoResponsibleRole", "AtLeast", "MoreThan", "About", "AtMost", "LessThan", "Exactly",
-    "Level", "Increase", "Decrease", "GrowthRate", "DeclineRate", "RailLine", "Station",
-    "Airport", "WaterWorks", "IndustrialPark", "Forum", "OtherProject",
+    "LeadRole",
+    "CoResponsibleRole",
+    "AtLeast",
+    "MoreThan",
+    "About",
+    "AtMost",
+    "LessThan",
+    "Exactly",
+    "Level",
+    "Increase",
+    "Decrease",
+    "GrowthRate",
+    "DeclineRate",
+    "RailLine",
+    "Station",
+    "Airport",
+    "WaterWorks",
+    "IndustrialPark",
+    "Forum",
+    "OtherProject",
 }
 # OWL 2 datatype map (OWL 2 Structural Specification, section 4) as used for ranges here.
-OWL2_DATATYPES = {RDF.PlainLiteral, RDF.XMLLiteral, RDFS.Literal, XSD.string, XSD.integer,
-                  XSD.decimal, XSD.nonNegativeInteger, XSD.boolean, XSD.anyURI, XSD.dateTime,
-                  XSD.double, XSD.float, XSD.int, XSD.long}
+OWL2_DATATYPES = {
+    RDF.PlainLiteral,
+    RDF.XMLLiteral,
+    RDFS.Literal,
+    XSD.string,
+    XSD.integer,
+    XSD.decimal,
+    XSD.nonNegativeInteger,
+    XSD.boolean,
+    XSD.anyURI,
+    XSD.dateTime,
+    XSD.double,
+    XSD.float,
+    XSD.int,
+    XSD.long,
+}
 
 
 # ---------------------------------------------------------------- fixtures and helpers
@@ -95,14 +125,12 @@ def test_ontology_header(graph: Graph) -> None:
     descriptions = {o.language for o in graph.objects(ONTOLOGY_IRI, DCTERMS.description)}
     assert {"zh", "en"} <= titles and {"zh", "en"} <= descriptions
     assert graph.value(ONTOLOGY_IRI, OWL.versionInfo) is not None
-    assert graph.value(ONTOLOGY_IRI, DCTERMS.license) == URIRef(
-        "https://creativecommons.org/licenses/by/4.0/")
+    assert graph.value(ONTOLOGY_IRI, DCTERMS.license) == URIRef("https://creativecommons.org/licenses/by/4.0/")
     assert str(graph.value(ONTOLOGY_IRI, URIRef(VANN + "preferredNamespacePrefix"))) == "hgv"
     assert str(graph.value(ONTOLOGY_IRI, URIRef(VANN + "preferredNamespaceUri"))) == str(HGV)
 
 
-def test_hermit_finds_ontology_consistent_without_unsatisfiable_classes(
-        graph: Graph, tmp_path: Path) -> None:
+def test_hermit_finds_ontology_consistent_without_unsatisfiable_classes(graph: Graph, tmp_path: Path) -> None:
     closure = _reason(graph, tmp_path)  # raises conftest.Inconsistent if inconsistent
     assert unsatisfiable(closure) == set()
     assert HGV.DocumentPart in set(closure.transitive_objects(HGV.Task, RDFS.subClassOf))
@@ -118,8 +146,7 @@ def test_hermit_catches_an_agency_that_is_also_a_place(graph: Graph, tmp_path: P
         _reason(bad, tmp_path)
 
 
-def test_hermit_reports_a_class_that_is_target_and_achieved_figure(
-        graph: Graph, tmp_path: Path) -> None:
+def test_hermit_reports_a_class_that_is_target_and_achieved_figure(graph: Graph, tmp_path: Path) -> None:
     bad = Graph() + graph
     bad.add((HGV.Impossible, RDF.type, OWL.Class))
     bad.add((HGV.Impossible, RDFS.subClassOf, HGV.Target))
@@ -131,8 +158,10 @@ def test_a_provincial_government_governing_its_province_stays_provincial(graph: 
     """hgv:governs's domain names every kind of government that governs a place: the provincial
     government of each report governs its province, and HermiT must not make it a municipal one."""
     data = Graph() + graph
-    gov, province = URIRef("https://w3id.org/henan-gov/id/agency/henan/henan-government"), \
-        URIRef("https://w3id.org/henan-gov/id/region/410000")
+    gov, province = (
+        URIRef("https://w3id.org/henan-gov/id/agency/henan/henan-government"),
+        URIRef("https://w3id.org/henan-gov/id/region/410000"),
+    )
     for node, cls in ((gov, HGV.ProvincialGovernment), (province, HGV.Province)):
         data.add((node, RDF.type, OWL.NamedIndividual))
         data.add((node, RDF.type, cls))
@@ -145,7 +174,10 @@ def test_a_project_may_be_where_a_place_is(graph: Graph, tmp_path: Path) -> None
     """The shapes expect a project to carry hgv:mentionsPlace; the ontology must allow it (a domain
     that excludes projects made one such triple inconsistent while SHACL accepted it)."""
     data = Graph() + graph
-    project, place = URIRef("https://w3id.org/henan-gov/id/project/x"), URIRef("https://w3id.org/henan-gov/id/region/410100")
+    project, place = (
+        URIRef("https://w3id.org/henan-gov/id/project/x"),
+        URIRef("https://w3id.org/henan-gov/id/region/410100"),
+    )
     for node, cls in ((project, HGV.Project), (place, HGV.PrefectureLevelCity)):
         data.add((node, RDF.type, OWL.NamedIndividual))
         data.add((node, RDF.type, cls))
@@ -161,8 +193,9 @@ def test_no_illegal_punning(graph: Graph) -> None:
     kinds = [set(graph.subjects(RDF.type, k)) for k in PROPERTY_KINDS]
     assert not classes & set().union(*kinds)
     assert not kinds[0] & kinds[1] and not kinds[0] & kinds[2] and not kinds[1] & kinds[2]
-    classes_as_individuals = {s for s in graph.subjects(RDF.type, None)
-                              if s in classes and set(graph.objects(s, RDF.type)) - {OWL.Class}}
+    classes_as_individuals = {
+        s for s in graph.subjects(RDF.type, None) if s in classes and set(graph.objects(s, RDF.type)) - {OWL.Class}
+    }
     assert classes_as_individuals == set()
 
 
@@ -182,8 +215,12 @@ def test_every_referenced_external_term_is_declared_with_the_matching_kind(graph
 
 def test_only_contract_datatypes_are_outside_the_owl2_map(graph: Graph) -> None:
     datatype_props = _hgv_terms(graph, (OWL.DatatypeProperty, OWL.AnnotationProperty))
-    outside = {r for p in datatype_props for r in graph.objects(p, RDFS.range)
-               if r not in OWL2_DATATYPES and str(r).startswith(str(XSD))}
+    outside = {
+        r
+        for p in datatype_props
+        for r in graph.objects(p, RDFS.range)
+        if r not in OWL2_DATATYPES and str(r).startswith(str(XSD))
+    }
     assert outside == {XSD.gYear, XSD.date}
 
 
@@ -195,8 +232,7 @@ def test_every_term_has_zh_and_en_label_and_definition(graph: Graph) -> None:
     assert {HGV[n] for n in re.findall(r"`hgv:(\w+)`", README)} <= terms  # every term the README names is checked
     for term in terms:
         labels = {o.language for o in graph.objects(term, RDFS.label)}
-        definitions = {o.language for p in (SKOS.definition, RDFS.comment)
-                       for o in graph.objects(term, p)}
+        definitions = {o.language for p in (SKOS.definition, RDFS.comment) for o in graph.objects(term, p)}
         assert {"zh", "en"} <= labels, term
         assert {"zh", "en"} <= definitions, term
 
@@ -211,11 +247,19 @@ def test_individuals_have_pref_labels_and_a_scheme_of_our_own(graph: Graph) -> N
         assert (scheme, RDF.type, SKOS.ConceptScheme) in graph, name
 
 
-@pytest.mark.parametrize(("individual", "cls"), [
-    ("LeadRole", "ResponsibilityRole"), ("CoResponsibleRole", "ResponsibilityRole"),
-    ("AtLeast", "Comparator"), ("Exactly", "Comparator"), ("Level", "QuantityKind"),
-    ("DeclineRate", "QuantityKind"), ("RailLine", "ProjectType"), ("Forum", "ProjectType"),
-])
+@pytest.mark.parametrize(
+    ("individual", "cls"),
+    [
+        ("LeadRole", "ResponsibilityRole"),
+        ("CoResponsibleRole", "ResponsibilityRole"),
+        ("AtLeast", "Comparator"),
+        ("Exactly", "Comparator"),
+        ("Level", "QuantityKind"),
+        ("DeclineRate", "QuantityKind"),
+        ("RailLine", "ProjectType"),
+        ("Forum", "ProjectType"),
+    ],
+)
 def test_individuals_are_typed_with_their_class(graph: Graph, individual: str, cls: str) -> None:
     assert (HGV[individual], RDF.type, HGV[cls]) in graph
 
@@ -223,75 +267,78 @@ def test_individuals_are_typed_with_their_class(graph: Graph, individual: str, c
 # ---------------------------------------------------------------- alignment
 
 
-@pytest.mark.parametrize(("sub", "predicate", "sup"), [
-    # documents
-    (HGV.PolicyDocument, RDFS.subClassOf, FOAF.Document),
-    (HGV.PolicyDocument, RDFS.subClassOf, PROV.Entity),
-    (HGV.PolicyDocument, RDFS.subClassOf, SCHEMA.CreativeWork),
-    (HGV.TaskAssignmentNotice, RDFS.subClassOf, HGV.PolicyDocument),
-    (HGV.documentNumber, RDFS.subPropertyOf, DCTERMS.identifier),
-    (HGV.addressee, RDFS.subPropertyOf, DCTERMS.audience),
-    # structure
-    (HGV.DocumentPart, RDFS.subClassOf, PROV.Entity),
-    (HGV.Task, RDFS.subClassOf, PROV.Plan),
-    (HGV.inDocument, RDFS.subPropertyOf, DCTERMS.isPartOf),
-    (HGV.orderNumber, RDFS.subPropertyOf, SCHEMA.position),
-    (HGV.policyArea, RDFS.subPropertyOf, DCTERMS.subject),
-    (HGV.PolicyArea, RDFS.subClassOf, SKOS.Concept),
-    (HGV.CofogDivision, RDFS.subClassOf, SKOS.Concept),
-    # agencies
-    (HGV.Agency, RDFS.subClassOf, ORG.Organization),
-    (HGV.Agency, RDFS.subClassOf, PROV.Agent),
-    (HGV.CentralGovernmentBranch, RDFS.subClassOf, HGV.Agency),
-    (HGV.hasCollectiveMember, RDFS.subPropertyOf, ORG.hasMember),
-    (HGV.AgencyKind, RDFS.subClassOf, SKOS.Concept),
-    # responsibility
-    (HGV.leadUnit, RDFS.subPropertyOf, HGV.responsibleUnit),
-    (HGV.coResponsibleUnit, RDFS.subPropertyOf, HGV.responsibleUnit),
-    (HGV.ResponsibilityAssignment, RDFS.subClassOf, PROV.Association),
-    (HGV.TaskImplementation, RDFS.subClassOf, PROV.Activity),
-    (HGV.implementation, RDFS.range, HGV.TaskImplementation),
-    (HGV.ResponsibilityRole, RDFS.subClassOf, ORG.Role),
-    (HGV.ResponsibilityRole, RDFS.subClassOf, PROV.Role),
-    # places
-    (HGV.Place, RDFS.subClassOf, DCTERMS.Location),
-    (HGV.Place, RDFS.subClassOf, SCHEMA.Place),
-    (HGV.governs, RDFS.subPropertyOf, SCHEMA.areaServed),
-    (HGV.governs, OWL.inverseOf, HGV.governedBy),
-    (HGV.withinRegion, RDFS.subPropertyOf, SCHEMA.containedInPlace),
-    (HGV.adminCode, RDFS.subPropertyOf, SKOS.notation),
-    # quantitative statements
-    (HGV.QuantitativeStatement, RDFS.subClassOf, QB.Observation),
-    (HGV.Indicator, RDFS.subClassOf, SKOS.Concept),
-    (HGV.Unit, RDFS.subClassOf, SKOS.Concept),
-    (HGV.Comparator, RDFS.subClassOf, SKOS.Concept),
-    (HGV.QuantityKind, RDFS.subClassOf, SKOS.Concept),
-    (HGV.indicator, RDF.type, QB.DimensionProperty),
-    (HGV.refPeriod, RDF.type, QB.DimensionProperty),
-    (HGV.value, RDF.type, QB.MeasureProperty),
-    (HGV.unit, RDF.type, QB.AttributeProperty),
-    (HGV.comparator, RDF.type, QB.DimensionProperty),
-    (HGV.quantityKind, RDF.type, QB.DimensionProperty),
-    (HGV.periodStart, RDF.type, QB.DimensionProperty),
-    (HGV.statementKind, RDF.type, QB.DimensionProperty),
-    (HGV.FiveYearGoal, RDFS.subClassOf, HGV.Target),
-    (HGV.UnlistedIndicator, RDFS.subClassOf, HGV.Indicator),
-    (HGV.statedIn, RDFS.subPropertyOf, PROV.wasDerivedFrom),
-    # projects and reporting
-    (HGV.Project, RDFS.subClassOf, PROV.Entity),
-    (HGV.Project, RDFS.subClassOf, SCHEMA.Thing),
-    (HGV.ProjectType, RDFS.subClassOf, SKOS.Concept),
-    (HGV.mentionsProject, RDFS.subPropertyOf, DCTERMS.references),
-    (HGV.dueDate, RDFS.subPropertyOf, SCHEMA.endDate),
-    # provenance and people
-    (HGV.SourceSpan, RDFS.subClassOf, OA.TextPositionSelector),
-    (HGV.SourceSpan, RDFS.subClassOf, OA.TextQuoteSelector),
-    (HGV.startOffset, RDFS.subPropertyOf, OA.start),
-    (HGV.endOffset, RDFS.subPropertyOf, OA.end),
-    (HGV.exactText, RDFS.subPropertyOf, OA.exact),
-    (HGV.Person, RDFS.subClassOf, FOAF.Person),
-    (HGV.speaker, RDFS.subPropertyOf, DCTERMS.creator),
-])
+@pytest.mark.parametrize(
+    ("sub", "predicate", "sup"),
+    [
+        # documents
+        (HGV.PolicyDocument, RDFS.subClassOf, FOAF.Document),
+        (HGV.PolicyDocument, RDFS.subClassOf, PROV.Entity),
+        (HGV.PolicyDocument, RDFS.subClassOf, SCHEMA.CreativeWork),
+        (HGV.TaskAssignmentNotice, RDFS.subClassOf, HGV.PolicyDocument),
+        (HGV.documentNumber, RDFS.subPropertyOf, DCTERMS.identifier),
+        (HGV.addressee, RDFS.subPropertyOf, DCTERMS.audience),
+        # structure
+        (HGV.DocumentPart, RDFS.subClassOf, PROV.Entity),
+        (HGV.Task, RDFS.subClassOf, PROV.Plan),
+        (HGV.inDocument, RDFS.subPropertyOf, DCTERMS.isPartOf),
+        (HGV.orderNumber, RDFS.subPropertyOf, SCHEMA.position),
+        (HGV.policyArea, RDFS.subPropertyOf, DCTERMS.subject),
+        (HGV.PolicyArea, RDFS.subClassOf, SKOS.Concept),
+        (HGV.CofogDivision, RDFS.subClassOf, SKOS.Concept),
+        # agencies
+        (HGV.Agency, RDFS.subClassOf, ORG.Organization),
+        (HGV.Agency, RDFS.subClassOf, PROV.Agent),
+        (HGV.CentralGovernmentBranch, RDFS.subClassOf, HGV.Agency),
+        (HGV.hasCollectiveMember, RDFS.subPropertyOf, ORG.hasMember),
+        (HGV.AgencyKind, RDFS.subClassOf, SKOS.Concept),
+        # responsibility
+        (HGV.leadUnit, RDFS.subPropertyOf, HGV.responsibleUnit),
+        (HGV.coResponsibleUnit, RDFS.subPropertyOf, HGV.responsibleUnit),
+        (HGV.ResponsibilityAssignment, RDFS.subClassOf, PROV.Association),
+        (HGV.TaskImplementation, RDFS.subClassOf, PROV.Activity),
+        (HGV.implementation, RDFS.range, HGV.TaskImplementation),
+        (HGV.ResponsibilityRole, RDFS.subClassOf, ORG.Role),
+        (HGV.ResponsibilityRole, RDFS.subClassOf, PROV.Role),
+        # places
+        (HGV.Place, RDFS.subClassOf, DCTERMS.Location),
+        (HGV.Place, RDFS.subClassOf, SCHEMA.Place),
+        (HGV.governs, RDFS.subPropertyOf, SCHEMA.areaServed),
+        (HGV.governs, OWL.inverseOf, HGV.governedBy),
+        (HGV.withinRegion, RDFS.subPropertyOf, SCHEMA.containedInPlace),
+        (HGV.adminCode, RDFS.subPropertyOf, SKOS.notation),
+        # quantitative statements
+        (HGV.QuantitativeStatement, RDFS.subClassOf, QB.Observation),
+        (HGV.Indicator, RDFS.subClassOf, SKOS.Concept),
+        (HGV.Unit, RDFS.subClassOf, SKOS.Concept),
+        (HGV.Comparator, RDFS.subClassOf, SKOS.Concept),
+        (HGV.QuantityKind, RDFS.subClassOf, SKOS.Concept),
+        (HGV.indicator, RDF.type, QB.DimensionProperty),
+        (HGV.refPeriod, RDF.type, QB.DimensionProperty),
+        (HGV.value, RDF.type, QB.MeasureProperty),
+        (HGV.unit, RDF.type, QB.AttributeProperty),
+        (HGV.comparator, RDF.type, QB.DimensionProperty),
+        (HGV.quantityKind, RDF.type, QB.DimensionProperty),
+        (HGV.periodStart, RDF.type, QB.DimensionProperty),
+        (HGV.statementKind, RDF.type, QB.DimensionProperty),
+        (HGV.FiveYearGoal, RDFS.subClassOf, HGV.Target),
+        (HGV.UnlistedIndicator, RDFS.subClassOf, HGV.Indicator),
+        (HGV.statedIn, RDFS.subPropertyOf, PROV.wasDerivedFrom),
+        # projects and reporting
+        (HGV.Project, RDFS.subClassOf, PROV.Entity),
+        (HGV.Project, RDFS.subClassOf, SCHEMA.Thing),
+        (HGV.ProjectType, RDFS.subClassOf, SKOS.Concept),
+        (HGV.mentionsProject, RDFS.subPropertyOf, DCTERMS.references),
+        (HGV.dueDate, RDFS.subPropertyOf, SCHEMA.endDate),
+        # provenance and people
+        (HGV.SourceSpan, RDFS.subClassOf, OA.TextPositionSelector),
+        (HGV.SourceSpan, RDFS.subClassOf, OA.TextQuoteSelector),
+        (HGV.startOffset, RDFS.subPropertyOf, OA.start),
+        (HGV.endOffset, RDFS.subPropertyOf, OA.end),
+        (HGV.exactText, RDFS.subPropertyOf, OA.exact),
+        (HGV.Person, RDFS.subClassOf, FOAF.Person),
+        (HGV.speaker, RDFS.subPropertyOf, DCTERMS.creator),
+    ],
+)
 def test_alignment_axiom(graph: Graph, sub: URIRef, predicate: URIRef, sup: URIRef) -> None:
     assert (sub, predicate, sup) in graph
 
@@ -300,15 +347,22 @@ def test_data_structure_definition_lists_every_component(graph: Graph) -> None:
     dsd = HGV.QuantitativeStatementStructure
     assert (dsd, RDF.type, QB.DataStructureDefinition) in graph
     specs = list(graph.objects(dsd, QB.component))
-    found = {(p, o) for s in specs for p, o in graph.predicate_objects(s)
-             if p in (QB.dimension, QB.measure, QB.attribute)}
+    found = {
+        (p, o) for s in specs for p, o in graph.predicate_objects(s) if p in (QB.dimension, QB.measure, QB.attribute)
+    }
     # kind, comparator and quantity kind change what a value means, and two parts may state a
     # figure for one indicator, area and period: all dimensions, so no two observations share a key
     assert found == {
-        (QB.dimension, HGV.indicator), (QB.dimension, HGV.refPeriod), (QB.dimension, HGV.refArea),
-        (QB.dimension, HGV.periodStart), (QB.dimension, HGV.statementKind), (QB.dimension, HGV.comparator),
-        (QB.dimension, HGV.quantityKind), (QB.dimension, HGV.statedIn),
-        (QB.measure, HGV.value), (QB.attribute, HGV.unit),
+        (QB.dimension, HGV.indicator),
+        (QB.dimension, HGV.refPeriod),
+        (QB.dimension, HGV.refArea),
+        (QB.dimension, HGV.periodStart),
+        (QB.dimension, HGV.statementKind),
+        (QB.dimension, HGV.comparator),
+        (QB.dimension, HGV.quantityKind),
+        (QB.dimension, HGV.statedIn),
+        (QB.measure, HGV.value),
+        (QB.attribute, HGV.unit),
     }
     assert sorted(int(graph.value(s, QB.order)) for s in specs) == list(range(1, 11))
 
@@ -363,8 +417,7 @@ def test_readme_superproperties_and_cube_types_hold(graph: Graph) -> None:
         checked = 0
         props = [_curie(n) for n in _ticks(row[0])]
         supers = [_curie(n) for n in _ticks(row[2])]
-        pairs = (list(zip(props, supers)) if len(props) == len(supers) > 1
-                 else [(p, s) for p in props for s in supers])
+        pairs = list(zip(props, supers)) if len(props) == len(supers) > 1 else [(p, s) for p in props for s in supers]
         for prop, sup in pairs:
             assert (prop, RDFS.subPropertyOf, sup) in graph, (prop, sup)
             checked += 1
@@ -429,7 +482,7 @@ def test_html_has_one_anchor_per_term(graph: Graph) -> None:
     parser.feed(page)
     assert len(parser.ids) == len(set(parser.ids))
     terms = _hgv_terms(graph, TERM_KINDS) | _individuals(graph)
-    assert {str(t)[len(str(HGV)):] for t in terms} <= set(parser.ids)
+    assert {str(t)[len(str(HGV)) :] for t in terms} <= set(parser.ids)
     assert page.startswith("<!DOCTYPE html>") and "<link" not in page and "src=" not in page
 
 

@@ -30,8 +30,10 @@ HERMIT_JAR = Path(owlready2.__file__).parent / "hermit" / "HermiT.jar"
 ID = "https://w3id.org/henan-gov/id/"
 GRAPHS_IN_FULL = ("ontology", "reference", "dataset")
 # five tasks of the notice, five targets of the 2026 Henan report and five of a province's report
-SEEDS = re.compile(r"/(notice/2026-4|report/henan-2026|report/guangdong-2026)"
-                   r"(/(task|target|figure)/[1-5](/|$)|$)")
+SEEDS = re.compile(
+    r"/(notice/2026-4|report/henan-2026|report/guangdong-2026)"
+    r"(/(task|target|figure)/[1-5](/|$)|$)"
+)
 PROV = "http://www.w3.org/ns/prov#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 FOAF = "http://xmlns.com/foaf/0.1/"
@@ -60,9 +62,14 @@ def sample(nquads: Path) -> Graph:
     seeds = {q.subject for q in quads if isinstance(q.subject, ox.NamedNode) and SEEDS.search(q.subject.value)}
     reached = {q.object for q in quads if q.subject in seeds and isinstance(q.object, ox.NamedNode)}
     shared = ID + "scheme/"  # concept schemes that document graphs describe (policy areas)
-    chosen = [ox.Triple(q.subject, q.predicate, q.object) for q in quads
-              if q.graph_name in full or q.subject in seeds or q.subject in reached
-              or (isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(shared))]
+    chosen = [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in quads
+        if q.graph_name in full
+        or q.subject in seeds
+        or q.subject in reached
+        or (isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(shared))
+    ]
     return Graph().parse(data=ox.serialize(chosen, format=ox.RdfFormat.N_TRIPLES), format="nt")
 
 
@@ -101,9 +108,15 @@ def _typed(graph: Graph, cls: str) -> set[str]:
 
 
 def test_the_sample_holds_every_pattern_the_checks_are_about(data: Graph) -> None:
-    for cls in (HGV + "ResponsibilityAssignment", HGV + "TaskImplementation", HGV + "Province",
-                "http://rdfs.org/ns/void#Dataset", "http://purl.org/linked-data/cube#Observation",
-                "http://www.w3.org/ns/dcat#Distribution", HGV + "ProvincialGovernment"):
+    for cls in (
+        HGV + "ResponsibilityAssignment",
+        HGV + "TaskImplementation",
+        HGV + "Province",
+        "http://rdfs.org/ns/void#Dataset",
+        "http://purl.org/linked-data/cube#Observation",
+        "http://www.w3.org/ns/dcat#Distribution",
+        HGV + "ProvincialGovernment",
+    ):
         assert _typed(data, cls), cls
     assert list(data.subject_objects(OWL.sameAs))
 
@@ -142,16 +155,35 @@ def test_a_provincial_government_is_not_made_a_municipal_one(reasoned: tuple[Gra
 
 def test_no_individual_gets_a_type_of_an_unrelated_standard(reasoned: tuple[Graph, Graph]) -> None:
     """What reasoning adds to the data's own nodes: only the super-classes the ontology claims."""
-    expected = {PROV + "Entity", PROV + "Agent", PROV + "Plan", PROV + "Role", PROV + "Influence",
-                PROV + "AgentInfluence", PROV + "Association", PROV + "Activity", SKOS + "Concept",
-                FOAF + "Organization", FOAF + "Agent", FOAF + "Document", FOAF + "Person",
-                "http://www.w3.org/ns/org#Organization", "http://www.w3.org/ns/org#Role",
-                "http://www.w3.org/ns/org#FormalOrganization", "http://purl.org/dc/terms/Location",
-                "http://purl.org/dc/terms/MediaType", "http://purl.org/NET/scovo#Dataset",
-                "http://www.w3.org/ns/dcat#Resource", "http://www.w3.org/ns/dcat#Dataset"}
+    expected = {
+        PROV + "Entity",
+        PROV + "Agent",
+        PROV + "Plan",
+        PROV + "Role",
+        PROV + "Influence",
+        PROV + "AgentInfluence",
+        PROV + "Association",
+        PROV + "Activity",
+        SKOS + "Concept",
+        FOAF + "Organization",
+        FOAF + "Agent",
+        FOAF + "Document",
+        FOAF + "Person",
+        "http://www.w3.org/ns/org#Organization",
+        "http://www.w3.org/ns/org#Role",
+        "http://www.w3.org/ns/org#FormalOrganization",
+        "http://purl.org/dc/terms/Location",
+        "http://purl.org/dc/terms/MediaType",
+        "http://purl.org/NET/scovo#Dataset",
+        "http://www.w3.org/ns/dcat#Resource",
+        "http://www.w3.org/ns/dcat#Dataset",
+    }
     asserted, closure = reasoned
-    added = {str(c) for s, c in closure.subject_objects(RDF.type)
-             if isinstance(s, URIRef) and s.startswith(ID) and (s, RDF.type, c) not in asserted}
+    added = {
+        str(c)
+        for s, c in closure.subject_objects(RDF.type)
+        if isinstance(s, URIRef) and s.startswith(ID) and (s, RDF.type, c) not in asserted
+    }
     standard = {c for c in added if not c.startswith(HGV) and not c.startswith(str(OWL)) and "schema.org" not in c}
     assert standard - expected == set()
 
@@ -173,8 +205,13 @@ def test_reasoning_catches_the_old_attribution_reading(tmp_path: Path) -> None:
 
 
 def _profile_violations(path: Path) -> list[str]:
-    result = subprocess.run([java(), "-cp", f"{HERMIT_JAR}:{PROFILE_CHECK}", "ProfileCheck", str(path)],
-                            capture_output=True, text=True, timeout=300, check=True)
+    result = subprocess.run(
+        [java(), "-cp", f"{HERMIT_JAR}:{PROFILE_CHECK}", "ProfileCheck", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     lines = result.stdout.splitlines()
     assert lines[-1].startswith("violations\t") and int(lines[-2].split("\t")[1]) > 100_000, result.stdout[-500:]
     return lines[:-2]
@@ -212,8 +249,11 @@ def _rows(store: Store, query: str) -> list[dict[str, str]]:
 
 
 def test_org_client_finds_the_agencies_with_names_and_identifiers(store: Store) -> None:
-    rows = _rows(store, """SELECT ?name ?id WHERE { ?a a org:Organization ; skos:prefLabel ?name ;
-        dct:identifier ?id FILTER (lang(?name) = "zh") }""")
+    rows = _rows(
+        store,
+        """SELECT ?name ?id WHERE { ?a a org:Organization ; skos:prefLabel ?name ;
+        dct:identifier ?id FILTER (lang(?name) = "zh") }""",
+    )
     names = {r["name"] for r in rows}
     assert {"河南省发展和改革委员会", "河南省人民政府"} <= names  # named in the notice's clauses and preamble
     assert "henan/development-reform-commission" in {r["id"] for r in rows}
@@ -221,8 +261,11 @@ def test_org_client_finds_the_agencies_with_names_and_identifiers(store: Store) 
 
 def test_org_client_sees_one_organ_with_two_nameplates_not_a_sub_organisation(store: Store) -> None:
     """省政府外办 is also the Party's foreign-affairs office (reference table: 一个机构两块牌子)."""
-    rows = _rows(store, """SELECT ?parent ?other WHERE { ?a skos:prefLabel "河南省人民政府外事办公室"@zh ;
-        org:subOrganizationOf ?parent ; org:linkedTo ?other }""")
+    rows = _rows(
+        store,
+        """SELECT ?parent ?other WHERE { ?a skos:prefLabel "河南省人民政府外事办公室"@zh ;
+        org:subOrganizationOf ?parent ; org:linkedTo ?other }""",
+    )
     assert {r["parent"] for r in rows} == {ID + "agency/henan/henan-government"}
     assert {r["other"] for r in rows} == {ID + "agency/henan/cpc-henan-foreign-affairs-office"}
 
@@ -230,33 +273,49 @@ def test_org_client_sees_one_organ_with_two_nameplates_not_a_sub_organisation(st
 def test_prov_client_finds_who_carries_out_task_117_in_which_role(store: Store) -> None:
     """Task 117's clause (source text): （省卫生健康委牵头，省发展改革委、财政厅、疾控局按职责分工负责）."""
     task = f"<{ID}notice/2026-4/task/117>"
-    rows = _rows(store, f"""SELECT ?agent ?role WHERE {{ ?act a prov:Activity ;
+    rows = _rows(
+        store,
+        f"""SELECT ?agent ?role WHERE {{ ?act a prov:Activity ;
         prov:qualifiedAssociation [ a prov:Association ; prov:agent ?agent ; prov:hadRole ?role ;
                                     prov:hadPlan {task} ] ;
-        prov:wasAssociatedWith ?agent }}""")
+        prov:wasAssociatedWith ?agent }}""",
+    )
     agency = ID + "agency/henan/"
     roles = {(r["agent"].removeprefix(agency), r["role"].rsplit("#", 1)[1]) for r in rows}
-    assert roles == {("health-commission", "LeadRole"), ("development-reform-commission", "CoResponsibleRole"),
-                     ("finance", "CoResponsibleRole"), ("disease-prevention-control", "CoResponsibleRole")}
+    assert roles == {
+        ("health-commission", "LeadRole"),
+        ("development-reform-commission", "CoResponsibleRole"),
+        ("finance", "CoResponsibleRole"),
+        ("disease-prevention-control", "CoResponsibleRole"),
+    }
 
 
 def test_prov_client_finds_an_activity_for_each_of_the_148_tasks(store: Store) -> None:
-    rows = _rows(store, f"""SELECT (COUNT(DISTINCT ?plan) AS ?n) WHERE {{ ?act a prov:Activity ;
-        prov:qualifiedAssociation/prov:hadPlan ?plan FILTER STRSTARTS(STR(?plan), "{ID}notice/2026-4/task/") }}""")
+    rows = _rows(
+        store,
+        f"""SELECT (COUNT(DISTINCT ?plan) AS ?n) WHERE {{ ?act a prov:Activity ;
+        prov:qualifiedAssociation/prov:hadPlan ?plan FILTER STRSTARTS(STR(?plan), "{ID}notice/2026-4/task/") }}""",
+    )
     assert rows == [{"n": "148"}]
 
 
 def test_data_cube_client_finds_observations_of_a_data_set_with_a_structure(store: Store) -> None:
-    rows = _rows(store, """SELECT (COUNT(?o) AS ?n) (COUNT(DISTINCT ?ds) AS ?sets) WHERE {
+    rows = _rows(
+        store,
+        """SELECT (COUNT(?o) AS ?n) (COUNT(DISTINCT ?ds) AS ?sets) WHERE {
         ?o a qb:Observation ; qb:dataSet ?ds . ?ds a qb:DataSet ; qb:structure ?dsd .
-        ?dsd a qb:DataStructureDefinition }""")
+        ?dsd a qb:DataStructureDefinition }""",
+    )
     assert rows[0]["sets"] == "1" and int(rows[0]["n"]) > 1000
 
 
 def test_dcat_client_finds_each_dump_with_its_type_and_compression(store: Store) -> None:
-    rows = _rows(store, """SELECT ?url ?media ?compress WHERE { ?ds a dcat:Dataset ; dcat:distribution ?d .
+    rows = _rows(
+        store,
+        """SELECT ?url ?media ?compress WHERE { ?ds a dcat:Dataset ; dcat:distribution ?d .
         ?d dcat:downloadURL ?url ; dcat:accessURL ?url ; dcat:mediaType ?media ; dct:license ?l ; dct:issued ?when .
-        OPTIONAL { ?d dcat:compressFormat ?compress } }""")
+        OPTIONAL { ?d dcat:compressFormat ?compress } }""",
+    )
     iana = "https://www.iana.org/assignments/media-types/"
     found = {r["url"].rsplit("/", 1)[1]: (r["media"].removeprefix(iana), r.get("compress")) for r in rows}
     assert found["henan-kg.nq"] == ("application/n-quads", None)
@@ -266,17 +325,23 @@ def test_dcat_client_finds_each_dump_with_its_type_and_compression(store: Store)
 
 
 def test_dcat_client_finds_the_sparql_service(store: Store) -> None:
-    rows = _rows(store, """SELECT ?endpoint WHERE { ?ds dcat:distribution/dcat:accessService ?s .
-        ?s a dcat:DataService ; dcat:endpointURL ?endpoint ; dcat:servesDataset ?ds }""")
+    rows = _rows(
+        store,
+        """SELECT ?endpoint WHERE { ?ds dcat:distribution/dcat:accessService ?s .
+        ?s a dcat:DataService ; dcat:endpointURL ?endpoint ; dcat:servesDataset ?ds }""",
+    )
     assert [r["endpoint"] for r in rows] == ["https://w3id.org/henan-gov/sparql"]
 
 
 def test_prov_client_finds_the_build_and_the_files_it_read(store: Store) -> None:
     source = (b.SOURCES_DIR / "henan-2026-key-tasks-notice.txt").read_bytes()
-    rows = _rows(store, """SELECT ?name ?sha ?version WHERE { ?ds a void:Dataset ; prov:wasGeneratedBy ?build .
+    rows = _rows(
+        store,
+        """SELECT ?name ?sha ?version WHERE { ?ds a void:Dataset ; prov:wasGeneratedBy ?build .
         ?build a prov:Activity ;
                prov:wasAssociatedWith [ a prov:SoftwareAgent ; <https://schema.org/softwareVersion> ?version ] ;
-        prov:used ?input . ?input dct:title ?name ; spdx:checksum/spdx:checksumValue ?sha }""")
+        prov:used ?input . ?input dct:title ?name ; spdx:checksum/spdx:checksumValue ?sha }""",
+    )
     by_name = {r["name"]: r["sha"] for r in rows}
     assert by_name["sources/henan-2026-key-tasks-notice.txt"] == hashlib.sha256(source).hexdigest()
     assert any(n.startswith("gazetteer/agencies/") for n in by_name)

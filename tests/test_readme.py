@@ -20,7 +20,7 @@ def test_every_output_in_the_readme_is_what_its_command_prints(release: b.Releas
 def test_a_drifted_block_is_named_by_its_line_and_regenerated(release: b.Release) -> None:
     text = README.read_text(encoding="utf-8")
     first = blocks(text)[0]
-    drifted = text[:first.start] + "name,tasks\n某厅,99\n" + text[first.end:]
+    drifted = text[: first.start] + "name,tasks\n某厅,99\n" + text[first.end :]
     build_dir = release.path.parent.parent
     assert differences(drifted, build_dir) == [f"README.md:{first.line}: `{first.command}` prints something else now"]
     assert regenerate(drifted, build_dir) == text

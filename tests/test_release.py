@@ -20,8 +20,14 @@ from release.layout import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-FIELDS = {"checksum": "0" * 64, "triples": 3, "quads": 4, "graphs": {"https://example.org/g": 4},
-          "base": "https://example.org/id/", "dumps": ["henan-kg.nq"]}
+FIELDS = {
+    "checksum": "0" * 64,
+    "triples": 3,
+    "quads": 4,
+    "graphs": {"https://example.org/g": 4},
+    "base": "https://example.org/id/",
+    "dumps": ["henan-kg.nq"],
+}
 
 
 def test_a_written_manifest_reads_back_with_sorted_keys_and_a_newline(tmp_path: Path) -> None:
@@ -69,8 +75,15 @@ def imports(package: str) -> dict[str, set[str]]:
                 names |= {alias.name.split(".")[0] for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 names.add(node.module.split(".")[0])
-        found[path.relative_to(ROOT).as_posix()] = names & {"kg", "endpoint", "release", "bench", "mappings",
-                                                            "shapes", "ontology"}
+        found[path.relative_to(ROOT).as_posix()] = names & {
+            "kg",
+            "endpoint",
+            "release",
+            "bench",
+            "mappings",
+            "shapes",
+            "ontology",
+        }
     return found
 
 

@@ -251,8 +251,12 @@ KILL_POINTS = {
 
 
 def _kill_build_at(build_dir: Path, sources: Path, target: str, flag: Path) -> None:
-    with subprocess.Popen([sys.executable, "-c", KILLABLE_BUILD, str(build_dir), str(sources), str(flag), target],
-                          cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:  # closes the pipe
+    with subprocess.Popen(
+        [sys.executable, "-c", KILLABLE_BUILD, str(build_dir), str(sources), str(flag), target],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    ) as proc:  # closes the pipe
         try:
             deadline = time.monotonic() + 300
             while not flag.exists():
@@ -268,8 +272,9 @@ def _kill_build_at(build_dir: Path, sources: Path, target: str, flag: Path) -> N
 CI_KILL_POINTS = {"after-swap-before-prune"}  # test_build.py kills one during the store load already
 
 
-@pytest.mark.parametrize("stage", [pytest.param(k, marks=() if k in CI_KILL_POINTS else pytest.mark.slow)
-                                   for k in KILL_POINTS])
+@pytest.mark.parametrize(
+    "stage", [pytest.param(k, marks=() if k in CI_KILL_POINTS else pytest.mark.slow) for k in KILL_POINTS]
+)
 def test_build_killed_at_stage(base: Path, tmp_path: Path, stage: str) -> None:
     target, swapped = KILL_POINTS[stage]
     before = release_bytes(base)
@@ -372,20 +377,37 @@ def test_builds_under_different_hash_seeds_are_byte_identical(tmp_path: Path) ->
     releases, sums = [], []
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        done = subprocess.run([sys.executable, "-c", BUILD_ONLY, str(tmp_path / seed), str(henan_sources())],
-                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            [sys.executable, "-c", BUILD_ONLY, str(tmp_path / seed), str(henan_sources())],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert done.returncode == 0, done.stderr[-3000:]
         sums.append(done.stdout.split()[-1])
         releases.append(b.current_release(tmp_path / seed))
     assert sums[0] == sums[1]
     one, two = (release_bytes(tmp_path / seed) for seed in ("1", "2"))
-    for name in ("henan-kg.nq", "henan-kg.nt", "henan-kg.ttl", "henan-kg.nq.gz", "henan-kg.nt.gz",
-                 "henan-kg.ttl.gz", "void.ttl", "manifest.json", "ontology.ttl", "ontology.html"):
+    for name in (
+        "henan-kg.nq",
+        "henan-kg.nt",
+        "henan-kg.ttl",
+        "henan-kg.nq.gz",
+        "henan-kg.nt.gz",
+        "henan-kg.ttl.gz",
+        "void.ttl",
+        "manifest.json",
+        "ontology.ttl",
+        "ontology.html",
+    ):
         assert one[name] == two[name], name
     # the stores hold the same quads; Oxigraph gives the ontology's blank nodes fresh labels on load
     stores = [Store.read_only(str(r / "store")) for r in releases]
-    named = [sorted(str(q) for q in st if not any(isinstance(t, BlankNode) for t in (q.subject, q.object)))
-             for st in stores]
+    named = [
+        sorted(str(q) for q in st if not any(isinstance(t, BlankNode) for t in (q.subject, q.object))) for st in stores
+    ]
     assert len(stores[0]) == len(stores[1]) and _digest(named[0]) == _digest(named[1])
     assert assert_consistent(releases[0])["checksum"] == sums[0]
 
@@ -404,8 +426,9 @@ def _served_state(url: str) -> tuple[str, int]:
     import requests
 
     health = requests.get(url + "/health", timeout=30).json()
-    r = requests.post(url + "/sparql", data={"query": COUNT_QUADS},
-                      headers={"Accept": "application/sparql-results+json"}, timeout=60)
+    r = requests.post(
+        url + "/sparql", data={"query": COUNT_QUADS}, headers={"Accept": "application/sparql-results+json"}, timeout=60
+    )
     assert r.status_code == 200, r.text[:300]
     return health["checksum"], int(r.json()["results"]["bindings"][0]["n"]["value"])
 
@@ -441,6 +464,7 @@ def test_servers_started_while_builds_publish_see_one_whole_graph(tmp_path: Path
     """Servers started one after another while builds of two corpora publish in turn: each serves
     exactly one release, with the checksum and the quad count of that release."""
     from bench import loadgen
+
     build_dir = tmp_path / "build"
     corpora = [henan_sources(), notice_only(tmp_path)]
     releases = {r.checksum: r.quads for r in [b.build(build_dir, sources_dir=corpora[0], validate=no_shapes)]}
@@ -461,8 +485,7 @@ def test_servers_started_while_builds_publish_see_one_whole_graph(tmp_path: Path
     seen: list[tuple[str, int]] = []
     k = 0
     while builder.is_alive() or k < 2:
-        with loadgen.serve(build_dir / "current", workers=1, threads=1,
-                           log=tmp_path / f"gunicorn-{k}.log") as server:
+        with loadgen.serve(build_dir / "current", workers=1, threads=1, log=tmp_path / f"gunicorn-{k}.log") as server:
             seen.append(_served_state(server.url))
         k += 1
     builder.join()

@@ -45,7 +45,7 @@ def children(pid: int) -> set[int]:
                 stat = Path(f"/proc/{entry}/stat").read_text()
             except OSError:
                 continue
-            fields = stat[stat.rindex(")") + 2:].split()
+            fields = stat[stat.rindex(")") + 2 :].split()
             if fields[0] != "Z":
                 parent[int(entry)] = int(fields[1])
     out, frontier = set(), {pid}
@@ -127,9 +127,11 @@ def mix() -> list[tuple[str, str]]:
 def run_load(url: str, clients: int, per_client: int) -> loadgen.LoadResult:
     res = loadgen.fire(url, mix(), clients=clients, per_client=per_client, timeout_s=120, unique=True)
     s = res.summary()
-    print(f"\nload: {clients} clients × {per_client}: {s['requests']} requests in {s['seconds']} s, "
-          f"{s['throughput_qps']} q/s, p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, p99 {s['p99_ms']} ms, "
-          f"max {s['max_ms']} ms, statuses {s['statuses']}")
+    print(
+        f"\nload: {clients} clients × {per_client}: {s['requests']} requests in {s['seconds']} s, "
+        f"{s['throughput_qps']} q/s, p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, p99 {s['p99_ms']} ms, "
+        f"max {s['max_ms']} ms, statuses {s['statuses']}"
+    )
     return res
 
 
@@ -167,10 +169,12 @@ PATHOLOGICAL = {
     "unbounded-path": "SELECT (COUNT(*) AS ?n) WHERE { ?s (<urn:x:none>|!<urn:x:none>)* ?o . ?o ?p ?x }",
     "path-both-ends-open": "SELECT ?s ?o WHERE { ?s (^<urn:x:none>|!<urn:x:none>)+ ?o } ORDER BY ?s ?o",
     "huge-offset": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } OFFSET 1000000000000 LIMIT 1",
-    "deep-nesting": "SELECT (COUNT(*) AS ?n) WHERE " + "{ SELECT * WHERE " * 60
-                    + "{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }" + " }" * 60,
+    "deep-nesting": "SELECT (COUNT(*) AS ?n) WHERE "
+    + "{ SELECT * WHERE " * 60
+    + "{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    + " }" * 60,
     "regex-every-literal-pair": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o . ?t ?q ?l FILTER(isLiteral(?o) && "
-                                "REGEX(CONCAT(STR(?o), STR(?l)), '河南.*郑州.*[0-9]{4}', 'i')) }",
+    "REGEX(CONCAT(STR(?o), STR(?l)), '河南.*郑州.*[0-9]{4}', 'i')) }",
 }
 
 
@@ -222,8 +226,10 @@ def test_pathological_queries_are_stopped_and_leave_nothing_behind(server: loadg
         assert "QUERY_TIMEOUT_S" in body
         assert took < TIMEOUT_S + 3.0, f"{name} took {took:.1f} s"
     lat = sorted(d for _, d in normal)
-    print(f"normal queries during: {len(normal)}, p50 {lat[len(lat) // 2] * 1000:.0f} ms, "
-          f"p95 {lat[int(0.95 * (len(lat) - 1))] * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms")
+    print(
+        f"normal queries during: {len(normal)}, p50 {lat[len(lat) // 2] * 1000:.0f} ms, "
+        f"p95 {lat[int(0.95 * (len(lat) - 1))] * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms"
+    )
     assert normal and all(s == 200 for s, _ in normal), sorted({s for s, _ in normal})
     assert lat[-1] < TIMEOUT_S, "a normal query waited as long as the time limit"
 
@@ -256,22 +262,53 @@ def _cpu_ticks(pid: int) -> int:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return 0
-    fields = stat[stat.rindex(")") + 2:].split()
+    fields = stat[stat.rindex(")") + 2 :].split()
     return int(fields[11]) + int(fields[12])
 
 
 # --- fuzz ------------------------------------------------------------------------------------------------
 
-PARAM_NAMES = ["query", "query", "default-graph-uri", "named-graph-uri", "format", "update", "using-graph-uri",
-               "timeout", "callback", "output"]
-ACCEPTS = [JSON, "application/sparql-results+xml", "text/csv", "text/tab-separated-values", "text/turtle",
-           "application/ld+json", "*/*", "text/html", "image/png", "application/json;q=0.1, text/csv;q=0.9",
-           "", "text/*;q=abc", "application/sparql-results+json; charset=latin-1"]
-CONTENT_TYPES = ["application/x-www-form-urlencoded", "application/sparql-query", "application/sparql-update",
-                 "application/sparql-query; charset=latin-1", "text/plain", "application/json", "multipart/form-data",
-                 "application/x-www-form-urlencoded; charset=utf-16", "", "foo/bar; x=\"y\""]
+PARAM_NAMES = [
+    "query",
+    "query",
+    "default-graph-uri",
+    "named-graph-uri",
+    "format",
+    "update",
+    "using-graph-uri",
+    "timeout",
+    "callback",
+    "output",
+]
+ACCEPTS = [
+    JSON,
+    "application/sparql-results+xml",
+    "text/csv",
+    "text/tab-separated-values",
+    "text/turtle",
+    "application/ld+json",
+    "*/*",
+    "text/html",
+    "image/png",
+    "application/json;q=0.1, text/csv;q=0.9",
+    "",
+    "text/*;q=abc",
+    "application/sparql-results+json; charset=latin-1",
+]
+CONTENT_TYPES = [
+    "application/x-www-form-urlencoded",
+    "application/sparql-query",
+    "application/sparql-update",
+    "application/sparql-query; charset=latin-1",
+    "text/plain",
+    "application/json",
+    "multipart/form-data",
+    "application/x-www-form-urlencoded; charset=utf-16",
+    "",
+    'foo/bar; x="y"',
+]
 
-header_text = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7e), max_size=120)
+header_text = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=120)
 
 
 @st.composite
@@ -287,9 +324,9 @@ def query_text(draw) -> bytes:
                 if op == "insert":
                     q = q[:i] + draw(st.text(max_size=5)) + q[i:]
                 elif op == "delete":
-                    q = q[:i] + q[i + draw(st.integers(1, 20)):]
+                    q = q[:i] + q[i + draw(st.integers(1, 20)) :]
                 else:
-                    q = q[:i] + q[i:i + 40] + q[i:]
+                    q = q[:i] + q[i : i + 40] + q[i:]
         return q.encode("utf-8", "surrogatepass")
     if kind == "text":
         return draw(st.text(max_size=300)).encode("utf-8", "surrogatepass")
@@ -310,8 +347,13 @@ def fuzz_request(draw) -> tuple[str, str, dict[str, str], bytes | None]:
     method = draw(st.sampled_from(["GET", "POST-form", "POST-direct", "POST-other", "PUT", "DELETE"]))
     headers = {"Accept": draw(st.sampled_from(ACCEPTS) | header_text)}
     for _ in range(draw(st.integers(0, 2))):
-        headers[draw(st.sampled_from(["X-Forwarded-For", "Accept-Language", "Accept-Charset", "Origin",
-                                      "Accept-Encoding", "Cookie"]))] = draw(header_text)
+        headers[
+            draw(
+                st.sampled_from(
+                    ["X-Forwarded-For", "Accept-Language", "Accept-Charset", "Origin", "Accept-Encoding", "Cookie"]
+                )
+            )
+        ] = draw(header_text)
     path, body = "/sparql", None
     encoded = urlencode(params)
     if method == "GET":
@@ -334,8 +376,9 @@ RESET = 0
 """Status recorded when the server closed the connection while a (too large) body was still being sent."""
 
 
-def raw_request(url: str, method: str, path: str, headers: dict[str, str], body: bytes | None,
-                timeout: float = 30.0) -> tuple[int, dict[str, str], bytes]:
+def raw_request(
+    url: str, method: str, path: str, headers: dict[str, str], body: bytes | None, timeout: float = 30.0
+) -> tuple[int, dict[str, str], bytes]:
     """One request exactly as given (no client-side normalisation), on a fresh connection.
 
     Should the server answer and close before an over-long body is sent (it must not: it reads
@@ -391,24 +434,28 @@ def test_fuzzed_requests_get_well_formed_answers(server: loadgen.Server, req) ->
     check_well_formed(status, got, data, f"{method} {path[:200]} {str(headers)[:200]} body {len(body or b'')} bytes")
 
 
-@pytest.mark.parametrize("method,path,headers,body", [
-    ("GET", "/sparql?query=" + "%FF%FE%FD", {}, None),
-    ("GET", "/sparql?query=SELECT%20*%20%7B%3Fs%20%3Fp%20%3Fo%7D&query=ASK%7B%7D", {}, None),
-    ("GET", "/sparql?query=%00%00%00", {}, None),
-    ("POST", "/sparql", {"Content-Type": "application/sparql-query"}, b"SELECT * { ?s ?p \xff\xfe }"),
-    ("POST", "/sparql", {"Content-Type": "application/sparql-query"}, b"ASK {}" + b" " * 2_000_000),
-    ("POST", "/sparql", {"Content-Type": "application/x-www-form-urlencoded"}, b"query=" + b"%E6%B2%B3" * 400_000),
-    ("POST", "/sparql", {"Content-Type": "application/x-www-form-urlencoded"}, b"query=ASK{}&query=ASK{}"),
-    ("POST", "/sparql", {"Content-Type": "application/x-www-form-urlencoded"}, b"query=%ZZ%"),
-    ("POST", "/sparql", {"Content-Type": "text/x-unknown"}, b"ASK {}"),
-    ("POST", "/sparql", {}, b"ASK {}"),
-    ("POST", "/sparql", {"Content-Type": "multipart/form-data; boundary=x"}, b"--x\r\nbroken"),
-    ("GET", "/sparql?query=ASK%7B%7D", {"Accept": "text/*;q=x, */*;q=-1, \x7f"}, None),
-    ("GET", "/sparql?default-graph-uri=not%20an%20iri&query=ASK%7B%7D", {}, None),
-    ("GET", "/sparql?query=" + "%7B" * 5000, {}, None),
-])
-def test_hostile_requests_get_well_formed_4xx(server: loadgen.Server, method: str, path: str,
-                                             headers: dict[str, str], body: bytes | None) -> None:
+@pytest.mark.parametrize(
+    "method,path,headers,body",
+    [
+        ("GET", "/sparql?query=" + "%FF%FE%FD", {}, None),
+        ("GET", "/sparql?query=SELECT%20*%20%7B%3Fs%20%3Fp%20%3Fo%7D&query=ASK%7B%7D", {}, None),
+        ("GET", "/sparql?query=%00%00%00", {}, None),
+        ("POST", "/sparql", {"Content-Type": "application/sparql-query"}, b"SELECT * { ?s ?p \xff\xfe }"),
+        ("POST", "/sparql", {"Content-Type": "application/sparql-query"}, b"ASK {}" + b" " * 2_000_000),
+        ("POST", "/sparql", {"Content-Type": "application/x-www-form-urlencoded"}, b"query=" + b"%E6%B2%B3" * 400_000),
+        ("POST", "/sparql", {"Content-Type": "application/x-www-form-urlencoded"}, b"query=ASK{}&query=ASK{}"),
+        ("POST", "/sparql", {"Content-Type": "application/x-www-form-urlencoded"}, b"query=%ZZ%"),
+        ("POST", "/sparql", {"Content-Type": "text/x-unknown"}, b"ASK {}"),
+        ("POST", "/sparql", {}, b"ASK {}"),
+        ("POST", "/sparql", {"Content-Type": "multipart/form-data; boundary=x"}, b"--x\r\nbroken"),
+        ("GET", "/sparql?query=ASK%7B%7D", {"Accept": "text/*;q=x, */*;q=-1, \x7f"}, None),
+        ("GET", "/sparql?default-graph-uri=not%20an%20iri&query=ASK%7B%7D", {}, None),
+        ("GET", "/sparql?query=" + "%7B" * 5000, {}, None),
+    ],
+)
+def test_hostile_requests_get_well_formed_4xx(
+    server: loadgen.Server, method: str, path: str, headers: dict[str, str], body: bytes | None
+) -> None:
     status, got, data = raw_request(server.url, method, path, headers, body)
     check_well_formed(status, got, data, f"{method} {path[:80]}")
     assert 400 <= status < 500, f"{method} {path[:80]}: {status}"
@@ -419,27 +466,43 @@ def test_hostile_requests_get_well_formed_4xx(server: loadgen.Server, method: st
 
 def service_targets(canary_url: str) -> list[str]:
     port = urlsplit(canary_url).port
-    return [canary_url, f"http://localhost:{port}/sparql", f"http://[::1]:{port}/sparql", f"http://127.1:{port}/sparql",
-            f"http://2130706433:{port}/sparql", f"http://0x7f000001:{port}/sparql", f"http://0.0.0.0:{port}/sparql",
-            "http://10.0.0.1/sparql", "http://172.16.5.4/sparql", "http://192.168.1.1/sparql",
-            "http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/sparql", "http://[fd00::1]/sparql"]
+    return [
+        canary_url,
+        f"http://localhost:{port}/sparql",
+        f"http://[::1]:{port}/sparql",
+        f"http://127.1:{port}/sparql",
+        f"http://2130706433:{port}/sparql",
+        f"http://0x7f000001:{port}/sparql",
+        f"http://0.0.0.0:{port}/sparql",
+        "http://10.0.0.1/sparql",
+        "http://172.16.5.4/sparql",
+        "http://192.168.1.1/sparql",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[fe80::1]/sparql",
+        "http://[fd00::1]/sparql",
+    ]
 
 
 def test_service_to_loopback_private_and_link_local_is_refused(server: loadgen.Server, canary) -> None:
     port = urlsplit(canary.url).port
     queries = []
     for target in service_targets(canary.url):
-        queries += [f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
-                    f"select * where {{ service silent <{target}> {{ ?s ?p ?o }} }}",
-                    f"PREFIX c: <{target.rsplit('/', 1)[0]}/> SELECT * WHERE {{ SERVICE c:sparql {{ ?s ?p ?o }} }}"]
-    queries += [f"SELECT * WHERE {{ SERVIC\\u0045 <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
-                f"SELECT * WHERE {{ BIND(<http://127.0.0.1:{port}/sparql> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}",
-                f"BASE <http://127.0.0.1:{port}/> SELECT * WHERE {{ SERVICE <sparql> {{ ?s ?p ?o }} }}",
-                f"SELECT * WHERE {{ {{ SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> "
-                "{ ?s ?p ?o } } } }"]
+        queries += [
+            f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
+            f"select * where {{ service silent <{target}> {{ ?s ?p ?o }} }}",
+            f"PREFIX c: <{target.rsplit('/', 1)[0]}/> SELECT * WHERE {{ SERVICE c:sparql {{ ?s ?p ?o }} }}",
+        ]
+    queries += [
+        f"SELECT * WHERE {{ SERVIC\\u0045 <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ BIND(<http://127.0.0.1:{port}/sparql> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}",
+        f"BASE <http://127.0.0.1:{port}/> SELECT * WHERE {{ SERVICE <sparql> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ {{ SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }} }} }}",
+    ]
     for q in queries:
-        for send in (lambda: post(server.url, q),
-                     lambda: requests.get(server.url + "/sparql", params={"query": q}, timeout=30)):
+        for send in (
+            lambda: post(server.url, q),
+            lambda: requests.get(server.url + "/sparql", params={"query": q}, timeout=30),
+        ):
             r = send()
             assert 400 <= r.status_code < 500, f"{q}: {r.status_code}"
     time.sleep(0.5)
@@ -454,9 +517,15 @@ UPDATES = [
     "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
     "WITH <urn:x:g> DELETE { ?s ?p ?o } INSERT { ?s ?p 'x' } WHERE { ?s ?p ?o }",
     "PREFIX x: <urn:x:> INSERT { x:a x:b ?o } WHERE { ?s ?p ?o } ",
-    "CLEAR ALL", "CLEAR DEFAULT", "CLEAR SILENT GRAPH <https://w3id.org/henan-gov/id/graph/reference>",
-    "DROP ALL", "DROP NAMED", "CREATE GRAPH <urn:x:new>",
-    "ADD DEFAULT TO <urn:x:g>", "MOVE DEFAULT TO <urn:x:g>", "COPY <urn:x:a> TO DEFAULT",
+    "CLEAR ALL",
+    "CLEAR DEFAULT",
+    "CLEAR SILENT GRAPH <https://w3id.org/henan-gov/id/graph/reference>",
+    "DROP ALL",
+    "DROP NAMED",
+    "CREATE GRAPH <urn:x:new>",
+    "ADD DEFAULT TO <urn:x:g>",
+    "MOVE DEFAULT TO <urn:x:g>",
+    "COPY <urn:x:a> TO DEFAULT",
     "  # comment\n insert data { <urn:x:a> <urn:x:b> <urn:x:c> }",
     "INSERT DATA { <urn:x:a> <urn:x:b> <urn:x:c> } ; DROP ALL",
 ]
@@ -472,8 +541,9 @@ def update_requests(url: str, update: str, canary_url: str) -> list[requests.Res
         requests.post(sparql, data=update.encode(), headers={"Content-Type": "application/sparql-update"}, timeout=30),
         requests.post(sparql, data=update.encode(), headers={"Content-Type": "application/sparql-query"}, timeout=30),
         requests.post(url + "/update", data={"update": update}, timeout=30),
-        requests.post(url + "/update", data=update.encode(), headers={"Content-Type": "application/sparql-update"},
-                      timeout=30),
+        requests.post(
+            url + "/update", data=update.encode(), headers={"Content-Type": "application/sparql-update"}, timeout=30
+        ),
     ]
 
 
@@ -482,11 +552,13 @@ def store_files(release: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("store_mode", ["memory", "disk"])
-def test_update_in_every_syntax_is_refused_and_nothing_changes(release: b.Release, store_mode: str, canary,
-                                                               tmp_path: Path) -> None:
+def test_update_in_every_syntax_is_refused_and_nothing_changes(
+    release: b.Release, store_mode: str, canary, tmp_path: Path
+) -> None:
     before = store_files(release.path)
-    with loadgen.serve(release.path, store_mode=store_mode, workers=1, threads=2, timeout_s=TIMEOUT_S,
-                       log=tmp_path / "gunicorn.log") as s:
+    with loadgen.serve(
+        release.path, store_mode=store_mode, workers=1, threads=2, timeout_s=TIMEOUT_S, log=tmp_path / "gunicorn.log"
+    ) as s:
         n = count_all(s.url)
         loads = [f"LOAD <{canary.url}>", f"LOAD SILENT <{canary.url}> INTO GRAPH <urn:x:g>"]
         for update in UPDATES + loads:
@@ -501,14 +573,31 @@ def test_update_in_every_syntax_is_refused_and_nothing_changes(release: b.Releas
 
 
 TRAVERSALS = [
-    "/id/../../../../etc/passwd", "/id/..%2f..%2f..%2f..%2fetc%2fpasswd", "/id/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
-    "/id/notice/2026-4/../../../../etc/passwd", "/id/%2e%2e%2f%2e%2e%2fmanifest.json", "/id//etc/passwd",
-    "/dumps/../manifest.json", "/dumps/..%2fmanifest.json", "/dumps/%2e%2e%2fmanifest.json",
-    "/dumps/..%2f..%2f..%2f..%2fetc%2fpasswd", "/dumps/%2fetc%2fpasswd", "/dumps/.%2e/store/CURRENT",
-    "/dumps/manifest.json", "/dumps/store", "/dumps/.", "/dumps/..", "/dumps/henan-kg.nq%00.gz",
-    "/dumps/henan-kg.nq/../../manifest.json", "/dumps/%252e%252e%252fmanifest.json",
-    "/examples/..%2f..%2fkg%2fbuild.rq", "/examples/../../pyproject.rq", "/def/../../../etc/passwd",
-    "/static/../../../etc/passwd", "/static/..%2f..%2f..%2fetc%2fpasswd", "/static/%2e%2e/%2e%2e/kg/build.py",
+    "/id/../../../../etc/passwd",
+    "/id/..%2f..%2f..%2f..%2fetc%2fpasswd",
+    "/id/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    "/id/notice/2026-4/../../../../etc/passwd",
+    "/id/%2e%2e%2f%2e%2e%2fmanifest.json",
+    "/id//etc/passwd",
+    "/dumps/../manifest.json",
+    "/dumps/..%2fmanifest.json",
+    "/dumps/%2e%2e%2fmanifest.json",
+    "/dumps/..%2f..%2f..%2f..%2fetc%2fpasswd",
+    "/dumps/%2fetc%2fpasswd",
+    "/dumps/.%2e/store/CURRENT",
+    "/dumps/manifest.json",
+    "/dumps/store",
+    "/dumps/.",
+    "/dumps/..",
+    "/dumps/henan-kg.nq%00.gz",
+    "/dumps/henan-kg.nq/../../manifest.json",
+    "/dumps/%252e%252e%252fmanifest.json",
+    "/examples/..%2f..%2fkg%2fbuild.rq",
+    "/examples/../../pyproject.rq",
+    "/def/../../../etc/passwd",
+    "/static/../../../etc/passwd",
+    "/static/..%2f..%2f..%2fetc%2fpasswd",
+    "/static/%2e%2e/%2e%2e/kg/build.py",
 ]
 
 
@@ -537,8 +626,15 @@ def hostile_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A release whose notice title and a task text hold markup (shapes off: the title is legal text)."""
     src = copy_henan_sources(tmp_path_factory.mktemp("hostile-sources"))
     toml = src / "henan-2026-key-tasks-notice.toml"
-    toml.write_text(re.sub(r'title_zh = "([^"]*)"', lambda m: f'title_zh = "{SCRIPT}{m.group(1)}"',
-                           toml.read_text(encoding="utf-8"), count=1), encoding="utf-8")
+    toml.write_text(
+        re.sub(
+            r'title_zh = "([^"]*)"',
+            lambda m: f'title_zh = "{SCRIPT}{m.group(1)}"',
+            toml.read_text(encoding="utf-8"),
+            count=1,
+        ),
+        encoding="utf-8",
+    )
     txt = src / "henan-2026-key-tasks-notice.txt"
     text = txt.read_text(encoding="utf-8")
     task = "1. 制定我省融入服务全国统一大市场建设行动方案。"
@@ -574,6 +670,9 @@ def test_health_and_void_report_the_release_checksum(server: loadgen.Server, rel
     assert seen == {release.checksum} == {manifest["checksum"]}, "every worker reports the release's checksum"
     void = requests.get(server.url + "/.well-known/void", headers={"Accept": "text/turtle"}, timeout=30)
     assert void.status_code == 200 and release.checksum in void.text
-    r = post(server.url, "PREFIX spdx: <http://spdx.org/rdf/terms#> SELECT ?v WHERE { "
-                         "?d a <http://rdfs.org/ns/void#Dataset> ; spdx:checksum ?c . ?c spdx:checksumValue ?v }")
+    r = post(
+        server.url,
+        "PREFIX spdx: <http://spdx.org/rdf/terms#> SELECT ?v WHERE { "
+        "?d a <http://rdfs.org/ns/void#Dataset> ; spdx:checksum ?c . ?c spdx:checksumValue ?v }",
+    )
     assert [x["v"]["value"] for x in r.json()["results"]["bindings"]] == [release.checksum]

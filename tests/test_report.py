@@ -63,6 +63,7 @@ def squeeze(text: str) -> str:
 
 # --- the document ----------------------------------------------------------------------------
 
+
 def test_document_node(doc, ref) -> None:
     d = document_graph(doc, ref, IRIS)
     r = IRIS.doc(DOC)
@@ -75,6 +76,7 @@ def test_document_node(doc, ref) -> None:
 
 # --- paragraphs --------------------------------------------------------------------------------
 
+
 def test_paragraph_count(g: Graph) -> None:
     # read in the source: salutation + opening (2), review (intro, seven areas, 一年来, 各位代表,
     # 同时: 11), requirements and targets (3), key work (围绕…: 1; sections 3+9+4+4+5+3+3+5+5 = 41),
@@ -82,28 +84,34 @@ def test_paragraph_count(g: Graph) -> None:
     assert sorted(paragraphs(g)) == list(range(1, 61))
 
 
-@pytest.mark.parametrize("first, later", [
-    ("（三）产业升级步伐加快。", "战略性新兴产业增加值增长10.3%"),  # a full line ending 。 mid-paragraph
-    ("（四）乡村振兴有力推进。", "国家级现代农业产业园达12个"),  # stray space opened the page before
-    ("（五）改革开放深化拓展。", "成功举办全球豫商大会"),
-    ("（六）生态环境不断改善。", "省160个国控断面"),  # a short first line with digits and PM2.5
-    ("一年来，我们以深入开展", "大力支持国防和军队现代化建设"),
-    ("加快构建一流创新生态。", "深化科技奖励改革及职务科技成果赋权改革。"),
-    ("持续强化就业优先导向。", "筹备好第三届全国职业技能大赛。"),
-    ("加强国防动员和后备力量建设", "铸牢中华民族共同体意识"),
-])
+@pytest.mark.parametrize(
+    "first, later",
+    [
+        ("（三）产业升级步伐加快。", "战略性新兴产业增加值增长10.3%"),  # a full line ending 。 mid-paragraph
+        ("（四）乡村振兴有力推进。", "国家级现代农业产业园达12个"),  # stray space opened the page before
+        ("（五）改革开放深化拓展。", "成功举办全球豫商大会"),
+        ("（六）生态环境不断改善。", "省160个国控断面"),  # a short first line with digits and PM2.5
+        ("一年来，我们以深入开展", "大力支持国防和军队现代化建设"),
+        ("加快构建一流创新生态。", "深化科技奖励改革及职务科技成果赋权改革。"),
+        ("持续强化就业优先导向。", "筹备好第三届全国职业技能大赛。"),
+        ("加强国防动员和后备力量建设", "铸牢中华民族共同体意识"),
+    ],
+)
 def test_lines_joined_into_one_paragraph(g: Graph, first: str, later: str) -> None:
     k = paragraph_with(g, first)
     assert later in paragraphs(g)[k]
 
 
-@pytest.mark.parametrize("before, after", [
-    ("协同发展。", "促进投资提速增效。"),
-    ("带动乡村能力。", "建设宜居韧性智慧城市。"),
-    ("生命财产安全。", "防范化解自然灾害风险。"),
-    ("表示衷心感谢！", "同时，我们也清醒认识到"),
-    ("第五次经济普查。", "各位代表！肩鸿任钜初心磐"),
-])
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        ("协同发展。", "促进投资提速增效。"),
+        ("带动乡村能力。", "建设宜居韧性智慧城市。"),
+        ("生命财产安全。", "防范化解自然灾害风险。"),
+        ("表示衷心感谢！", "同时，我们也清醒认识到"),
+        ("第五次经济普查。", "各位代表！肩鸿任钜初心磐"),
+    ],
+)
 def test_paragraph_breaks_after_full_lines(g: Graph, before: str, after: str) -> None:
     k = paragraph_with(g, after)
     assert paragraphs(g)[k].startswith(after)
@@ -130,16 +138,23 @@ def test_paragraph_spans_cover_the_source_lines(g: Graph, doc) -> None:
 
 # --- structure --------------------------------------------------------------------------------
 
+
 def test_parts(g: Graph) -> None:
-    headings = {int(g.value(p, HGV.orderNumber)): str(g.value(p, HGV.heading))
-                for p in g.subjects(RDF.type, HGV.Part)}
+    headings = {int(g.value(p, HGV.orderNumber)): str(g.value(p, HGV.heading)) for p in g.subjects(RDF.type, HGV.Part)}
     assert headings == {1: "2023年工作回顾", 2: "2024年工作总体要求和主要目标", 3: "2024年重点工作安排"}
     for n in (1, 2, 3):
         assert (node(f"part/{n}"), DCTERMS.isPartOf, IRIS.doc(DOC)) in g
 
 
-REVIEW_AREAS = ["经济运行整体向好", "创新能力明显提升", "产业升级步伐加快", "乡村振兴有力推进",
-                "改革开放深化拓展", "生态环境不断改善", "民生事业全面进步"]
+REVIEW_AREAS = [
+    "经济运行整体向好",
+    "创新能力明显提升",
+    "产业升级步伐加快",
+    "乡村振兴有力推进",
+    "改革开放深化拓展",
+    "生态环境不断改善",
+    "民生事业全面进步",
+]
 KEY_WORK = [
     "提升创新能级，建设国家创新高地",
     "构建现代化产业体系，推进新型工业化",
@@ -179,6 +194,7 @@ def test_nine_key_work_sections(g: Graph) -> None:
 def test_paragraph_containers(g: Graph) -> None:
     def container(needle: str) -> URIRef:
         return g.value(node(f"paragraph/{paragraph_with(g, needle)}"), DCTERMS.isPartOf)
+
     assert container("现在，我代表省人民政府") == IRIS.doc(DOC)
     assert container("（二）创新能力明显提升") == node("part/1/section/2")
     assert container("一年来，我们以深入开展") == node("part/1")
@@ -189,11 +205,19 @@ def test_paragraph_containers(g: Graph) -> None:
     assert container("各位代表！星光不问赶路人") == node("part/3")
 
 
-@pytest.mark.parametrize("lead", [
-    "加快建设“三足鼎立”创新大格局。", "加快提升企业创新能力。", "新型材料产业集群。",
-    "促进投资提速增效。", "深入打好蓝天碧水净土保卫战。", "提升国家中心城市核心竞争力。",
-    "加强和创新社会治理。", "经济运行整体向好。",
-])
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "加快建设“三足鼎立”创新大格局。",
+        "加快提升企业创新能力。",
+        "新型材料产业集群。",
+        "促进投资提速增效。",
+        "深入打好蓝天碧水净土保卫战。",
+        "提升国家中心城市核心竞争力。",
+        "加强和创新社会治理。",
+        "经济运行整体向好。",
+    ],
+)
 def test_lead_sentences_are_paragraph_headings(g: Graph, lead: str) -> None:
     p = node(f"paragraph/{paragraph_with(g, lead)}")
     assert g.value(p, HGV.heading) == Literal(lead, lang="zh")
@@ -206,17 +230,20 @@ def test_paragraphs_without_lead_have_no_heading(g: Graph) -> None:
 
 # --- achieved figures and targets ----------------------------------------------------------------
 
+
 def statements(g: Graph, cls: URIRef) -> list[tuple]:
     out = []
     for s in g.subjects(RDF.type, cls):
-        out.append((
-            str(g.value(s, HGV.indicator)).rsplit("/", 1)[-1],
-            Decimal(str(g.value(s, HGV.value))),
-            str(g.value(s, HGV.unit)).rsplit("/", 1)[-1],
-            str(g.value(s, HGV.comparator)).rsplit("#", 1)[-1],
-            str(g.value(s, HGV.quantityKind)).rsplit("#", 1)[-1],
-            int(str(g.value(s, HGV.refPeriod))),
-        ))
+        out.append(
+            (
+                str(g.value(s, HGV.indicator)).rsplit("/", 1)[-1],
+                Decimal(str(g.value(s, HGV.value))),
+                str(g.value(s, HGV.unit)).rsplit("/", 1)[-1],
+                str(g.value(s, HGV.comparator)).rsplit("#", 1)[-1],
+                str(g.value(s, HGV.quantityKind)).rsplit("#", 1)[-1],
+                int(str(g.value(s, HGV.refPeriod))),
+            )
+        )
     return out
 
 
@@ -319,19 +346,28 @@ def test_the_qualitative_main_targets(g: Graph) -> None:
     # …社会消费品零售总额增长7%，进出口平稳增长，一般公共预算收入增长5%，…，居民收入增长和经济增长同步，粮食产量…
     k = paragraph_with(g, "主要预期目标是")
     stated = sorted(g.objects(node(f"paragraph/{k}"), HGV.hasQualitativeTarget))
-    got = [(str(g.value(c, HGV.text)), str(g.value(c, HGV.indicator)).rsplit("/", 1)[-1],
-            str(g.value(c, HGV.refPeriod))) for c in stated]
-    assert got == [("进出口平稳增长", "foreign-trade", "2024"),
-                   ("居民收入增长和经济增长同步", "income-growth-in-step", "2024")]
+    got = [
+        (str(g.value(c, HGV.text)), str(g.value(c, HGV.indicator)).rsplit("/", 1)[-1], str(g.value(c, HGV.refPeriod)))
+        for c in stated
+    ]
+    assert got == [
+        ("进出口平稳增长", "foreign-trade", "2024"),
+        ("居民收入增长和经济增长同步", "income-growth-in-step", "2024"),
+    ]
     span = g.value(node("commitment/1"), HGV.sourceSpan)
     assert str(g.value(span, HGV.exactText)).replace("\n", "") == "进出口平稳增长"  # a page break inside, as stored
     assert (node("commitment/1"), HGV.value, None) not in g
 
 
 def _stmt(g: Graph, t: URIRef) -> tuple:
-    return (str(g.value(t, HGV.indicator)).rsplit("/", 1)[-1], Decimal(str(g.value(t, HGV.value))),
-            str(g.value(t, HGV.unit)).rsplit("/", 1)[-1], str(g.value(t, HGV.comparator)).rsplit("#", 1)[-1],
-            str(g.value(t, HGV.quantityKind)).rsplit("#", 1)[-1], int(str(g.value(t, HGV.refPeriod))))
+    return (
+        str(g.value(t, HGV.indicator)).rsplit("/", 1)[-1],
+        Decimal(str(g.value(t, HGV.value))),
+        str(g.value(t, HGV.unit)).rsplit("/", 1)[-1],
+        str(g.value(t, HGV.comparator)).rsplit("#", 1)[-1],
+        str(g.value(t, HGV.quantityKind)).rsplit("#", 1)[-1],
+        int(str(g.value(t, HGV.refPeriod))),
+    )
 
 
 def test_restated_growth_target_is_not_a_second_target(g: Graph) -> None:
@@ -391,11 +427,26 @@ def test_target_spans_cite_the_source(g: Graph) -> None:
 # --- projects and places -------------------------------------------------------------------------
 
 REPORT_PROJECTS = {
-    "xiongshang-hsr", "pingluozhou-hsr", "zhengzhou-south-station", "jiaojiluoping-hsr", "nanxinhe-hsr",
-    "jinggang-hsr-fuyang-huanggang", "heze-lankao-hsr", "jinan-zhengzhou-hsr", "china-europe-railway-express",
-    "zhengzhou-luxembourg-forum", "zhengzhou-luxembourg-air-silk-road", "guanyinsi-storage",
-    "yudong-water-allocation", "zhongyuan-agri-valley", "zhongyuan-science-city", "zhongyuan-medical-science-city",
-    "shangqiu-airport", "anyang-hongqiqu-airport", "china-post-air-hub", "zhaopingtai-expansion",
+    "xiongshang-hsr",
+    "pingluozhou-hsr",
+    "zhengzhou-south-station",
+    "jiaojiluoping-hsr",
+    "nanxinhe-hsr",
+    "jinggang-hsr-fuyang-huanggang",
+    "heze-lankao-hsr",
+    "jinan-zhengzhou-hsr",
+    "china-europe-railway-express",
+    "zhengzhou-luxembourg-forum",
+    "zhengzhou-luxembourg-air-silk-road",
+    "guanyinsi-storage",
+    "yudong-water-allocation",
+    "zhongyuan-agri-valley",
+    "zhongyuan-science-city",
+    "zhongyuan-medical-science-city",
+    "shangqiu-airport",
+    "anyang-hongqiqu-airport",
+    "china-post-air-hub",
+    "zhaopingtai-expansion",
 }
 
 
@@ -405,18 +456,21 @@ def test_projects_named_in_the_report(g: Graph) -> None:
     assert "songshan-lab" not in named  # named in the notice only
 
 
-@pytest.mark.parametrize("needle, slug, action", [
-    ("加快建设雄商高铁", "xiongshang-hsr", "加快建设"),
-    ("加快建设雄商高铁", "zhengzhou-south-station", "加快建设"),
-    ("加快建设雄商高铁", "nanxinhe-hsr", "开工建设"),
-    ("加快建设雄商高铁", "heze-lankao-hsr", "建成"),
-    ("加快建设雄商高铁", "guanyinsi-storage", None),  # in another paragraph
-    ("启动建设观音寺等调蓄工程", "guanyinsi-storage", "启动建设"),
-    ("（一）经济运行整体向好", "jinan-zhengzhou-hsr", "全线贯通"),
-    ("推动中原农谷蓄势突破", "zhongyuan-agri-valley", "推动蓄势突破"),
-    ("第二届郑州—卢森堡", "zhengzhou-luxembourg-forum", "办好第二届"),
-    ("持续增加郑卢货运规模", "zhengzhou-luxembourg-air-silk-road", "持续增加货运规模"),
-])
+@pytest.mark.parametrize(
+    "needle, slug, action",
+    [
+        ("加快建设雄商高铁", "xiongshang-hsr", "加快建设"),
+        ("加快建设雄商高铁", "zhengzhou-south-station", "加快建设"),
+        ("加快建设雄商高铁", "nanxinhe-hsr", "开工建设"),
+        ("加快建设雄商高铁", "heze-lankao-hsr", "建成"),
+        ("加快建设雄商高铁", "guanyinsi-storage", None),  # in another paragraph
+        ("启动建设观音寺等调蓄工程", "guanyinsi-storage", "启动建设"),
+        ("（一）经济运行整体向好", "jinan-zhengzhou-hsr", "全线贯通"),
+        ("推动中原农谷蓄势突破", "zhongyuan-agri-valley", "推动蓄势突破"),
+        ("第二届郑州—卢森堡", "zhengzhou-luxembourg-forum", "办好第二届"),
+        ("持续增加郑卢货运规模", "zhengzhou-luxembourg-air-silk-road", "持续增加货运规模"),
+    ],
+)
 def test_project_mention(g: Graph, needle: str, slug: str, action: str | None) -> None:
     k = paragraph_with(g, needle)
     mention = node(f"paragraph/{k}/project/{slug}")
@@ -438,8 +492,9 @@ def places(g: Graph, needle: str) -> set[str]:
 
 def test_places_by_name_and_compound(g: Graph) -> None:
     # 深化郑开同城化、郑许一体化发展，建设兰考郑开同城化特别合作区 … 许港精密制造 … 漯河、平顶山
-    assert {"410100", "410200", "411000", "410225", "hangkonggang", "410700", "410800", "411100", "410400"} <= \
-        places(g, "提升郑州都市圈协同发展力")
+    assert {"410100", "410200", "411000", "410225", "hangkonggang", "410700", "410800", "411100", "410400"} <= places(
+        g, "提升郑州都市圈协同发展力"
+    )
     # 焦济洛平高铁: 济 is 济源; 南信合: 南阳, 信阳; 平漯周: 平顶山, 漯河, 周口; 雄商: 商丘
     got = places(g, "促进投资提速增效")
     assert {"410800", "419001", "410300", "410400", "411300", "411500", "411100", "411600", "411400"} <= got
@@ -463,14 +518,19 @@ def test_air_silk_road_links_the_programme_not_luxembourg(g: Graph) -> None:
 
 # --- shapes, determinism, errors -----------------------------------------------------------------
 
+
 def test_report_graph_passes_the_shapes(doc, ref, g) -> None:
     from shapes.validate import validate
+
     union = Graph()
     for part in (g, document_graph(doc, ref, IRIS), reference_graph(ref, IRIS)):
         union += part
     result = validate(union)
-    mine = [(f, s) for f, s in result.fired("Violation")
-            if any(x in str(f) for x in (DOC, "/project/", "/indicator/", "/cofog/", "/unit/", "/policy-area/"))]
+    mine = [
+        (f, s)
+        for f, s in result.fired("Violation")
+        if any(x in str(f) for x in (DOC, "/project/", "/indicator/", "/cofog/", "/unit/", "/policy-area/"))
+    ]
     assert mine == [], result.summary()
 
 

@@ -31,8 +31,17 @@ def test_every_main_target_of_2026(key: str) -> None:
     ref = reference()
     found = [s for s in statements(doc, report, ref) if s.main]
     text = report.norm.text
-    got = [(text[s.paragraph.start + s.match.start:s.paragraph.start + s.match.end], s.match.value, s.match.high,
-            s.match.unit, s.match.comparator, s.period) for s in found]
+    got = [
+        (
+            text[s.paragraph.start + s.match.start : s.paragraph.start + s.match.end],
+            s.match.value,
+            s.match.high,
+            s.match.unit,
+            s.match.comparator,
+            s.period,
+        )
+        for s in found
+    ]
     want = EXPECTED[key]["targets"]
     assert len(got) == len(want), [g[0] for g in got]
     for g, w, s in zip(got, want, found):

@@ -55,8 +55,9 @@ def test_streamed_build_validates_each_document_and_publishes_the_same_graphs(wo
     assert streamed["conforms"] is True and streamed["violations"] == 0
     assert {"map", "validate", "load"} <= set(streamed["cpu"])
     dataset = f"<{Iris().graph('dataset')}> ."
-    whole_quads = {q for q in (Path(whole["release"]) / "henan-kg.nq").read_text().splitlines()
-                   if not q.endswith(dataset)}
+    whole_quads = {
+        q for q in (Path(whole["release"]) / "henan-kg.nq").read_text().splitlines() if not q.endswith(dataset)
+    }
     streamed_quads = set((Path(streamed["release"]) / "henan-kg.nq").read_text().splitlines())
     assert streamed_quads == whole_quads
     assert streamed["loaded_quads"] == len(streamed_quads)

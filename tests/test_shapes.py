@@ -234,8 +234,10 @@ def test_other_data_base_rewrites_patterns(kg):
     moved_dev = URIRef(other + "agency/henan/development-reform-commission")
     sub.add((moved_dev, HGV.jurisdiction, URIRef(other + "region/410000")))
     assert validate(sub, base=other).violations == 0
-    assert validate(sub).fired() == {(HSH.AgencyShape, URIRef(other + "agency/henan/development-reform-commission")),
-                                     (HSH.PlaceShape, URIRef(other + "region/410000"))}
+    assert validate(sub).fired() == {
+        (HSH.AgencyShape, URIRef(other + "agency/henan/development-reform-commission")),
+        (HSH.PlaceShape, URIRef(other + "region/410000")),
+    }
 
 
 def test_summary_groups_by_shape_with_labels_and_both_languages(kg):

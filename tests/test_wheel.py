@@ -23,8 +23,11 @@ ROOT = Path(__file__).resolve().parents[1]
 # What the wheel is built from: the packages, data/ and examples/ (shipped as kg/data, kg/examples)
 SETUPTOOLS = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
 # what the wheel is built from: the files pyproject names, each top-level package and mapped folder
-PROJECT = sorted({"pyproject.toml", "README.md", "LICENSE", "LICENSE-DATA.md"}
-                 | {p.split(".")[0] for p in SETUPTOOLS["packages"]} | set(SETUPTOOLS["package-dir"].values()))
+PROJECT = sorted(
+    {"pyproject.toml", "README.md", "LICENSE", "LICENSE-DATA.md"}
+    | {p.split(".")[0] for p in SETUPTOOLS["packages"]}
+    | set(SETUPTOOLS["package-dir"].values())
+)
 NOTICE_TASKS = """PREFIX hgv: <https://w3id.org/henan-gov/def#>
 SELECT (COUNT(?task) AS ?n) WHERE {
   ?task a hgv:Task . FILTER(STRSTARTS(STR(?task), "https://w3id.org/henan-gov/id/notice/2026-4/task/"))
@@ -37,15 +40,21 @@ def expected_files() -> list[str]:
     for src, dest in (("data", "kg/data"), ("examples", "kg/examples")):
         names += [f"{dest}/{p.relative_to(ROOT / src).as_posix()}" for p in (ROOT / src).rglob("*") if p.is_file()]
     for package in ("shapes", "ontology", "endpoint"):
-        names += [p.relative_to(ROOT).as_posix() for p in (ROOT / package).rglob("*")
-                  if p.is_file() and p.suffix not in (".py", ".pyc")]
+        names += [
+            p.relative_to(ROOT).as_posix()
+            for p in (ROOT / package).rglob("*")
+            if p.is_file() and p.suffix not in (".py", ".pyc")
+        ]
     return sorted(names)
 
 
 def clean_env() -> dict[str, str]:
     """The environment without anything pointing back at the checkout or its venv."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME") and not k.startswith("HENAN_KG_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME") and not k.startswith("HENAN_KG_")
+    }
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 
@@ -65,8 +74,13 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in PROJECT:
         path = ROOT / name
         if path.is_dir():
-            shutil.copytree(path, src / name, ignore=lambda d, names: ignore(d, names) | (
-                {"build"} if Path(d).resolve() == (ROOT / "kg").resolve() else set()))
+            shutil.copytree(
+                path,
+                src / name,
+                ignore=lambda d, names: (
+                    ignore(d, names) | ({"build"} if Path(d).resolve() == (ROOT / "kg").resolve() else set())
+                ),
+            )
         else:
             src.mkdir(exist_ok=True)
             shutil.copy(path, src / name)
@@ -98,8 +112,10 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
             pytest.fail(f"python -m venv failed and virtualenv is not installed:\n{made.stderr}")
         run([sys.executable, "-m", "virtualenv", "--quiet", str(env_dir)], cwd=env_dir.parent)
     python = env_dir / "bin" / "python"
-    run([str(python), "-m", "pip", "install", "--quiet", "-c", str(ROOT / "constraints.txt"), str(wheel)],
-        cwd=env_dir.parent)
+    run(
+        [str(python), "-m", "pip", "install", "--quiet", "-c", str(ROOT / "constraints.txt"), str(wheel)],
+        cwd=env_dir.parent,
+    )
     return env_dir
 
 
@@ -108,7 +124,7 @@ def test_build_validate_serve_from_an_empty_directory(venv: Path, tmp_path: Path
     work.mkdir()
     henan_kg = str(venv / "bin" / "henan-kg")
     # the installed package, not the checkout, is what runs
-    where = run([str(venv / "bin" / "python"), "-c", "import kg.files as f; print(f.DATA_ROOT, f.CHECKOUT)"], work)
+    where = run([str(venv / "bin" / "python"), "-c", "import release.files as f; print(f.DATA_ROOT, f.CHECKOUT)"], work)
     data_root, checkout = where.stdout.split()
     assert Path(data_root).is_relative_to(venv) and checkout == "None"
 
@@ -125,16 +141,26 @@ def test_build_validate_serve_from_an_empty_directory(venv: Path, tmp_path: Path
     assert f"validating {build_dir}" in validated.stdout
 
     port = free_port()
-    server = subprocess.Popen([henan_kg, "serve", "--port", str(port), "--workers", "1"], cwd=work, env=clean_env(),
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [henan_kg, "serve", "--port", str(port), "--workers", "1"],
+        cwd=work,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         url = f"http://127.0.0.1:{port}/sparql"
         deadline = time.monotonic() + 120
         while True:
             assert server.poll() is None, f"henan-kg serve exited {server.returncode}:\n{server.stdout.read()}"
             try:
-                answer = requests.get(url, params={"query": NOTICE_TASKS},
-                                      headers={"Accept": "application/sparql-results+json"}, timeout=30)
+                answer = requests.get(
+                    url,
+                    params={"query": NOTICE_TASKS},
+                    headers={"Accept": "application/sparql-results+json"},
+                    timeout=30,
+                )
                 break
             except requests.ConnectionError:
                 assert time.monotonic() < deadline, "the endpoint did not start within 120 s"
@@ -150,3 +176,5 @@ def test_build_validate_serve_from_an_empty_directory(venv: Path, tmp_path: Path
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+        if server.stdout is not None:
+            server.stdout.close()

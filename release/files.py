@@ -29,7 +29,7 @@ def package_dir(name: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations))).resolve()
 
 
-KG_DIR = Path(__file__).resolve().parent
+KG_DIR = package_dir("kg")  # found, not imported: this module is at the bottom and imports nothing of the project
 _parent = KG_DIR.parent
 # A checkout: the packages sit in the repository root, beside pyproject.toml and data/.
 CHECKOUT: Path | None = _parent if (_parent / "pyproject.toml").is_file() and (_parent / "data").is_dir() else None
