@@ -15,7 +15,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -30,6 +29,7 @@ import pytest
 import requests
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 
+from bench.loadgen import serve_command
 from kg import build as b
 from kg.build import DATA_ROOT, SOURCES_DIR
 from mappings.reference import Reference, load_reference
@@ -153,6 +153,28 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Proc:
+    """One live process as /proc/PID/stat shows it."""
+
+    state: str
+    parent: int
+    nice: int
+
+
+def processes() -> dict[int, Proc]:
+    """Every process of the machine (from /proc), by pid; ones that exit while read are skipped."""
+    found: dict[int, Proc] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            found[int(entry.name)] = Proc(fields[0], int(fields[1]), int(fields[16]))
+    return found
+
+
 def wait_until_up(url: str, timeout_s: float = 60.0, process: subprocess.Popen[bytes] | None = None) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -190,18 +212,7 @@ def gunicorn_server(release: Path, log: Path, workers: int = 2, **settings: Any)
         env[f"HENAN_KG_{name}"] = ",".join(value) if isinstance(value, (list, tuple)) else str(value)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "kg.cli",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-            ],
+            serve_command(port, workers),
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -212,12 +223,20 @@ def gunicorn_server(release: Path, log: Path, workers: int = 2, **settings: Any)
         wait_until_up(url, process=process)
         yield Server(url, process.pid, settings, log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
+
+
+def stop(process: subprocess.Popen[Any], timeout_s: float = 15) -> None:
+    """Terminate a server process, kill it if it has not exited in ``timeout_s``, close its pipes."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    for pipe in (process.stdout, process.stderr):
+        if pipe is not None:
+            pipe.close()
 
 
 @contextmanager

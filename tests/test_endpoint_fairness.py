@@ -21,7 +21,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from conftest import gunicorn_server
+from conftest import gunicorn_server, processes
 from endpoint.admission import CostModel, looks_light
 from endpoint.executor import GENERAL_NICE, GENERAL_SESSION_NICE, EngineBusy, Executor, Job, QueryTimeout
 
@@ -152,20 +152,12 @@ def test_a_query_past_its_deadline_is_not_started() -> None:
 
 def _busy_general_engines(server_pid: int) -> int:
     """Engines of the server at general (lowered) priority that are running (state R)."""
-    parents: dict[int, int] = {}
-    states: dict[int, tuple[str, int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(fields[1])
-            states[int(entry.name)] = (fields[0], int(fields[16]))  # state, nice
+    table = processes()
+    parents = {pid: p.parent for pid, p in table.items()}
     workers = {p for p, pp in parents.items() if pp == server_pid}
     zygotes = {p for p, pp in parents.items() if pp in workers}
     engines = {p for p, pp in parents.items() if pp in zygotes}
-    return sum(1 for p in engines if states[p][0] == "R" and states[p][1] > os.nice(0))
+    return sum(1 for p in engines if table[p].state == "R" and table[p].nice > os.nice(0))
 
 
 def _post(url: str, query: str, timeout: float = 30) -> requests.Response:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from conftest import thread_server
+from conftest import processes, thread_server
 
 ID = "https://w3id.org/henan-gov/id/"
 COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -314,15 +314,7 @@ def test_allow_listed_service_is_called_so_the_canary_can_hear(mini_release, can
 
 def descendants(pid: int) -> list[int]:
     """Every live process below ``pid`` (from /proc)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if fields[0] != "Z":
-                parents[int(entry.name)] = int(fields[1])
+    parents = {p: proc.parent for p, proc in processes().items() if proc.state != "Z"}
     found, frontier = [], [pid]
     while frontier:
         current = frontier.pop()

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import free_port
+from conftest import free_port, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 # What the wheel is built from: the packages, data/ and examples/ (shipped as kg/data, kg/examples)
@@ -170,11 +170,4 @@ def test_build_validate_serve_from_an_empty_directory(venv: Path, tmp_path: Path
         page = requests.get(f"http://127.0.0.1:{port}/", timeout=30)  # templates and static files are shipped
         assert page.status_code == 200
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        if server.stdout is not None:
-            server.stdout.close()
+        stop(server, timeout_s=30)
