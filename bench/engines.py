@@ -151,8 +151,9 @@ def answer(select: Select, sparql: str) -> Answer:
 
 
 def order_keys(sparql: str, variables: list[str]) -> list[int] | None:
-    """Columns of the ORDER BY keys when each key is a projected variable, else None."""
-    match = re.search(r"ORDER\s+BY\s+(.*?)(?:LIMIT|OFFSET|\}|$)", sparql, re.IGNORECASE | re.DOTALL)
+    """Columns of the ORDER BY keys when each key is a projected variable, else None ([] for no ORDER BY)."""
+    code = "\n".join(line for line in sparql.splitlines() if not line.lstrip().startswith("#"))
+    match = re.search(r"ORDER\s+BY\s+(.*?)(?:LIMIT|OFFSET|\}|$)", code, re.IGNORECASE | re.DOTALL)
     if not match:
         return []
     keys = [m.group(2) or m.group(3) for m in ORDER_KEY.finditer(match.group(1))]
@@ -203,7 +204,8 @@ def compare(example: Example, ours: Answer, theirs: Answer) -> Verdict:
         if keys is None or [[r[k] for k in keys] for r in mine] != [[r[k] for k in keys] for r in yours]:
             return verdict("differs", "the same rows in another order")
         if Counter(ours.rows) == Counter(theirs.rows):
-            return verdict("same", "rows with equal ORDER BY keys in another order")
+            ties = "rows with equal ORDER BY keys" if keys else "rows (no ORDER BY)"
+            return verdict("same", f"{ties} in another order")
     return verdict("same values", _term_differences(ours.rows, theirs.rows))
 
 

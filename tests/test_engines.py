@@ -18,7 +18,7 @@ import pytest
 
 from bench import engines, engines_protocol, engines_virtuoso
 from bench.engines_common import EngineError
-from endpoint.gallery import load_gallery
+from endpoint.gallery import Example, load_gallery
 from kg import build as b
 from release.layout import NQUADS
 
@@ -73,3 +73,62 @@ def test_protocol_tests_name_their_extras() -> None:
     """Every test named an extra of ours exists in the protocol tests (a renamed test is noticed)."""
     source = (ROOT / engines_protocol.TESTS).read_text(encoding="utf-8")
     assert all(f"def {name.split('[')[0]}(" in source for name in engines_protocol.EXTRAS)
+
+
+# --- how answers are compared (no engine needed) ------------------------------------------------
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+ORDERED = "# title: t\n# description: rows in order by name.\nSELECT ?name ?n WHERE { ?s ?p ?o } ORDER BY DESC(?n)"
+
+
+def example(sparql: str = ORDERED) -> Example:
+    return Example("99-test", "t", "d.", sparql)
+
+
+def answer_of(*rows: tuple[dict[str, str] | None, ...], variables: tuple[str, ...] = ("name", "n")) -> engines.Answer:
+    return engines.Answer(list(variables), [tuple(engines.raw_term(t) for t in row) for row in rows], 0.0)
+
+
+def lit(value: str, datatype: str = "", lang: str = "", kind: str = "literal") -> dict[str, str]:
+    term = {"type": kind, "value": value}
+    if datatype:
+        term["datatype"] = XSD + datatype
+    if lang:
+        term["xml:lang"] = lang
+    return term
+
+
+def test_virtuoso_typed_literal_and_equal_terms_are_the_same() -> None:
+    ours = answer_of((lit("郑州市", lang="zh"), lit("3", "integer")))
+    theirs = answer_of((lit("郑州市", lang="zh"), lit("3", "integer", kind="typed-literal")))
+    assert engines.compare(example(), ours, theirs).status == "same"
+
+
+def test_spelling_of_a_value_is_same_values_and_said() -> None:
+    ours = answer_of((lit("a"), lit("1", "decimal")))
+    theirs = answer_of((lit("a", "string"), lit("1.000", "decimal")))
+    verdict = engines.compare(example(), ours, theirs)
+    assert verdict.status == "same values"
+    assert '"1.000"^^xsd:decimal for "1"^^xsd:decimal' in verdict.why and "xsd:string" in verdict.why
+
+
+def test_ties_of_the_order_keys_may_come_in_any_order_but_not_other_rows() -> None:
+    a, b, c = (lit("a"), lit("2", "integer")), (lit("b"), lit("2", "integer")), (lit("c"), lit("1", "integer"))
+    assert engines.compare(example(), answer_of(a, b, c), answer_of(b, a, c)).status == "same"
+    assert engines.compare(example(), answer_of(a, b, c), answer_of(c, a, b)).why == "the same rows in another order"
+    missing = engines.compare(example(), answer_of(a, b, c), answer_of(a, b))
+    assert missing.status == "differs" and missing.why.startswith("2 rows, ours 3; only ours: (c, 1)")
+
+
+def test_order_keys_ignore_comments_and_give_up_on_expressions() -> None:
+    assert engines.order_keys(ORDERED, ["name", "n"]) == [1]
+    assert engines.order_keys("SELECT ?n WHERE { } ORDER BY STRLEN(?n)", ["n"]) is None
+    assert engines.order_keys("# sorted ORDER BY ?x\nSELECT ?n WHERE { }", ["n"]) == []
+
+
+def test_an_engine_error_or_other_variables_differ() -> None:
+    ours = answer_of((lit("a"), lit("1", "integer")))
+    failed = engines.Answer([], [], 0.0, "400: SP030 Bad character")
+    assert engines.compare(example(), ours, failed).why == "error: 400: SP030 Bad character"
+    renamed = answer_of((lit("a"), lit("1", "integer")), variables=("label", "n"))
+    assert engines.compare(example(), ours, renamed).status == "differs"
