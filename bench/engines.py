@@ -44,6 +44,7 @@ from bench import engines_jena, engines_protocol, engines_virtuoso  # noqa: E402
 from bench.engines_common import EngineError, stop  # noqa: E402
 from bench.machine import describe  # noqa: E402
 from endpoint.gallery import Example, load_gallery  # noqa: E402
+from mappings.iris import DEFAULT_BASE  # noqa: E402
 from release.layout import NQUADS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,6 +62,8 @@ PROBES = {
     "triples in the default graph": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
     "quads in named graphs": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
     "named graphs": "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "quads in the dump's graphs": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+    f'FILTER(STRSTARTS(STR(?g), "{DEFAULT_BASE}graph/")) }}',
 }
 ORDER_KEY = re.compile(r"(?:(ASC|DESC)\s*\(\s*\?(\w+)\s*\)|\?(\w+))", re.IGNORECASE)
 

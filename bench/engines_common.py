@@ -1,14 +1,15 @@
-"""What the engine modules of :mod:`bench.engines` share: a running engine, its start and stop."""
+"""What the engine modules of :mod:`bench.engines` share: a running engine, waiting for it, stopping it."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+
+from bench import loadgen
 
 JSON = "application/sparql-results+json"
 
@@ -31,12 +32,6 @@ class Engine:
     @property
     def sparql(self) -> str:
         return self.url + "/sparql"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for_sparql(engine: Engine, timeout_s: float = 120.0) -> None:
@@ -67,11 +62,6 @@ def tail(log: Path, size: int = 2000) -> str:
         return ""
 
 
-def stop(engine: Engine, timeout_s: float = 30.0) -> None:
-    """Terminate the engine's process (kill it after ``timeout_s``)."""
-    engine.process.terminate()
-    try:
-        engine.process.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        engine.process.kill()
-        engine.process.wait()
+def stop(engine: Engine, grace_s: float = 30.0) -> None:
+    """End the engine's process group (it was started in a session of its own)."""
+    loadgen.stop(engine.process, grace_s)

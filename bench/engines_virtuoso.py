@@ -16,7 +16,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench.engines_common import Engine, EngineError, free_port, wait_for_sparql
+from bench.engines_common import Engine, EngineError, stop, wait_for_sparql
+from bench.loadgen import free_port
 
 PACKAGE = "virtuoso-opensource"
 SERVER = "virtuoso-t"
@@ -105,24 +106,36 @@ def isql(sql_port: int, sql: str, timeout_s: float = 1800) -> str:
 def start(nquads: Path, work: Path) -> Engine:
     """Install if needed, start a private Virtuoso under ``work`` on loopback, bulk-load ``nquads``."""
     server = install()
-    data = nquads.resolve().parent
+    nquads = nquads.resolve()
+    data = nquads.parent
     sql_port, http_port = free_port(), free_port()
     ini = work / "virtuoso.ini"
     ini.write_text(INI.format(work=work, data=data, sql_port=sql_port, http_port=http_port), encoding="utf-8")
     log = work / "virtuoso-stdout.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [server, "+foreground", "+configfile", str(ini)], cwd=work, stdout=out, stderr=subprocess.STDOUT
+            [server, "+foreground", "+configfile", str(ini)],
+            cwd=work,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     engine = Engine("virtuoso", version(server), f"http://127.0.0.1:{http_port}", process, work / "virtuoso.log", 0.0)
+    try:
+        load(engine, sql_port, nquads)
+    except BaseException:
+        stop(engine)
+        raise
+    return engine
+
+
+def load(engine: Engine, sql_port: int, nquads: Path) -> None:
+    """Bulk-load ``nquads`` into the running engine once it answers; its load time goes in ``engine``."""
     wait_for_sparql(engine)
     started = time.monotonic()
-    isql(
-        sql_port,
-        f"ld_dir('{data}', '{nquads.name}', 'urn:henan-kg:no-graph'); rdf_loader_run(); checkpoint;",
-    )
+    # each quad goes into its own graph; the third argument is only for triples without one (none)
+    isql(sql_port, f"ld_dir('{nquads.parent}', '{nquads.name}', 'urn:henan-kg:none'); rdf_loader_run(); checkpoint;")
     engine.load_s = time.monotonic() - started
     failed = isql(sql_port, "SELECT ll_file, ll_error FROM DB.DBA.load_list WHERE ll_error IS NOT NULL;")
     if nquads.name in failed:
         raise EngineError(f"Virtuoso's loader reported an error on {nquads}:\n{failed}")
-    return engine

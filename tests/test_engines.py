@@ -44,8 +44,9 @@ def virtuoso_run(virtuoso_installed: None, release: b.Release, tmp_path_factory:
 
 
 @pytest.mark.slow
-def test_every_named_graph_of_the_dump_is_loaded(virtuoso_run: engines.EngineRun, release: b.Release) -> None:
-    # Virtuoso's own graphs come on top (its union default graph holds them too)
+def test_every_quad_of_the_dump_is_loaded(virtuoso_run: engines.EngineRun, release: b.Release) -> None:
+    assert virtuoso_run.probes["quads in the dump's graphs"] == f"{release.quads:,}"
+    # Virtuoso's own graphs come on top, in the named graphs and in its default graph
     assert int(virtuoso_run.probes["quads in named graphs"].replace(",", "")) > release.quads
     assert virtuoso_run.load_s > 0
 
@@ -132,3 +133,10 @@ def test_an_engine_error_or_other_variables_differ() -> None:
     assert engines.compare(example(), ours, failed).why == "error: 400: SP030 Bad character"
     renamed = answer_of((lit("a"), lit("1", "integer")), variables=("label", "n"))
     assert engines.compare(example(), ours, renamed).status == "differs"
+
+
+def test_virtuoso_missing_and_not_installable_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the slow tests skip: no virtuoso-t, and apt-get missing or not root."""
+    monkeypatch.setattr(engines_virtuoso.shutil, "which", lambda name: None)
+    with pytest.raises(EngineError, match="virtuoso-t is missing and cannot be installed here"):
+        engines_virtuoso.install()
