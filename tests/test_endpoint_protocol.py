@@ -128,7 +128,7 @@ def test_select_xml(endpoint_server):
 @pytest.mark.parametrize("fmt,media,delimiter", [(CSV, "text/csv", ","), (TSV, "text/tab-separated-values", "\t")])
 def test_select_csv_and_tsv(endpoint_server, fmt, media, delimiter):
     result = wrapper(endpoint_server, LEAD_COUNT, fmt).query()
-    assert media_of(result.response.headers["Content-Type"]) == f"{media}"
+    assert media_of(result.response.headers["Content-Type"]) == media
     rows = list(csv.reader(io.StringIO(result.convert().decode("utf-8")), delimiter=delimiter))
     if fmt == CSV:
         assert rows == [["agency", "tasks"], *[[iri, n] for iri, n in EXPECTED_LEADS]]
@@ -182,7 +182,7 @@ def labels(graph: rdflib.Graph) -> set[tuple[str, str, str]]:
 )
 def test_construct_in_graph_formats(endpoint_server, fmt, media, parse_as):
     result = wrapper(endpoint_server, CONSTRUCT, fmt).query()
-    assert media_of(result.response.headers["Content-Type"]) == f"{media}"
+    assert media_of(result.response.headers["Content-Type"]) == media
     graph = rdflib.Graph().parse(data=result.response.read(), format=parse_as)
     assert labels(graph) == EXPECTED_LABELS
 
@@ -215,7 +215,7 @@ def test_sparqlwrapper_n3_and_turtle_get_turtle(endpoint_server, fmt):
 def test_construct_as_plain_text_or_n_quads(endpoint_server, accept, media):
     response = requests.get(endpoint_server.sparql, params={"query": CONSTRUCT}, headers={"Accept": accept})
     assert response.status_code == 200, response.text
-    assert media_of(response.headers["Content-Type"]) == f"{media}"
+    assert media_of(response.headers["Content-Type"]) == media
     dataset = rdflib.Dataset().parse(data=response.text, format="nquads")
     assert {(str(s), str(o), o.language) for s, _, o, _ in dataset.quads()} == EXPECTED_LABELS
 
@@ -358,7 +358,7 @@ def test_accept_with_q_values(endpoint_server, accept, expected):
     headers = {"Accept": accept} if accept else {}
     response = requests.get(endpoint_server.sparql, params={"query": SIMPLE}, headers=headers)
     assert response.status_code == 200
-    assert media_of(response.headers["Content-Type"]) == f"{expected}"
+    assert media_of(response.headers["Content-Type"]) == expected
 
 
 @pytest.mark.parametrize(
@@ -376,7 +376,7 @@ def test_format_parameter_overrides_accept_for_results(endpoint_server, fmt, exp
         params={"query": SIMPLE, "format": fmt},
         headers={"Accept": "application/sparql-results+json;q=1, text/csv;q=0.1"},
     )
-    assert media_of(response.headers["Content-Type"]) == f"{expected}"
+    assert media_of(response.headers["Content-Type"]) == expected
 
 
 @pytest.mark.parametrize(
@@ -391,7 +391,7 @@ def test_format_parameter_overrides_accept_for_results(endpoint_server, fmt, exp
 def test_format_parameter_for_graphs(endpoint_server, fmt, expected):
     response = requests.post(endpoint_server.sparql, data={"query": CONSTRUCT, "format": fmt})
     assert response.status_code == 200
-    assert media_of(response.headers["Content-Type"]) == f"{expected}"
+    assert media_of(response.headers["Content-Type"]) == expected
 
 
 @pytest.mark.parametrize("accept", ["application/sparql-results+json;q=0", "text/xml;q=0, text/plain"])
