@@ -69,6 +69,10 @@ class Indicators:
             tuple(enumerations),
         )
 
+    def get(self, slug: str | None) -> Indicator | None:
+        """The row of ``slug``, or None (an unlisted indicator)."""
+        return next((ind for ind in self.rows if ind.slug == slug), None)
+
     def has_compound(self, subject: str) -> bool:
         return any(form in subject for form, _ in self.enumerations)
 

@@ -84,6 +84,7 @@ class Vocabulary:
     ordinal: tuple[str, ...]
     existing: tuple[str, ...]
     ranges: tuple[str, ...] = ()
+    area_joiners: tuple[str, ...] = ()  # words between an area's name and its indicator (地区)
 
     def base_units(self) -> list[UnitWord]:
         """One row per unit concept (the row whose slug is its own base)."""
@@ -149,6 +150,7 @@ def load_vocabulary(directory: Path) -> Vocabulary:
         ordinal=tuple(w for w, _ in roles.get("ordinal", [])),
         existing=tuple(w for w, _ in roles.get("existing", [])),
         ranges=tuple(w for w, _ in _sorted_longest(roles.get("range", []), by_word)),
+        area_joiners=tuple(w for w, _ in _sorted_longest(roles.get("area-joiner", []), by_word)),
     )
 
 
