@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from mappings.areas import figure_area
 from mappings.gazetteer import Area
 from mappings.genres import Profile
-from mappings.indicators import Indicators
+from mappings.indicators import Indicators, in_series_unit
 from mappings.numerals import cn_number
 from mappings.reference import Reference
 from mappings.source import SourceDocument, SourceError
@@ -448,10 +448,12 @@ def _candidates(doc: SourceDocument, report: Report, ref: Reference) -> list[Sta
 
 
 def _with_area(s: Statement, text: str, jurisdiction: str, ref: Reference) -> Statement:
-    """``s`` with the area its clause names as the subject (:mod:`mappings.areas`), if any."""
+    """``s`` with the area its clause names as the subject (:mod:`mappings.areas`), if any, and
+    stated in its indicator's unit (:func:`mappings.indicators.in_series_unit`)."""
     at = s.paragraph.start + s.match.number_start
-    area = figure_area(ref, jurisdiction, text, at, ref.indicators.get(s.indicator))
-    return s if area is None else replace(s, area=area)
+    indicator = ref.indicators.get(s.indicator)
+    area = figure_area(ref, jurisdiction, text, at, indicator)
+    return replace(s, area=area, match=in_series_unit(s.match, indicator, ref.vocabulary))
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ from units.csv (``1万亿元``, ``3.2万家``, ``5.5%``). Rules deciding which q
   unit may be left out): one quantity, comparator Between, ``value`` the lower bound and
   ``high`` the upper;
 - kind: from the verb (``新增``/``新建``/``新培育``/``增加`` Increase, ``增长`` GrowthRate and
-  ``下降`` DeclineRate for percentages, Increase/Decrease otherwise); Level by default;
+  ``下降`` DeclineRate for percentages, Increase/Decrease otherwise); Level by default, except
+  for a unit units.csv marks a ``change`` (``个百分点``, a difference of two rates): Increase;
 - period: ``到2025年``/``至2025年`` earlier in the same sentence; otherwise None (the caller
   uses the document's plan year).
 
@@ -65,6 +66,10 @@ class UnitWord:
     base: str
     factor: Decimal
     qudt: str = ""  # the QUDT unit (or currency) it is, where QUDT has one
+    counter: bool = False  # a measure word counting things (个, 家): one indicator's are one unit
+    converts_to: str = ""  # a base unit it converts to by a fixed factor (斤 → 吨)
+    conversion: Decimal | None = None  # how many of ``converts_to`` one of it is
+    change: bool = False  # a difference of two rates (个百分点): a figure in it is a change
 
     @property
     def is_magnitude(self) -> bool:
@@ -85,6 +90,10 @@ class Vocabulary:
     existing: tuple[str, ...]
     ranges: tuple[str, ...] = ()
     area_joiners: tuple[str, ...] = ()  # words between an area's name and its indicator (地区)
+
+    def unit(self, slug: str) -> UnitWord | None:
+        """The base unit ``slug`` (its own row), or None."""
+        return next((u for u in self.base_units() if u.slug == slug), None)
 
     def base_units(self) -> list[UnitWord]:
         """One row per unit concept (the row whose slug is its own base)."""
@@ -116,6 +125,9 @@ class TargetMatch:
     period: int | None
     excluded: str | None  # why the quantity is not a target; None for a target
     high: Decimal | None = None  # the upper bound of a range (comparator Between)
+    written_unit: str | None = None  # the unit as written when the figure is stated in its indicator's
+    written_value: Decimal | None = None  # the value in ``written_unit`` when it was converted
+    written_high: Decimal | None = None
 
     @property
     def is_target(self) -> bool:
@@ -134,8 +146,23 @@ def load_vocabulary(directory: Path) -> Vocabulary:
             factor = Decimal(row["factor"])
         except ArithmeticError as e:
             raise SourceError(f"{directory / 'units.csv'}:{line}: bad factor '{row['factor']}'") from e
+        cell = row.get("conversion", "")
+        conversion = _decimal(directory / "units.csv", line, cell) if row.get("converts_to") else None
         for zh in split_list(row["zh"]):
-            words.append(UnitWord(row["slug"], zh, row.get("en", ""), row.get("base", ""), factor, row.get("qudt", "")))
+            words.append(
+                UnitWord(
+                    row["slug"],
+                    zh,
+                    row.get("en", ""),
+                    row.get("base", ""),
+                    factor,
+                    row.get("qudt", ""),
+                    row.get("counter") == "yes",
+                    row.get("converts_to", ""),
+                    conversion,
+                    row.get("change") == "yes",
+                )
+            )
     roles: dict[str, list[tuple[str, str]]] = {}
     for line, row in read_csv(directory / "target-words.csv", ("word", "role")):
         roles.setdefault(row["role"], []).append((row["word"], row.get("value", "")))
@@ -152,6 +179,13 @@ def load_vocabulary(directory: Path) -> Vocabulary:
         ranges=tuple(w for w, _ in _sorted_longest(roles.get("range", []), by_word)),
         area_joiners=tuple(w for w, _ in _sorted_longest(roles.get("area-joiner", []), by_word)),
     )
+
+
+def _decimal(path: Path, line: int, cell: str) -> Decimal:
+    try:
+        return Decimal(cell)
+    except ArithmeticError as e:
+        raise SourceError(f"{path}:{line}: bad conversion '{cell}' (a number is needed with converts_to)") from e
 
 
 def multiply(number: str, factor: Decimal) -> Decimal:
@@ -307,6 +341,8 @@ def extract_quantities(text: str, voc: Vocabulary) -> list[TargetMatch]:
         kind = verb[3] if verb else "Level"
         if kind in RATE_KINDS and q.unit.base != "percent":
             kind = RATE_KINDS[kind]
+        if kind == "Level" and q.unit.change:
+            kind = "Increase"  # 城镇化率五年提高3.89个百分点: points are a change, whatever the verb
         sentence = bounds(text, q.start, SENTENCE_END)
         periods = list(PERIOD_RE.finditer(text, sentence[0], q.start))
         starts = [q.comparator_start, ps] + ([verb[0]] if verb else [])

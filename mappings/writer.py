@@ -23,6 +23,7 @@ from mappings.cofog import add_policy_area
 from mappings.document import add_span
 from mappings.gazetteer import agency_iri, area_iri, place_iri
 from mappings.genres import Profile
+from mappings.indicators import in_series_unit
 from mappings.iris import ELI, HGV, ORG, PROV, Iris
 from mappings.mentions import add_mentions
 from mappings.notice import Notice, Reporting, Task, UnitItem, notice_text, parse_notice, reporting_requirements
@@ -238,6 +239,7 @@ def _task_target(w: Writer, task: Task, t: URIRef, k: int, m: TargetMatch) -> No
     start, end = task.text_start + m.start, task.text_start + m.end
     period = m.period or int(w.doc.meta["plan_year"])
     area = figure_area(w.ref, w.doc.jurisdiction, w.norm.text, task.text_start + m.number_start, indicator)
+    m = in_series_unit(m, indicator, w.ref.vocabulary)
     add_statement(
         w.g,
         w.iris,
