@@ -36,7 +36,11 @@ from units.csv (``1万亿元``, ``3.2万家``, ``5.5%``). Rules deciding which q
 The indicator *phrase* is what the figure measures, taken from the ``、``-separated item holding
 the number: the words between verb and number (``新增社会融资规模1万亿元``), else the words after
 the unit (``实施1000个以上省重点项目``), else the words before the verb
-(``国家高新技术企业达到1.5万家``), else the clause before the number.
+(``国家高新技术企业达到1.5万家``), else the clause before the number. The statement's span runs
+to the end of what the figure counts when the words after the unit name it
+(``新建一批院士工作站和30家中原学者工作站``), across a ``、`` inside brackets (``5个县（市、区）…``)
+and across ``、``-listed modifiers that a ``的`` closes before one head noun
+(``10条具有国际范、中国味、中原韵的精品线路``).
 """
 
 from __future__ import annotations
@@ -54,6 +58,8 @@ NUMBER_RE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
 CLAUSE_END = "，。；：！？\n"
 SENTENCE_END = "。；！？\n"
 ITEM_SEP = "、"
+MODIFIER_END = "的"  # closes a modifier before its head noun (…中原韵的精品线路)
+DIGIT_RE = re.compile(r"\d")
 PERIOD_RE = re.compile(r"(?:到|至)(\d{4})年")
 RATE_KINDS = {"GrowthRate": "Increase", "DeclineRate": "Decrease"}
 
@@ -264,6 +270,26 @@ def _exclusion(text: str, q: _Quantity, verb, voc: Vocabulary) -> str | None:
     return None
 
 
+def _counted_end(text: str, q: _Quantity, hi: int, clause: tuple[int, int]) -> int:
+    """Where the words after the unit that name what is counted end: the end of the number's item
+    (新建一批院士工作站和30家中原学者工作站, 完成国家153万亩大豆玉米带状复合种植), and over the
+    、-items after it when they are modifiers that a 的 closes before one head noun, none with a
+    number (建设10条具有国际范、中国味、中原韵的精品线路); ``q.end`` when nothing follows the unit in
+    its item, or when what follows holds another number."""
+    post = q.end + (1 if text.startswith(MODIFIER_END, q.end) else 0)
+    while text.count("（", post, hi) > text.count("）", post, hi):  # a 、 in brackets: 县（市、区）
+        close = text.find("）", hi, clause[1])
+        if close < 0:
+            break
+        hi = min(bounds(text, close, CLAUSE_END + ITEM_SEP)[1], clause[1])
+    if hi <= post or DIGIT_RE.search(text, post, hi):
+        return q.end
+    rest = text[hi : clause[1]]
+    if rest.startswith(ITEM_SEP) and MODIFIER_END in rest.rsplit(ITEM_SEP, 1)[-1] and not DIGIT_RE.search(rest):
+        return clause[1]
+    return hi
+
+
 def _phrase(text: str, q: _Quantity, verb, clause: tuple[int, int]) -> tuple[str, int, int]:
     """What the figure measures, with its span (see the module docstring)."""
     lo, hi = bounds(text, q.start, CLAUSE_END + ITEM_SEP)
@@ -271,8 +297,8 @@ def _phrase(text: str, q: _Quantity, verb, clause: tuple[int, int]) -> tuple[str
     candidates = []
     if verb and verb[1] <= q.comparator_start:
         candidates.append((max(verb[1], lo), q.comparator_start))
-    post_start = q.end + (1 if text.startswith("的", q.end) else 0)
-    candidates.append((post_start, hi))
+    post_start = q.end + (1 if text.startswith(MODIFIER_END, q.end) else 0)
+    candidates.append((post_start, max(hi, _counted_end(text, q, hi, clause))))
     candidates.append((lo, verb[0] if verb and lo <= verb[0] < q.start else q.comparator_start))
     candidates.append((clause[0], q.comparator_start))
     for s, e in candidates:
@@ -346,10 +372,12 @@ def extract_quantities(text: str, voc: Vocabulary) -> list[TargetMatch]:
         sentence = bounds(text, q.start, SENTENCE_END)
         periods = list(PERIOD_RE.finditer(text, sentence[0], q.start))
         starts = [q.comparator_start, ps] + ([verb[0]] if verb else [])
+        _, hi_item = bounds(text, q.start, CLAUSE_END + ITEM_SEP)
+        counted = _counted_end(text, q, min(hi_item, clause[1]), clause)
         out.append(
             TargetMatch(
                 start=min(starts),
-                end=max(q.end, pe),
+                end=max(q.end, pe, counted),
                 number_start=q.start,
                 number_end=q.end,
                 number_text=text[q.start : q.end],

@@ -585,3 +585,22 @@ def test_crlf_line_ends_give_the_same_paragraphs(doc, ref, tmp_path: Path) -> No
     crlf = load_document(tmp_path / "henan-2024-government-work-report.toml")
     assert normalize_report(crlf.text).text == normalize_report(doc.text).text
     assert len(parse_report(crlf, ref.genres["work-report"]).paragraphs) == 60
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "新建一批院士工作站和30家中原学者工作站",  # line 290: the 30 are 中原学者工作站
+        "建设10条具有国际范、中国味、中原韵的精品线路",  # line 413: one head noun after three modifiers
+        "完成国家153万亩大豆玉米带状复合种植",  # line 72: the area is of the intercropping
+    ],
+)
+def test_statements_span_what_they_count(g: Graph, statement: str) -> None:
+    """A statement's span runs to the end of what it counts, not to its unit or to a 、 inside
+    the phrase (these three ended at 30家, 具有国际范 and 153万亩)."""
+    spans = {
+        squeeze(str(g.value(span, HGV.exactText)))
+        for s in set(g.subjects(HGV.value, None))
+        for span in g.objects(s, HGV.sourceSpan)
+    }
+    assert statement in spans
