@@ -8,7 +8,10 @@ number, is the figure's subject, and the figure is that area's (``兰州新区�
 ``预计大湾区经济总量突破15万亿元``). Only the vocabulary's joiner words may stand between
 (``城市副中心和平原新城地区生产总值``: 地区). A place named anywhere else in the clause is not the
 subject (``郑州机场全货机航线``: the airport's routes; ``郑州研究院``: a name), so the figure stays
-the province's.
+the province's. In a report, a paragraph whose lead sentence (its sub-heading) names one area is
+about that area, and so are its figures whose clause names none (提升国家中心城市核心竞争力。…
+到2025年经济总量突破1.5万亿元: Zhengzhou's, since Henan's documents call Zhengzhou 国家中心城市,
+``area-aliases.csv``).
 """
 
 from __future__ import annotations
@@ -34,6 +37,19 @@ def figure_area(
         return None
     names = ref.gazetteer.area_names(jurisdiction)
     return subject_area(text, number_start, indicator.patterns, names, ref.vocabulary.area_joiners)
+
+
+def lead_area(lead: str, names: tuple[tuple[str, Area], ...]) -> Area | None:
+    """The one area a paragraph's lead sentence (its sub-heading) names, or None when it names
+    none or several: a paragraph headed 提升国家中心城市核心竞争力。 is about Zhengzhou, in Henan."""
+    found: set[Area] = set()
+    at = 0
+    while at < len(lead):
+        hit = next(((name, area) for name, area in names if lead.startswith(name, at)), None)
+        if hit is not None:
+            found.add(hit[1])
+        at += len(hit[0]) if hit else 1
+    return found.pop() if len(found) == 1 else None
 
 
 def subject_area(

@@ -148,9 +148,11 @@ class Gazetteer:
         jurisdictions: list[Jurisdiction],
         directory: Path,
         zones: list[Zone] | None = None,
+        area_aliases: list[tuple[str, str, Area]] | None = None,
     ) -> None:
         self.directory = directory
         self.zones = zones or []
+        self.area_aliases = area_aliases or []  # (jurisdiction, name, area): names its documents use
         self.agencies = agencies
         self.places = places
         self.jurisdictions = {j.key: j for j in jurisdictions}
@@ -204,7 +206,8 @@ class Gazetteer:
                     "(an agency file is named after the key of its jurisdiction)"
                 )
         zones = _load_zones(directory / "zones.csv", jurisdictions, {p.key for p in places})
-        return cls(agencies, places, list(jurisdictions.values()), directory, zones)
+        aliases = _load_area_aliases(directory / "area-aliases.csv", jurisdictions, places, zones)
+        return cls(agencies, places, list(jurisdictions.values()), directory, zones, aliases)
 
     def jurisdiction(self, key: str, where: str = "") -> Jurisdiction:
         """The jurisdiction ``key``; an unknown key names ``where`` it was asked and the table."""
@@ -271,6 +274,9 @@ class Gazetteer:
                 if z.jurisdiction == jurisdiction:
                     for name in (z.name, *z.aliases):
                         names.setdefault(name, Area(z.slug, zone=True))
+            for j, name, area in self.area_aliases:
+                if j == jurisdiction:
+                    names.setdefault(name, area)
             self._areas[jurisdiction] = tuple(sorted(names.items(), key=lambda kv: (-len(kv[0]), kv[0])))
         return self._areas[jurisdiction]
 
@@ -348,6 +354,24 @@ def _load_zones(path: Path, jurisdictions: dict[str, Jurisdiction], regions: set
         )
         for _, r in rows
     ]
+
+
+def _load_area_aliases(
+    path: Path, jurisdictions: dict[str, Jurisdiction], places: list[Place], zones: list[Zone]
+) -> list[tuple[str, str, Area]]:
+    """Rows of ``area-aliases.csv`` (optional): a name one government's documents give an area
+    (Henan's 国家中心城市 is Zhengzhou), read in that government's documents only."""
+    if not path.exists():
+        return []
+    regions, slugs = {p.key for p in places}, {z.slug for z in zones}
+    out = []
+    for line, r in read_csv(path, ("jurisdiction", "name", "area")):
+        if r["jurisdiction"] not in jurisdictions:
+            raise SourceError(f"{path}:{line}: jurisdiction '{r['jurisdiction']}' is not a key of jurisdictions.csv")
+        if r["area"] not in regions | slugs:
+            raise SourceError(f"{path}:{line}: area '{r['area']}' is not a key of regions.csv or a slug of zones.csv")
+        out.append((r["jurisdiction"], r["name"], Area(r["area"], zone=r["area"] in slugs)))
+    return out
 
 
 def _load_agencies(path: Path, jurisdiction: str) -> list[Agency]:

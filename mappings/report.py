@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from mappings.areas import figure_area
+from mappings.areas import figure_area, lead_area
 from mappings.gazetteer import Area
 from mappings.genres import Profile
 from mappings.indicators import Indicators, in_series_unit
@@ -453,6 +453,8 @@ def _with_area(s: Statement, text: str, jurisdiction: str, ref: Reference) -> St
     at = s.paragraph.start + s.match.number_start
     indicator = ref.indicators.get(s.indicator)
     area = figure_area(ref, jurisdiction, text, at, indicator)
+    if area is None and indicator is not None:  # the paragraph's sub-heading may name its area
+        area = lead_area(s.paragraph.lead, ref.gazetteer.area_names(jurisdiction))
     return replace(s, area=area, match=in_series_unit(s.match, indicator, ref.vocabulary))
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from kg import build as b
 from kg.query import run_query
-from mappings.areas import subject_area
+from mappings.areas import lead_area, subject_area
 from mappings.gazetteer import Area, Gazetteer
 from mappings.tables import SourceError
 from tests.conftest import DATA_ROOT, reference
@@ -121,6 +121,8 @@ def labelled(release: b.Release) -> dict[str, list[dict[str, str]]]:
         ("城市副中心和平原新城地区生产总值年均增长5%以上", "zone/beijing-sub-centre-and-plain-new-towns"),
         ("郑州机场全货机航线拓展至49条", "region/410000"),
         ("经济总量跨过两个万亿元大关、超过6万亿元", "region/510000"),  # Sichuan's own
+        # Henan 2024, line 514-526: a paragraph headed 提升国家中心城市核心竞争力。 (Zhengzhou)
+        ("到2025年经济总量突破1.5万亿元", "region/410100"),
     ],
 )
 def test_published_figures_have_the_area_their_clause_names(
@@ -153,4 +155,27 @@ def test_a_zone_of_an_unknown_jurisdiction_names_file_and_line(tmp_path: Path) -
         f.write("atlantis-zone,亚特兰蒂斯区,,Atlantis,PlanningArea,atlantis,,,,\n")
     lines = (gazetteer / "zones.csv").read_text(encoding="utf-8").count("\n")
     with pytest.raises(SourceError, match=rf"zones\.csv:{lines}: jurisdiction 'atlantis'"):
+        Gazetteer.load(gazetteer)
+
+
+@pytest.mark.parametrize(
+    ("lead", "jurisdiction", "area"),
+    [
+        ("提升国家中心城市核心竞争力。", "henan", Area("410100")),  # Henan's name for Zhengzhou
+        ("提升国家中心城市核心竞争力。", "hubei", None),  # another government's documents: not Zhengzhou
+        ("加快建设“三足鼎立”创新大格局。", "henan", None),  # names no area
+        ("支持郑州、新乡、洛阳等地", "henan", None),  # several areas: none is the paragraph's
+    ],
+)
+def test_a_lead_naming_one_area_scopes_its_paragraph(lead: str, jurisdiction: str, area: Area | None) -> None:
+    assert lead_area(lead, reference().gazetteer.area_names(jurisdiction)) == area
+
+
+def test_an_alias_of_an_unknown_area_names_file_and_line(tmp_path: Path) -> None:
+    gazetteer = tmp_path / "gazetteer"
+    shutil.copytree(DATA_ROOT / "gazetteer", gazetteer)
+    with (gazetteer / "area-aliases.csv").open("a", encoding="utf-8") as f:
+        f.write("henan,省会,999999,\n")
+    lines = (gazetteer / "area-aliases.csv").read_text(encoding="utf-8").count("\n")
+    with pytest.raises(SourceError, match=rf"area-aliases\.csv:{lines}: area '999999'"):
         Gazetteer.load(gazetteer)
