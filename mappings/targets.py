@@ -49,6 +49,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 
 from mappings.tables import SourceError, read_csv, split_list
@@ -99,7 +100,11 @@ class Vocabulary:
 
     def unit(self, slug: str) -> UnitWord | None:
         """The base unit ``slug`` (its own row), or None."""
-        return next((u for u in self.base_units() if u.slug == slug), None)
+        return self._units_by_slug.get(slug)
+
+    @cached_property
+    def _units_by_slug(self) -> dict[str, UnitWord]:
+        return {u.slug: u for u in self.base_units()}
 
     def base_units(self) -> list[UnitWord]:
         """One row per unit concept (the row whose slug is its own base)."""
