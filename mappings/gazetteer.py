@@ -55,6 +55,7 @@ PLACE_CLASSES = {
     "FunctionalZone",
     "ForeignPlace",
 }
+ZONE_CLASSES = {"FunctionalZone", "PlanningArea"}
 JURISDICTION_LEVELS = {"national", "provincial", "prefectural", "county", "township"}
 
 
@@ -112,13 +113,46 @@ class Place:
     abbrev: str
 
 
+@dataclass(frozen=True)
+class Zone:
+    """An area a government's documents name that is not a GB/T 2260 division (``zones.csv``):
+    a new area, an economic region of a plan, a city cluster. Its names mean it in the documents
+    of its jurisdiction only (another province's 经济区 are other places)."""
+
+    slug: str
+    name: str
+    aliases: tuple[str, ...]
+    name_en: str
+    cls: str
+    jurisdiction: str
+    parent: str
+    kind: str
+    wikidata: str
+
+
+@dataclass(frozen=True)
+class Area:
+    """The area a figure is for: a region of ``regions.csv`` (by key) or a zone (by slug)."""
+
+    key: str
+    zone: bool = False
+
+
 class Gazetteer:
     """Jurisdictions, agencies and places with name indexes; load once per build with :meth:`load`."""
 
     def __init__(
-        self, agencies: list[Agency], places: list[Place], jurisdictions: list[Jurisdiction], directory: Path
+        self,
+        agencies: list[Agency],
+        places: list[Place],
+        jurisdictions: list[Jurisdiction],
+        directory: Path,
+        zones: list[Zone] | None = None,
+        area_aliases: list[tuple[str, str, Area]] | None = None,
     ) -> None:
         self.directory = directory
+        self.zones = zones or []
+        self.area_aliases = area_aliases or []  # (jurisdiction, name, area): names its documents use
         self.agencies = agencies
         self.places = places
         self.jurisdictions = {j.key: j for j in jurisdictions}
@@ -140,6 +174,7 @@ class Gazetteer:
             for name in (p.name, *p.short_names):
                 self._place_by_name.setdefault(name, p)
         self.place_by_key = {p.key: p for p in places}
+        self._areas: dict[str, tuple[tuple[str, Area], ...]] = {}
 
     @classmethod
     def load(cls, directory: Path) -> Gazetteer:
@@ -170,7 +205,9 @@ class Gazetteer:
                     f"{path}: no jurisdiction '{path.stem}' in {directory / 'jurisdictions.csv'} "
                     "(an agency file is named after the key of its jurisdiction)"
                 )
-        return cls(agencies, places, list(jurisdictions.values()), directory)
+        zones = _load_zones(directory / "zones.csv", jurisdictions, {p.key for p in places})
+        aliases = _load_area_aliases(directory / "area-aliases.csv", jurisdictions, places, zones)
+        return cls(agencies, places, list(jurisdictions.values()), directory, zones, aliases)
 
     def jurisdiction(self, key: str, where: str = "") -> Jurisdiction:
         """The jurisdiction ``key``; an unknown key names ``where`` it was asked and the table."""
@@ -222,6 +259,39 @@ class Gazetteer:
         """Every (name, place) pair, longest name first, for scanning text."""
         return sorted(self._place_by_name.items(), key=lambda kv: (-len(kv[0]), kv[0]))
 
+    def area_names(self, jurisdiction: str) -> tuple[tuple[str, Area], ...]:
+        """The names of the areas within ``jurisdiction``, longest first: the regions below its
+        region (``regions.csv`` parents) and its zones. The jurisdiction's own region is not one:
+        its figures are its own by default."""
+        if jurisdiction not in self._areas:
+            region = self.jurisdiction(jurisdiction).region
+            names: dict[str, Area] = {}
+            for p in self.places:
+                if p.key != region and self._within(p, region):
+                    for name in (p.name, *p.short_names):
+                        names.setdefault(name, Area(p.key))
+            for z in self.zones:
+                if z.jurisdiction == jurisdiction:
+                    for name in (z.name, *z.aliases):
+                        names.setdefault(name, Area(z.slug, zone=True))
+            for j, name, area in self.area_aliases:
+                if j == jurisdiction:
+                    names.setdefault(name, area)
+            self._areas[jurisdiction] = tuple(sorted(names.items(), key=lambda kv: (-len(kv[0]), kv[0])))
+        return self._areas[jurisdiction]
+
+    def _within(self, place: Place, region: str) -> bool:
+        seen: set[str] = set()
+        while place.parent and place.parent not in seen:
+            if place.parent == region:
+                return True
+            seen.add(place.parent)
+            parent = self.place_by_key.get(place.parent)
+            if parent is None:
+                return False
+            place = parent
+        return False
+
 
 def _checked(path: Path, required: tuple[str, ...], column: str, allowed: set[str]):
     """Rows whose ``column`` is allowed and whose first required column is a unique key."""
@@ -260,6 +330,50 @@ def _load_jurisdictions(path: Path, regions: set[str]) -> dict[str, Jurisdiction
     return out
 
 
+def _load_zones(path: Path, jurisdictions: dict[str, Jurisdiction], regions: set[str]) -> list[Zone]:
+    """Rows of ``zones.csv`` (optional in a data root); an unknown jurisdiction or parent names the line."""
+    if not path.exists():
+        return []
+    rows = _checked(path, ("slug", "name_zh", "class", "jurisdiction"), "class", ZONE_CLASSES)
+    for line, r in rows:
+        if r["jurisdiction"] not in jurisdictions:
+            raise SourceError(f"{path}:{line}: jurisdiction '{r['jurisdiction']}' is not a key of jurisdictions.csv")
+        if r.get("parent") and r["parent"] not in regions:
+            raise SourceError(f"{path}:{line}: parent '{r['parent']}' is not a key of regions.csv")
+    return [
+        Zone(
+            r["slug"],
+            r["name_zh"],
+            tuple(split_list(r.get("aliases", ""))),
+            r.get("name_en", ""),
+            r["class"],
+            r["jurisdiction"],
+            r.get("parent", ""),
+            r.get("kind", ""),
+            r.get("wikidata", ""),
+        )
+        for _, r in rows
+    ]
+
+
+def _load_area_aliases(
+    path: Path, jurisdictions: dict[str, Jurisdiction], places: list[Place], zones: list[Zone]
+) -> list[tuple[str, str, Area]]:
+    """Rows of ``area-aliases.csv`` (optional): a name one government's documents give an area
+    (Henan's 国家中心城市 is Zhengzhou), read in that government's documents only."""
+    if not path.exists():
+        return []
+    regions, slugs = {p.key for p in places}, {z.slug for z in zones}
+    out = []
+    for line, r in read_csv(path, ("jurisdiction", "name", "area")):
+        if r["jurisdiction"] not in jurisdictions:
+            raise SourceError(f"{path}:{line}: jurisdiction '{r['jurisdiction']}' is not a key of jurisdictions.csv")
+        if r["area"] not in regions | slugs:
+            raise SourceError(f"{path}:{line}: area '{r['area']}' is not a key of regions.csv or a slug of zones.csv")
+        out.append((r["jurisdiction"], r["name"], Area(r["area"], zone=r["area"] in slugs)))
+    return out
+
+
 def _load_agencies(path: Path, jurisdiction: str) -> list[Agency]:
     return [
         Agency(
@@ -289,6 +403,35 @@ def agency_iri(iris: Iris, agency: Agency) -> URIRef:
 
 def place_iri(iris: Iris, place: Place) -> URIRef:
     return iris.region(place.key)
+
+
+def area_iri(iris: Iris, area: Area) -> URIRef:
+    """``zone/{slug}`` for a zone, ``region/{key}`` for a region."""
+    return iris.shared("zone/" + area.key) if area.zone else iris.region(area.key)
+
+
+def zone_graph(gaz: Gazetteer, iris: Iris) -> Graph:
+    """The zones of ``zones.csv`` as places: names, kind, parent region, Wikidata where known."""
+    g = Graph()
+    for z in gaz.zones:
+        s = area_iri(iris, Area(z.slug, zone=True))
+        g.add((s, RDF.type, HGV[z.cls]))
+        for lang, name in (("zh", z.name), ("en", z.name_en)):
+            if name:
+                g.add((s, SKOS.prefLabel, Literal(name, lang=lang)))
+                g.add((s, RDFS.label, Literal(name, lang=lang)))
+        for alias in z.aliases:
+            if alias != z.name:
+                g.add((s, HGV.shortName, Literal(alias, lang="zh")))
+                g.add((s, SKOS.altLabel, Literal(alias, lang="zh")))
+        if z.kind:
+            g.add((s, SKOS.scopeNote, Literal(z.kind, lang="en")))
+        if z.parent:
+            g.add((s, HGV.withinRegion, iris.region(z.parent)))
+        g.add((s, HGV.zoneJurisdiction, iris.region(gaz.jurisdictions[z.jurisdiction].region)))
+        if z.wikidata:
+            g.add((s, OWL.sameAs, WD[z.wikidata]))
+    return g
 
 
 def gazetteer_graph(gaz: Gazetteer, iris: Iris) -> Graph:
@@ -375,6 +518,7 @@ def gazetteer_graph(gaz: Gazetteer, iris: Iris) -> Graph:
                     f"{gaz.directory / 'regions.csv'}: parent '{p.parent}' of '{p.name}' is not a place key"
                 )
             g.add((s, HGV.withinRegion, iris.region(p.parent)))
+    g += zone_graph(gaz, iris)
     return g
 
 

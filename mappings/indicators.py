@@ -8,7 +8,7 @@ new document needs rows, not code. Units come from ``units.csv`` via :mod:`mappi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rdflib import SKOS, Graph, URIRef
@@ -16,7 +16,7 @@ from rdflib import SKOS, Graph, URIRef
 from mappings.iris import HGV, Iris
 from mappings.skos import add_concept, add_scheme
 from mappings.tables import check_unique, read_csv, split_list
-from mappings.targets import Vocabulary
+from mappings.targets import TargetMatch, Vocabulary, multiply
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class Indicator:
     patterns: tuple[str, ...]
     units: tuple[str, ...] = ()  # the base units its figures come in; empty: any
     excludes: tuple[str, ...] = ()  # words that make a phrase about something else (比重: a share)
+    unit: str = ""  # the one unit its series is stated in (``unit`` column); empty: as written
 
 
 ENUMERATION_SEPARATORS = ("、", "、和与及")
@@ -63,11 +64,16 @@ class Indicators:
                     tuple(split_list(r["patterns"])),
                     tuple(split_list(r.get("units", ""))),
                     tuple(split_list(r.get("excludes", ""))),
+                    r.get("unit", ""),
                 )
                 for _, r in rows
             ),
             tuple(enumerations),
         )
+
+    def get(self, slug: str | None) -> Indicator | None:
+        """The row of ``slug``, or None (an unlisted indicator)."""
+        return next((ind for ind in self.rows if ind.slug == slug), None)
 
     def has_compound(self, subject: str) -> bool:
         return any(form in subject for form, _ in self.enumerations)
@@ -109,6 +115,33 @@ class Indicators:
             if best:
                 return best[1]
         return None
+
+
+def in_series_unit(m: TargetMatch, indicator: Indicator | None, vocabulary: Vocabulary) -> TargetMatch:
+    """``m`` stated in its indicator's unit (the ``unit`` column), so that one series has one
+    unit (Data Cube): a measure word counting the same things is that unit (新建200个智能车间 for
+    an indicator counted in 家), a unit that converts to it is converted by its fixed factor
+    (``converts_to``/``conversion`` of units.csv: 亿斤 → 吨), the written unit and value kept.
+    Another unit (a currency, 人次 beside 人) stays as written."""
+    if indicator is None or not indicator.unit or m.unit == indicator.unit:
+        return m
+    written, canonical = vocabulary.unit(m.unit), vocabulary.unit(indicator.unit)
+    if written is None or canonical is None:
+        return m
+    if written.counter and canonical.counter:
+        return replace(m, unit=canonical.slug, written_unit=m.unit)
+    if written.converts_to == canonical.slug and written.conversion is not None:
+        factor = written.conversion
+        return replace(
+            m,
+            unit=canonical.slug,
+            value=multiply(str(m.value), factor),
+            high=multiply(str(m.high), factor) if m.high is not None else None,
+            written_unit=m.unit,
+            written_value=m.value,
+            written_high=m.high,
+        )
+    return m
 
 
 def indicator_graph(indicators: Indicators, iris: Iris) -> Graph:

@@ -21,10 +21,12 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from mappings.areas import figure_area, lead_area
+from mappings.gazetteer import Area
 from mappings.genres import Profile
-from mappings.indicators import Indicators
+from mappings.indicators import Indicators, in_series_unit
 from mappings.numerals import cn_number
 from mappings.reference import Reference
 from mappings.source import SourceDocument, SourceError
@@ -252,6 +254,7 @@ class Statement:
     period: int  # the year, or the last year of the period
     main: bool = False  # one of the year's main expected targets (the list after 主要预期目标是：)
     start: int | None = None  # the first year of a period of several years (2021 for 2021–2025)
+    area: Area | None = None  # the area the clause names as its subject; None: the jurisdiction's
 
 
 @dataclass
@@ -347,13 +350,20 @@ def _unambiguous(found: list[Statement]) -> list[Statement]:
     """Statements less those a paragraph states twice under one key of the cube (indicator,
     kind, period, comparator, quantity kind): the indicator was read from shared context
     (先进制造业、高技术制造业增加值占规模以上工业增加值比重分别达56.2%、34.7%), so both are left
-    out, listed by :func:`unresolved`. A main target is always kept."""
+    out, listed by :func:`unresolved`. A figure whose clause names its area is told apart by that
+    area (成都平原经济区…4万亿元, 川东北经济区…9000亿元); one that names none could be any area's
+    the paragraph speaks of, so it clashes with every figure of its key. A main target is always kept."""
 
     def key(s: Statement) -> tuple:
         return (s.paragraph.number, s.cls, s.indicator, s.period, s.start, s.match.comparator, s.match.kind)
 
     counts = Counter(key(s) for s in found if s.indicator)
-    return [s for s in found if s.main or (s.indicator and counts[key(s)] == 1)]
+    by_area = Counter((key(s), s.area) for s in found if s.indicator)
+
+    def alone(s: Statement) -> bool:
+        return (by_area[(key(s), s.area)] if s.area else counts[key(s)]) == 1
+
+    return [s for s in found if s.main or (s.indicator and alone(s))]
 
 
 def spans_period(text: str, m: TargetMatch, words: tuple[re.Pattern[str], ...]) -> bool:
@@ -434,7 +444,18 @@ def _candidates(doc: SourceDocument, report: Report, ref: Reference) -> list[Sta
                 )
             elif role == "key-work" and not main and m.is_target:
                 out.append(Statement("Target", para, m, *resolve(body, m), period=target_period(body, m, plan)))
-    return out
+    return [_with_area(s, text, doc.jurisdiction, ref) for s in out]
+
+
+def _with_area(s: Statement, text: str, jurisdiction: str, ref: Reference) -> Statement:
+    """``s`` with the area its clause names as the subject (:mod:`mappings.areas`), if any, and
+    stated in its indicator's unit (:func:`mappings.indicators.in_series_unit`)."""
+    at = s.paragraph.start + s.match.number_start
+    indicator = ref.indicators.get(s.indicator)
+    area = figure_area(ref, jurisdiction, text, at, indicator)
+    if area is None and indicator is not None:  # the paragraph's sub-heading may name its area
+        area = lead_area(s.paragraph.lead, ref.gazetteer.area_names(jurisdiction))
+    return replace(s, area=area, match=in_series_unit(s.match, indicator, ref.vocabulary))
 
 
 @dataclass(frozen=True)

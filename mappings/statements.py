@@ -66,6 +66,12 @@ def add_statement(
         g.add((node, HGV.upperValue, Literal(m.high, datatype=XSD.decimal)))
     g.add((node, HGV.unit, iris.unit(m.unit)))
     g.add((node, HGV.unitText, literals.text(m.unit_text, "zh")))
+    if m.written_unit is not None:  # stated in its indicator's unit: what the text wrote, kept
+        g.add((node, HGV.writtenUnit, iris.unit(m.written_unit)))
+    if m.written_value is not None:
+        g.add((node, HGV.writtenValue, Literal(m.written_value, datatype=XSD.decimal)))
+    if m.written_high is not None:
+        g.add((node, HGV.writtenUpperValue, Literal(m.written_high, datatype=XSD.decimal)))
     g.add((node, HGV.comparator, HGV[m.comparator]))
     g.add((node, HGV.quantityKind, HGV[m.kind]))
     g.add((node, HGV.statementKind, KINDS[cls]))

@@ -28,14 +28,19 @@ from units.csv (``1万亿元``, ``3.2万家``, ``5.5%``). Rules deciding which q
   unit may be left out): one quantity, comparator Between, ``value`` the lower bound and
   ``high`` the upper;
 - kind: from the verb (``新增``/``新建``/``新培育``/``增加`` Increase, ``增长`` GrowthRate and
-  ``下降`` DeclineRate for percentages, Increase/Decrease otherwise); Level by default;
+  ``下降`` DeclineRate for percentages, Increase/Decrease otherwise); Level by default, except
+  for a unit units.csv marks a ``change`` (``个百分点``, a difference of two rates): Increase;
 - period: ``到2025年``/``至2025年`` earlier in the same sentence; otherwise None (the caller
   uses the document's plan year).
 
 The indicator *phrase* is what the figure measures, taken from the ``、``-separated item holding
 the number: the words between verb and number (``新增社会融资规模1万亿元``), else the words after
 the unit (``实施1000个以上省重点项目``), else the words before the verb
-(``国家高新技术企业达到1.5万家``), else the clause before the number.
+(``国家高新技术企业达到1.5万家``), else the clause before the number. The statement's span runs
+to the end of what the figure counts when the words after the unit name it
+(``新建一批院士工作站和30家中原学者工作站``), across a ``、`` inside brackets (``5个县（市、区）…``)
+and across ``、``-listed modifiers that a ``的`` closes before one head noun
+(``10条具有国际范、中国味、中原韵的精品线路``).
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 
 from mappings.tables import SourceError, read_csv, split_list
@@ -53,6 +59,8 @@ NUMBER_RE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
 CLAUSE_END = "，。；：！？\n"
 SENTENCE_END = "。；！？\n"
 ITEM_SEP = "、"
+MODIFIER_END = "的"  # closes a modifier before its head noun (…中原韵的精品线路)
+DIGIT_RE = re.compile(r"\d")
 PERIOD_RE = re.compile(r"(?:到|至)(\d{4})年")
 RATE_KINDS = {"GrowthRate": "Increase", "DeclineRate": "Decrease"}
 
@@ -65,6 +73,10 @@ class UnitWord:
     base: str
     factor: Decimal
     qudt: str = ""  # the QUDT unit (or currency) it is, where QUDT has one
+    counter: bool = False  # a measure word counting things (个, 家): one indicator's are one unit
+    converts_to: str = ""  # a base unit it converts to by a fixed factor (斤 → 吨)
+    conversion: Decimal | None = None  # how many of ``converts_to`` one of it is
+    change: bool = False  # a difference of two rates (个百分点): a figure in it is a change
 
     @property
     def is_magnitude(self) -> bool:
@@ -84,6 +96,15 @@ class Vocabulary:
     ordinal: tuple[str, ...]
     existing: tuple[str, ...]
     ranges: tuple[str, ...] = ()
+    area_joiners: tuple[str, ...] = ()  # words between an area's name and its indicator (地区)
+
+    def unit(self, slug: str) -> UnitWord | None:
+        """The base unit ``slug`` (its own row), or None."""
+        return self._units_by_slug.get(slug)
+
+    @cached_property
+    def _units_by_slug(self) -> dict[str, UnitWord]:
+        return {u.slug: u for u in self.base_units()}
 
     def base_units(self) -> list[UnitWord]:
         """One row per unit concept (the row whose slug is its own base)."""
@@ -115,6 +136,9 @@ class TargetMatch:
     period: int | None
     excluded: str | None  # why the quantity is not a target; None for a target
     high: Decimal | None = None  # the upper bound of a range (comparator Between)
+    written_unit: str | None = None  # the unit as written when the figure is stated in its indicator's
+    written_value: Decimal | None = None  # the value in ``written_unit`` when it was converted
+    written_high: Decimal | None = None
 
     @property
     def is_target(self) -> bool:
@@ -133,8 +157,23 @@ def load_vocabulary(directory: Path) -> Vocabulary:
             factor = Decimal(row["factor"])
         except ArithmeticError as e:
             raise SourceError(f"{directory / 'units.csv'}:{line}: bad factor '{row['factor']}'") from e
+        cell = row.get("conversion", "")
+        conversion = _decimal(directory / "units.csv", line, cell) if row.get("converts_to") else None
         for zh in split_list(row["zh"]):
-            words.append(UnitWord(row["slug"], zh, row.get("en", ""), row.get("base", ""), factor, row.get("qudt", "")))
+            words.append(
+                UnitWord(
+                    row["slug"],
+                    zh,
+                    row.get("en", ""),
+                    row.get("base", ""),
+                    factor,
+                    row.get("qudt", ""),
+                    row.get("counter") == "yes",
+                    row.get("converts_to", ""),
+                    conversion,
+                    row.get("change") == "yes",
+                )
+            )
     roles: dict[str, list[tuple[str, str]]] = {}
     for line, row in read_csv(directory / "target-words.csv", ("word", "role")):
         roles.setdefault(row["role"], []).append((row["word"], row.get("value", "")))
@@ -149,7 +188,15 @@ def load_vocabulary(directory: Path) -> Vocabulary:
         ordinal=tuple(w for w, _ in roles.get("ordinal", [])),
         existing=tuple(w for w, _ in roles.get("existing", [])),
         ranges=tuple(w for w, _ in _sorted_longest(roles.get("range", []), by_word)),
+        area_joiners=tuple(w for w, _ in _sorted_longest(roles.get("area-joiner", []), by_word)),
     )
+
+
+def _decimal(path: Path, line: int, cell: str) -> Decimal:
+    try:
+        return Decimal(cell)
+    except ArithmeticError as e:
+        raise SourceError(f"{path}:{line}: bad conversion '{cell}' (a number is needed with converts_to)") from e
 
 
 def multiply(number: str, factor: Decimal) -> Decimal:
@@ -228,6 +275,26 @@ def _exclusion(text: str, q: _Quantity, verb, voc: Vocabulary) -> str | None:
     return None
 
 
+def _counted_end(text: str, q: _Quantity, hi: int, clause: tuple[int, int]) -> int:
+    """Where the words after the unit that name what is counted end: the end of the number's item
+    (新建一批院士工作站和30家中原学者工作站, 完成国家153万亩大豆玉米带状复合种植), and over the
+    、-items after it when they are modifiers that a 的 closes before one head noun, none with a
+    number (建设10条具有国际范、中国味、中原韵的精品线路); ``q.end`` when nothing follows the unit in
+    its item, or when what follows holds another number."""
+    post = q.end + (1 if text.startswith(MODIFIER_END, q.end) else 0)
+    while text.count("（", post, hi) > text.count("）", post, hi):  # a 、 in brackets: 县（市、区）
+        close = text.find("）", hi, clause[1])
+        if close < 0:
+            break
+        hi = min(bounds(text, close, CLAUSE_END + ITEM_SEP)[1], clause[1])
+    if hi <= post or DIGIT_RE.search(text, post, hi):
+        return q.end
+    rest = text[hi : clause[1]]
+    if rest.startswith(ITEM_SEP) and MODIFIER_END in rest.rsplit(ITEM_SEP, 1)[-1] and not DIGIT_RE.search(rest):
+        return clause[1]
+    return hi
+
+
 def _phrase(text: str, q: _Quantity, verb, clause: tuple[int, int]) -> tuple[str, int, int]:
     """What the figure measures, with its span (see the module docstring)."""
     lo, hi = bounds(text, q.start, CLAUSE_END + ITEM_SEP)
@@ -235,8 +302,8 @@ def _phrase(text: str, q: _Quantity, verb, clause: tuple[int, int]) -> tuple[str
     candidates = []
     if verb and verb[1] <= q.comparator_start:
         candidates.append((max(verb[1], lo), q.comparator_start))
-    post_start = q.end + (1 if text.startswith("的", q.end) else 0)
-    candidates.append((post_start, hi))
+    post_start = q.end + (1 if text.startswith(MODIFIER_END, q.end) else 0)
+    candidates.append((post_start, max(hi, _counted_end(text, q, hi, clause))))
     candidates.append((lo, verb[0] if verb and lo <= verb[0] < q.start else q.comparator_start))
     candidates.append((clause[0], q.comparator_start))
     for s, e in candidates:
@@ -305,13 +372,17 @@ def extract_quantities(text: str, voc: Vocabulary) -> list[TargetMatch]:
         kind = verb[3] if verb else "Level"
         if kind in RATE_KINDS and q.unit.base != "percent":
             kind = RATE_KINDS[kind]
+        if kind == "Level" and q.unit.change:
+            kind = "Increase"  # 城镇化率五年提高3.89个百分点: points are a change, whatever the verb
         sentence = bounds(text, q.start, SENTENCE_END)
         periods = list(PERIOD_RE.finditer(text, sentence[0], q.start))
         starts = [q.comparator_start, ps] + ([verb[0]] if verb else [])
+        _, hi_item = bounds(text, q.start, CLAUSE_END + ITEM_SEP)
+        counted = _counted_end(text, q, min(hi_item, clause[1]), clause)
         out.append(
             TargetMatch(
                 start=min(starts),
-                end=max(q.end, pe),
+                end=max(q.end, pe, counted),
                 number_start=q.start,
                 number_end=q.end,
                 number_text=text[q.start : q.end],

@@ -18,10 +18,12 @@ from rdflib.namespace import DCTERMS, XSD
 
 from mappings import literals
 from mappings.alignment import Alignment, align
+from mappings.areas import figure_area
 from mappings.cofog import add_policy_area
 from mappings.document import add_span
-from mappings.gazetteer import agency_iri, place_iri
+from mappings.gazetteer import agency_iri, area_iri, place_iri
 from mappings.genres import Profile
+from mappings.indicators import in_series_unit
 from mappings.iris import ELI, HGV, ORG, PROV, Iris
 from mappings.mentions import add_mentions
 from mappings.notice import Notice, Reporting, Task, UnitItem, notice_text, parse_notice, reporting_requirements
@@ -236,6 +238,8 @@ def _task_target(w: Writer, task: Task, t: URIRef, k: int, m: TargetMatch) -> No
         )
     start, end = task.text_start + m.start, task.text_start + m.end
     period = m.period or int(w.doc.meta["plan_year"])
+    area = figure_area(w.ref, w.doc.jurisdiction, w.norm.text, task.text_start + m.number_start, indicator)
+    m = in_series_unit(m, indicator, w.ref.vocabulary)
     add_statement(
         w.g,
         w.iris,
@@ -247,7 +251,7 @@ def _task_target(w: Writer, task: Task, t: URIRef, k: int, m: TargetMatch) -> No
         period,
         w.span(start, end),
         w.norm.text[start:end],
-        w.area,
+        area_iri(w.iris, area) if area else w.area,
     )
 
 
@@ -341,7 +345,7 @@ def _statement(w: Writer, st: Statement, paragraph: URIRef, k: int) -> None:
         st.period,
         w.span(start, end),
         w.norm.text[start:end],
-        w.area,
+        area_iri(w.iris, st.area) if st.area else w.area,
         st.start,
     )
     if st.main:

@@ -440,7 +440,7 @@ EXPECTED_TARGETS = [
     (80, "4000", "train-run", "Exactly", "Level", "china-europe-train-runs"),
     (81, "1500", "jia", "AtLeast", "Increase", "exporting-enterprises"),
     (106, "200", "ge", "AtLeast", "Level", "energy-saving-retrofit-projects"),
-    (106, "200", "ge", "Exactly", "Increase", "green-factories"),
+    (106, "200", "jia", "Exactly", "Increase", "green-factories"),  # 200个: green factories are counted in 家
     (106, "10", "ge", "Exactly", "Increase", "green-industrial-parks"),
     (107, "100000000", "kilowatt", "MoreThan", "Level", "renewable-generation-capacity"),
     (109, "400000", "person", "Exactly", "Increase", "rural-labour-transfer"),

@@ -255,7 +255,7 @@ ACHIEVED = [
     ("technical-renovation-investment", Decimal("17.4"), "percent", "Exactly", "GrowthRate"),
     ("retail-sales", Decimal("6.5"), "percent", "Exactly", "GrowthRate"),
     ("per-capita-disposable-income", Decimal("6.1"), "percent", "Exactly", "GrowthRate"),
-    ("grain-output", Decimal("132490000000"), "jin", "Exactly", "Level"),  # 1324.9 亿斤
+    ("grain-output", Decimal("66245000"), "tonne", "Exactly", "Level"),  # 1324.9 亿斤, 0.5 kg each
     ("market-entities", Decimal("10940000"), "household", "Exactly", "Level"),  # 1094 万户
     ("three-batches-investment", Decimal("6800000000000"), "yuan", "Exactly", "Level"),  # 6.8 万亿元
     ("rd-intensity", Decimal("2"), "percent", "MoreThan", "Level"),  # 突破 2%
@@ -326,7 +326,7 @@ MAIN_TARGETS = [
     ("urban-unemployment-rate", Decimal("5.5"), "percent", "About", "Level"),
     ("urban-new-jobs", Decimal("1100000"), "person", "AtLeast", "Increase"),
     ("cpi-increase", Decimal("3"), "percent", "About", "Level"),
-    ("grain-output", Decimal("130000000000"), "jin", "AtLeast", "Level"),
+    ("grain-output", Decimal("65000000"), "tonne", "AtLeast", "Level"),  # 1300 亿斤
     ("energy-intensity-gdp", Decimal("3"), "percent", "AtLeast", "DeclineRate"),
 ]
 
@@ -388,14 +388,14 @@ KEY_WORK_TARGETS = [
     ("port-throughput", Decimal("100000000"), "tonne", "Exactly", "Level", 2025),
     ("new-energy-capacity", Decimal("80000000"), "kilowatt", "Exactly", "Level", 2025),  # 力争2025年…8000万千瓦
     ("5g-base-stations", Decimal("216000"), "ge", "Exactly", "Level", 2024),
-    ("industrial-internet-platforms", Decimal("10"), "ge", "About", "Increase", 2024),
+    ("industrial-internet-platforms", Decimal("10"), "jia", "About", "Increase", 2024),  # 10个: counted in 家
     ("grain-sown-area", Decimal("160000000"), "mu", "AtLeast", "Level", 2024),  # 稳定在1.6亿亩以上
     ("grain-capacity-increase", Decimal("10000000000"), "jin", "Exactly", "Increase", 2025),
     ("economic-output", Decimal("1500000000000"), "yuan", "MoreThan", "Level", 2025),  # Zhengzhou's, in its paragraph
     ("china-europe-train-runs", Decimal("3500"), "train-run", "AtLeast", "Level", 2024),  # 确保开行3500列以上
     ("international-passenger-routes", Decimal("50"), "tiao", "AtLeast", "Level", 2025),
     ("afforestation", Decimal("1530000"), "mu", "Exactly", "Level", 2024),
-    ("soil-erosion-control", Decimal("1250"), "km2", "Exactly", "Level", 2024),
+    ("soil-erosion-control", Decimal("1875000"), "mu", "Exactly", "Level", 2024),  # 1250 km², 1500 亩 each
     ("pm25-concentration", Decimal("42.5"), "ug-per-m3", "LessThan", "Level", 2025),  # 低于42.5微克/立方米
     ("clean-transport-share", Decimal("80"), "percent", "Exactly", "Level", 2025),
     ("rural-labour-transfer", Decimal("400000"), "person", "Exactly", "Increase", 2024),
@@ -585,3 +585,22 @@ def test_crlf_line_ends_give_the_same_paragraphs(doc, ref, tmp_path: Path) -> No
     crlf = load_document(tmp_path / "henan-2024-government-work-report.toml")
     assert normalize_report(crlf.text).text == normalize_report(doc.text).text
     assert len(parse_report(crlf, ref.genres["work-report"]).paragraphs) == 60
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "新建一批院士工作站和30家中原学者工作站",  # line 290: the 30 are 中原学者工作站
+        "建设10条具有国际范、中国味、中原韵的精品线路",  # line 413: one head noun after three modifiers
+        "完成国家153万亩大豆玉米带状复合种植",  # line 72: the area is of the intercropping
+    ],
+)
+def test_statements_span_what_they_count(g: Graph, statement: str) -> None:
+    """A statement's span runs to the end of what it counts, not to its unit or to a 、 inside
+    the phrase (these three ended at 30家, 具有国际范 and 153万亩)."""
+    spans = {
+        squeeze(str(g.value(span, HGV.exactText)))
+        for s in set(g.subjects(HGV.value, None))
+        for span in g.objects(s, HGV.sourceSpan)
+    }
+    assert statement in spans

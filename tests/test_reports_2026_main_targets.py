@@ -31,12 +31,12 @@ def test_every_main_target_of_2026(key: str) -> None:
     ref = reference()
     found = [s for s in statements(doc, report, ref) if s.main]
     text = report.norm.text
-    got = [
+    got = [  # the quantity as written (a figure converted to its series' unit keeps it)
         (
             text[s.paragraph.start + s.match.start : s.paragraph.start + s.match.end],
-            s.match.value,
-            s.match.high,
-            s.match.unit,
+            s.match.value if s.match.written_value is None else s.match.written_value,
+            s.match.high if s.match.written_value is None else s.match.written_high,
+            s.match.written_unit or s.match.unit,
             s.match.comparator,
             s.period,
         )

@@ -713,6 +713,27 @@ def test_place_shapes(kg, shape, break_it):
     assert fired == {(owner, LANKAO)}
 
 
+GREATER_BAY_AREA = IRIS("zone/greater-bay-area")
+
+
+@pytest.mark.parametrize(
+    ("shape", "break_it"),
+    [
+        ("Zone-jurisdiction", lambda g, z: g.remove((z, HGV.zoneJurisdiction, None))),
+        ("Place-zoneJurisdiction", lambda g, z: g.add((z, HGV.zoneJurisdiction, IRIS("unit/jin")))),
+    ],
+)
+def test_zone_shapes(kg, shape, break_it):
+    fired = added_results(kg, [GREATER_BAY_AREA], lambda g: break_it(g, GREATER_BAY_AREA), depth=1)
+    assert fired == {(shape, GREATER_BAY_AREA)}
+
+
+def test_a_zone_of_the_zone_table_has_a_zone_iri(kg):
+    moved = IRIS("region/greater-bay-area")
+    fired = added_results(kg, [GREATER_BAY_AREA], lambda g: rename(g, GREATER_BAY_AREA, moved), depth=1)
+    assert fired == {("ZoneIriShape", moved)}
+
+
 def test_region_code_extends_its_parents(kg):
     luoyang = IRIS.region("410300")
 
@@ -768,6 +789,8 @@ def _target(g: Graph) -> URIRef:
         ("StatementKindShape", lambda g, t: set_value(g, t, HGV.statementKind, HGV.KindAchieved)),
         ("TargetPositiveShape", lambda g, t: set_value(g, t, HGV.value, Literal(Decimal("-1")))),
         ("Statement-dataSet", lambda g, t: set_value(g, t, QB.dataSet, IRIS("dataset/achieved"))),
+        ("Statement-writtenUnit", lambda g, t: g.add((t, HGV.writtenUnit, g.value(t, HGV.indicator)))),
+        ("Statement-writtenValue", lambda g, t: g.add((t, HGV.writtenValue, Literal("1300亿斤")))),
     ],
 )
 def test_target_shapes(kg, shape, break_it):

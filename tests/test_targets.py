@@ -172,3 +172,31 @@ def test_schemes() -> None:
     assert (iris.unit("yuan"), SKOS.inScheme, iris.scheme("units")) in ug
     assert (iris.unit("percentage-point"), RDF.type, HGV.Unit) in ug
     assert (iris.unit("wan"), RDF.type, HGV.Unit) not in ug  # a magnitude is not a unit
+
+
+@pytest.mark.parametrize(
+    "clause, number, statement",
+    [
+        # what is counted follows the unit: the statement runs to the end of the item
+        ("新建一批院士工作站和30家中原学者工作站，", "30", "30家中原学者工作站"),  # Henan 2024
+        ("完成国家153万亩大豆玉米带状复合种植、2415万亩油料种植、", "153", "153万亩大豆玉米带状复合种植"),
+        # modifiers listed with 、 and closed by 的 before one head noun: to the end of the clause
+        (
+            "建设10条具有国际范、中国味、中原韵的精品线路。",  # Henan 2024
+            "10",
+            "10条具有国际范、中国味、中原韵的精品线路",
+        ),
+        ("打造40个吸引力强、带动面广的消费场景。", "40", "40个吸引力强、带动面广的消费场景"),  # Sichuan 2026
+        # a 、 inside brackets does not end the item
+        ("超5个县（市、区）开展全域幸福河湖建设，", "5", "5个县（市、区）开展全域幸福河湖建设"),  # Zhejiang 2026
+        # the next item is a predicate of its own (no 的 closes it), or nothing follows the unit
+        ("7个盟市接通高铁、所有盟市互通高速。", "7", "7个盟市接通高铁"),  # Inner Mongolia 2026
+        ("兰州新区经济总量突破500亿元、实现翻一番。", "500", "500亿元"),  # Gansu 2026
+        # what follows the unit holds another number: not what is counted
+        ("经济总量超500亿元的县域增至12个，", "12", "12个"),  # Guangxi 2026
+    ],
+)
+def test_a_statement_ends_where_its_item_ends(clause: str, number: str, statement: str) -> None:
+    """``statement``: the text from the number to where the statement should end."""
+    (m,) = [q for q in extract_quantities(clause) if q.number_text.startswith(number)]
+    assert clause[m.number_start : m.end] == statement
