@@ -60,7 +60,7 @@ class Writer:
 
     @property
     def d(self) -> URIRef:
-        return self.iris.doc(self.doc.slug)
+        return self.iris.doc(self.doc.iri_path)
 
     @property
     def area(self) -> URIRef:
@@ -68,7 +68,7 @@ class Writer:
         return self.iris.region(self.ref.gazetteer.jurisdiction(self.doc.jurisdiction).region)
 
     def node(self, path: str) -> URIRef:
-        return self.iris(f"{self.doc.slug}/{path}")
+        return self.iris(f"{self.doc.iri_path}/{path}")
 
     def span(self, start: int, end: int) -> URIRef:
         s, e = self.norm.source_span(start, end)
@@ -109,7 +109,7 @@ class Writer:
             line = self.doc.where(self.norm.offsets[u.start])
             searched = " → ".join(j.key for j in gaz.chain(jur))
             raise SourceError(
-                f"{line}: unknown unit '{r.written}' in {where} of {self.doc.slug} (searched the "
+                f"{line}: unknown unit '{r.written}' in {where} of {self.doc.iri_path} (searched the "
                 f"agencies of {searched}); add a row to {gaz.agency_file(jur)}, or to the "
                 "file of the jurisdiction above it that the unit belongs to"
             )
@@ -139,7 +139,7 @@ def write_notice(w: Writer, notice: Notice) -> None:
         heading = w.text(*ch.heading_span)
         w.part(c, HGV.Chapter, ch.number, heading, w.d, ch.start, ch.end)
         add_labels(g, c, f"{ch.number}. {heading}")
-        add_policy_area(g, iris, w.ref.cofog, doc.slug, ch.number, c, ch.heading)
+        add_policy_area(g, iris, w.ref.cofog, doc.iri_path, ch.number, c, ch.heading)
         for sec in ch.sections:
             s = w.node(f"section/{sec.ordinal}")
             sec_heading = w.text(*sec.heading_span)
@@ -285,7 +285,7 @@ def write_report(w: Writer, report: Report, found: list[Statement], stated: Sequ
             add_labels(g, s, f"（{cn_numeral(sec.number)}）{sec.heading}")
             containers.update({q.number: s for q in sec.paragraphs})
             if part.role == "key-work" and not sec.inline:  # a key-work section's theme
-                add_policy_area(g, iris, w.ref.cofog, doc.slug, sec.number, s, sec.heading)
+                add_policy_area(g, iris, w.ref.cofog, doc.iri_path, sec.number, s, sec.heading)
     paragraph_iris = {}
     for para in report.paragraphs:
         node = w.node(f"paragraph/{para.number}")
@@ -443,29 +443,31 @@ def write_alignment(
     )
     found = align(notice, report)
     w = Writer(g, iris, ref, report_doc, report.norm)  # spans in the report's coordinates
-    n, r = iris.doc(notice_doc.slug), iris.doc(report_doc.slug)
+    n, r = iris.doc(notice_doc.iri_path), iris.doc(report_doc.iri_path)
     g.add((n, HGV.assignsReport, r))
     g.add((n, PROV.wasDerivedFrom, r))  # assignsReport's super-properties, stated for clients without inference
     g.add((n, ELI.implements, r))
     section_iris = {s.number: w.node(f"part/{p.number}/section/{s.number}") for p in report.parts for s in p.sections}
     for number, m in sorted(found.chapters.items()):
         if m.section is not None:
-            g.add((iris(f"{notice_doc.slug}/chapter/{number}"), PROV.wasDerivedFrom, section_iris[m.section.number]))
+            g.add(
+                (iris(f"{notice_doc.iri_path}/chapter/{number}"), PROV.wasDerivedFrom, section_iris[m.section.number])
+            )
     for ordinal, m in sorted(found.sections.items()):
         if m.paragraph is not None:
             g.add(
                 (
-                    iris(f"{notice_doc.slug}/section/{ordinal}"),
+                    iris(f"{notice_doc.iri_path}/section/{ordinal}"),
                     PROV.wasDerivedFrom,
                     w.node(f"paragraph/{m.paragraph.number}"),
                 )
             )
     for ordinal in found.unmatched:
-        g.add((iris(f"{notice_doc.slug}/task/{ordinal}"), HGV.notInReport, Literal(True)))
+        g.add((iris(f"{notice_doc.iri_path}/task/{ordinal}"), HGV.notInReport, Literal(True)))
     for ordinal, m in sorted(found.tasks.items()):
         assert m.paragraph is not None and m.sentence is not None  # a task's match is to a sentence
-        task, para = iris(f"{notice_doc.slug}/task/{ordinal}"), w.node(f"paragraph/{m.paragraph.number}")
-        d = iris(f"{notice_doc.slug}/task/{ordinal}/derivation")
+        task, para = iris(f"{notice_doc.iri_path}/task/{ordinal}"), w.node(f"paragraph/{m.paragraph.number}")
+        d = iris(f"{notice_doc.iri_path}/task/{ordinal}/derivation")
         g.add((task, PROV.wasDerivedFrom, para))
         g.add((task, PROV.qualifiedDerivation, d))
         g.add((d, RDF.type, PROV.Derivation))

@@ -31,7 +31,7 @@ ID = "https://w3id.org/henan-gov/id/"
 GRAPHS_IN_FULL = ("ontology", "reference", "dataset")
 # five tasks of the notice, five targets of the 2026 Henan report and five of a province's report
 SEEDS = re.compile(
-    r"/(notice/2026-4|report/henan-2026|report/guangdong-2026)"
+    r"/(doc/henan/yuzheng/2026/4|doc/henan/work-report/2026|doc/guangdong/work-report/2026)"
     r"(/(task|target|figure)/[1-5](/|$)|$)"
 )
 PROV = "http://www.w3.org/ns/prov#"
@@ -193,7 +193,7 @@ def test_reasoning_catches_the_old_attribution_reading(tmp_path: Path) -> None:
     attributions), HermiT makes a stated assignment an attribution though no triple says so."""
     ontology = Graph().parse(ONTOLOGY_PATH, format="turtle")
     ontology.add((URIRef(HGV + "ResponsibilityAssignment"), RDFS.subClassOf, URIRef(PROV + "Attribution")))
-    a = URIRef(ID + "notice/2026-4/task/1/unit/1")
+    a = URIRef(ID + "doc/henan/yuzheng/2026/4/task/1/unit/1")
     ontology.add((a, RDF.type, OWL.NamedIndividual))
     ontology.add((a, RDF.type, URIRef(HGV + "ResponsibilityAssignment")))
     closure = hermit(ontology + vocabularies(), tmp_path)
@@ -272,7 +272,7 @@ def test_org_client_sees_one_organ_with_two_nameplates_not_a_sub_organisation(st
 
 def test_prov_client_finds_who_carries_out_task_117_in_which_role(store: Store) -> None:
     """Task 117's clause (source text): （省卫生健康委牵头，省发展改革委、财政厅、疾控局按职责分工负责）."""
-    task = f"<{ID}notice/2026-4/task/117>"
+    task = f"<{ID}doc/henan/yuzheng/2026/4/task/117>"
     rows = _rows(
         store,
         f"""SELECT ?agent ?role WHERE {{ ?act a prov:Activity ;
@@ -294,7 +294,8 @@ def test_prov_client_finds_an_activity_for_each_of_the_148_tasks(store: Store) -
     rows = _rows(
         store,
         f"""SELECT (COUNT(DISTINCT ?plan) AS ?n) WHERE {{ ?act a prov:Activity ;
-        prov:qualifiedAssociation/prov:hadPlan ?plan FILTER STRSTARTS(STR(?plan), "{ID}notice/2026-4/task/") }}""",
+        prov:qualifiedAssociation/prov:hadPlan ?plan
+        FILTER STRSTARTS(STR(?plan), "{ID}doc/henan/yuzheng/2026/4/task/") }}""",
     )
     assert rows == [{"n": "148"}]
 

@@ -25,12 +25,12 @@ from mappings.writer import map_report
 
 IRIS = Iris()
 REPORT_META = SOURCES_DIR / "henan-2024-government-work-report.toml"
-DOC = "report/2024"
+DOC = "doc/henan/work-report/2024"
 
 
 @pytest.fixture(scope="module")
 def doc():
-    return load_document(REPORT_META)
+    return load_document(REPORT_META, reference().names)
 
 
 @pytest.fixture(scope="module")
@@ -548,7 +548,7 @@ def _copy_report(tmp_path: Path, old: str, new: str):
     text = p.read_text(encoding="utf-8")
     assert old in text
     p.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return load_document(tmp_path / "henan-2024-government-work-report.toml")
+    return load_document(tmp_path / "henan-2024-government-work-report.toml", reference().names)
 
 
 def test_section_out_of_sequence_names_file_and_line(tmp_path: Path, ref) -> None:
@@ -582,6 +582,6 @@ def test_place_compounds_agree_with_the_region_gazetteer(ref, tmp_path: Path) ->
 def test_crlf_line_ends_give_the_same_paragraphs(doc, ref, tmp_path: Path) -> None:
     _copy_report(tmp_path, "各位代表：", "各位代表：")
     (tmp_path / "henan-2024-government-work-report.txt").write_bytes(doc.text.replace("\n", "\r\n").encode("utf-8"))
-    crlf = load_document(tmp_path / "henan-2024-government-work-report.toml")
+    crlf = load_document(tmp_path / "henan-2024-government-work-report.toml", reference().names)
     assert normalize_report(crlf.text).text == normalize_report(doc.text).text
     assert len(parse_report(crlf, ref.genres["work-report"]).paragraphs) == 60
