@@ -183,7 +183,7 @@ def test_a_notice_whose_report_is_not_built_fails_naming_it(tmp_path: Path) -> N
     with pytest.raises(
         SourceError,
         match=r'henan-2026-key-tasks-notice.toml: assigns = "doc/henan/work-report/2026", '
-        r"which is not a document of this build \(known: doc/henan/yuzheng/2026/4\)",
+        r"which is not the IRI path of a document of this build \(known: doc/henan/yuzheng/2026/4\)",
     ):
         b.assemble(tmp_path)
 
