@@ -294,10 +294,12 @@ def write_report(w: Writer, report: Report, found: list[Statement], stated: Sequ
         g.add((node, HGV.text, Literal(w.text(para.start, para.end), lang="zh")))
         add_labels(g, node, f"第{para.number}段" + (f"：{para.lead}" if para.lead else ""), f"Paragraph {para.number}")
         add_mentions(g, iris, w.ref.mentions, doc, w.norm, node, para.start, para.end)
-    counts = {"figure": 0, "target": 0}
+    named: dict[URIRef, Statement] = {}
     for st in found:
-        counts[NODE_NAMES[st.cls]] += 1
-        _statement(w, st, paragraph_iris[st.paragraph.number], counts[NODE_NAMES[st.cls]])
+        node = _statement(w, st, paragraph_iris[st.paragraph.number])
+        if node in named:  # two statements of one quantity would share a node: a parser error
+            raise SourceError(f"{w.doc.path}: two statements read from one quantity, both named {node}")
+        named[node] = st
     for k, c in enumerate(stated, 1):
         _commitment(w, c, paragraph_iris[c.paragraph.number], k)
 
@@ -324,12 +326,16 @@ def _commitment(w: Writer, c: Commitment, paragraph: URIRef, k: int) -> None:
 NODE_NAMES = {"AchievedFigure": "figure", "Target": "target", "FiveYearGoal": "target"}
 
 
-def _statement(w: Writer, st: Statement, paragraph: URIRef, k: int) -> None:
-    """An achieved figure (``{doc}/figure/{k}``), a target or a five-year goal
-    (``{doc}/target/{k}``): the same model as the notice's task targets."""
+def _statement(w: Writer, st: Statement, paragraph: URIRef) -> URIRef:
+    """An achieved figure (``{doc}/figure/{offset}``), a target or a five-year goal
+    (``{doc}/target/{offset}``): the same model as the notice's task targets. Named by the offset
+    in the source file where its number is written (the statement's span may start earlier, at a
+    verb it shares with others), not by a count, so that a figure the mapping gains or loses (an
+    indicator row added, a quantity read differently) leaves the IRIs of the others alone."""
     m = st.match
-    node = w.node(f"{NODE_NAMES[st.cls]}/{k}")
     start, end = st.paragraph.start + m.start, st.paragraph.start + m.end
+    number = st.paragraph.start + m.number_start
+    node = w.node(f"{NODE_NAMES[st.cls]}/{w.norm.source_span(number, number + 1)[0]}")
     add_statement(
         w.g,
         w.iris,
@@ -346,6 +352,7 @@ def _statement(w: Writer, st: Statement, paragraph: URIRef, k: int) -> None:
     )
     if st.main:
         w.g.add((node, HGV.mainTarget, Literal(True)))
+    return node
 
 
 # --- the genre table --------------------------------------------------------------------------
