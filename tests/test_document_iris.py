@@ -118,6 +118,21 @@ def test_a_malformed_number_says_the_form(tmp_path: Path) -> None:
         load_document(meta, names())
 
 
+def test_two_documents_with_one_iri_fail_the_build_naming_both(tmp_path: Path) -> None:
+    """A document number is unique within its series: two metadata files giving the same number
+    would merge two documents into one node, so the build refuses the second."""
+    from kg.build import assemble
+
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    shutil.copy(SOURCES_DIR / "henan-2026-key-tasks-notice.txt", sources)
+    text = NOTICE_TOML.read_text(encoding="utf-8").replace('assigns = "doc/henan/work-report/2026"', "")
+    (sources / "a.toml").write_text(text, encoding="utf-8")
+    (sources / "b.toml").write_text(text.replace('former_slug = "notice/2026-4"', ""), encoding="utf-8")
+    with pytest.raises(SourceError, match=r"b\.toml: its IRI path doc/henan/yuzheng/2026/4 is also .*a\.toml's"):
+        assemble(sources, DATA_ROOT)
+
+
 def test_a_duplicate_series_row_names_the_line(tmp_path: Path) -> None:
     root = tmp_path / "data"
     shutil.copytree(DATA_ROOT / "gazetteer", root / "gazetteer")
