@@ -174,7 +174,7 @@ def streamed_child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> 
         for name, g in shared.items():
             emit(name, g)
         documents = 0
-        for doc in load_documents(corpus):
+        for doc in load_documents(corpus, ref.names):
             store = Memory()  # the document's own, beside the shared graphs when it is validated
             beside = b.in_one_store(shared, store) if validate else {}
             g = b.map_document(doc, ref, iris, store)
@@ -241,7 +241,8 @@ def replicate_release(source: Path, copies: int, build_dir: Path) -> dict:
     release = build_dir / "releases" / "replicated"
     release.mkdir(parents=True)
     nq = release / NQUADS
-    slug = re.compile(r"synth-(\d{5})")
+    # the synthetic documents' five-digit numbers in their IRIs (doc/henan/yuzheng/2026/10001)
+    slug = re.compile(r"(/yuzheng/\d{4}/)(\d{5})")
     shared = tuple(f"/id/graph/{g}> .\n" for g in ("ontology", "reference"))
     digest, quads = hashlib.sha256(), 0
     t0, c0 = time.perf_counter(), time.process_time()
@@ -254,7 +255,7 @@ def replicate_release(source: Path, copies: int, build_dir: Path) -> dict:
         out.writelines(common)
         quads += len(common)
         for c in range(copies):
-            text = slug.sub(lambda m: f"synth-{c:02d}{m.group(1)}", "".join(own))  # called before c changes
+            text = slug.sub(lambda m: f"{m.group(1)}{c:02d}{m.group(2)}", "".join(own))  # called before c changes
             out.write(text)
             digest.update(text.encode("utf-8"))
             quads += len(own)

@@ -238,7 +238,6 @@ NOTICE_META = """# Synthetic notice {i} (bench/synth.py, seed {seed}); not a rea
 file = "{file}"
 kind = "TaskAssignmentNotice"
 genre = "task-notice"
-slug = "notice/synth-{i:05d}"
 title_zh = "河南省人民政府关于明确政府工作报告提出的2026年重点工作责任单位的通知"
 title_en = "Notice on the units responsible for the key work of 2026 (synthetic {i})"
 number = "豫政〔2026〕{number}号"
@@ -253,7 +252,7 @@ REPORT_META = """# Synthetic report {i} (bench/synth.py, seed {seed}); not a rea
 file = "{file}"
 kind = "GovernmentWorkReport"
 genre = "work-report"
-slug = "report/synth-{i:05d}"
+number = "豫政〔2024〕{number}号"  # a number of its own: Henan's one 2024 report is doc/henan/work-report/2024
 title_zh = "政府工作报告"
 title_en = "Government Work Report (synthetic {i})"
 jurisdiction = "henan"
@@ -284,16 +283,16 @@ def write_corpus(
     for i, n in notices:
         rng = random.Random(f"{seed}-notice-{i}")
         name = f"synth-notice-{i:05d}"
-        (out / f"{name}.txt").write_text(synth_notice(parts, units, rng, 1000 + i, n), encoding="utf-8")
+        (out / f"{name}.txt").write_text(synth_notice(parts, units, rng, 10000 + i, n), encoding="utf-8")
         meta = out / f"{name}.toml"
-        meta.write_text(NOTICE_META.format(i=i, seed=seed, file=f"{name}.txt", number=1000 + i), encoding="utf-8")
+        meta.write_text(NOTICE_META.format(i=i, seed=seed, file=f"{name}.txt", number=10000 + i), encoding="utf-8")
         metas.append(meta)
     for i in range(1, size + 1 if reports else 1):
         rng = random.Random(f"{seed}-report-{i}")
         name = f"synth-report-{i:05d}"
         (out / f"{name}.txt").write_text(synth_report(report_text, rng), encoding="utf-8")
         meta = out / f"{name}.toml"
-        meta.write_text(REPORT_META.format(i=i, seed=seed, file=f"{name}.txt"), encoding="utf-8")
+        meta.write_text(REPORT_META.format(i=i, seed=seed, file=f"{name}.txt", number=20000 + i), encoding="utf-8")
         metas.append(meta)
     return metas
 

@@ -2,7 +2,7 @@
 
 Validates the real graph (every named graph of the build, merged) and synthetic graphs 10× and
 100× its size, made by replicating each document's named graph under renamed IRIs
-(``notice/2026-4`` → ``notice/2026-4-r7``, its tasks, spans, targets … with it) beside one copy of
+(``doc/henan/yuzheng/2026/4`` → ``doc/henan-r7/yuzheng/2026/4``, its tasks, spans, targets … with it) beside one copy of
 the shared graphs (ontology, agencies, places, indicators). The copies are valid data, so the
 figures are for a conforming graph, the case every build is in. Prints the median of several runs
 per size, the time per triple and its ratio to the real graph's.
@@ -31,12 +31,14 @@ def real_graphs(iris: Iris) -> dict[URIRef, Graph]:
     return assemble(iris=iris)
 
 
-def document_slugs(graphs: dict[URIRef, Graph], iris: Iris) -> dict[URIRef, str]:
-    """Named graph IRI → document slug, for the graphs that hold one document each."""
-    from kg.build import SOURCES_DIR
+def document_paths(graphs: dict[URIRef, Graph], iris: Iris) -> dict[URIRef, str]:
+    """Named graph IRI → document IRI path, for the graphs that hold one document each."""
+    from kg.build import DATA_ROOT, SOURCES_DIR
+    from mappings.series import load_names
     from mappings.source import load_documents
 
-    return {iris.graph(d.slug): d.slug for d in load_documents(SOURCES_DIR) if iris.graph(d.slug) in graphs}
+    docs = load_documents(SOURCES_DIR, load_names(DATA_ROOT))
+    return {iris.graph(d.iri_path): d.iri_path for d in docs if iris.graph(d.iri_path) in graphs}
 
 
 def replicate(graph: Graph, prefix: str, new_prefix: str) -> Graph:
@@ -55,15 +57,16 @@ def replicate(graph: Graph, prefix: str, new_prefix: str) -> Graph:
 
 def synthetic(graphs: dict[URIRef, Graph], iris: Iris, factor: int) -> Graph:
     """The shared graphs once and every document graph ``factor`` times under renamed IRIs."""
-    slugs = document_slugs(graphs, iris)
+    paths = document_paths(graphs, iris)
     g = Graph()
     for name, part in graphs.items():
-        if name not in slugs:
+        if name not in paths:
             g += part
-    for name, slug in slugs.items():
+    for name, path in paths.items():
         g += graphs[name]
+        _, jurisdiction, rest = path.split("/", 2)  # doc/{jurisdiction}/…: the copy's is {jurisdiction}-r{k}
         for k in range(1, factor):
-            g += replicate(graphs[name], iris.base + slug, f"{iris.base}{slug}-r{k}")
+            g += replicate(graphs[name], iris.base + path, f"{iris.base}doc/{jurisdiction}-r{k}/{rest}")
     return g
 
 

@@ -1,6 +1,6 @@
 """Compacted JSON-LD for Linked Data pages: pyoxigraph writes expanded JSON-LD (every IRI in full),
 which a person or a notebook reads poorly; here the same nodes get an ``@context`` of the site's
-prefixes and compact IRIs (``hgv:leadUnit``, ``hgd:notice/2026-4/task/17``). A JSON-LD processor
+prefixes and compact IRIs (``hgv:leadUnit``, ``hgd:doc/henan/yuzheng/2026/4/task/17``). A JSON-LD processor
 expands them back to the same triples, so nothing is lost."""
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from markupsafe import Markup
 from werkzeug.exceptions import NotFound
 
-from endpoint import describe, errors, jsonld
+from endpoint import describe, errors, jsonld, redirects
 from endpoint.gallery import Example, load_gallery
 from endpoint.negotiation import Format, parse_accept, quality
 from endpoint.prefixes import known as known_prefixes
@@ -221,6 +221,9 @@ def resource(path: str) -> Response:
     base = _base()
     iri = describe.local_iri(base, path)
     kg = _kg()
+    new = redirects.moved((kg.manifest or {}).get("redirects", {}), path) if iri is not None else None
+    if new is not None:  # an IRI of an earlier release (endpoint/redirects.py)
+        return redirects.permanent(url_for("pages.resource", path=new), request.query_string)
     if iri is None or not describe.exists(kg.query, iri):
         abort(404, description=f"No resource <{base}{path}> in this graph.")
     fmt = negotiate(RDF_FORMATS)

@@ -40,7 +40,8 @@ from kg.dataset import dataset_graph, input_files, release_description
 from mappings.document import add_eli_structure, document_graph
 from mappings.iris import DEFAULT_BASE, PREFIXES, Iris
 from mappings.reference import Reference, load_reference, reference_graph
-from mappings.source import SourceDocument, SourceError, load_document, metadata_files
+from mappings.series import load_names
+from mappings.source import SourceDocument, SourceError, load_document, load_documents, metadata_files, redirects
 from mappings.writer import mapper_for, write_alignment
 from release.files import BUILD_DIR, DATA_ROOT, ONTOLOGY_TTL, SOURCES_DIR
 from release.layout import (
@@ -89,9 +90,11 @@ def assemble(
     docs: dict[str, SourceDocument] = {}
     for meta in metadata_files(sources_dir):
         try:
-            doc = load_document(meta)
-            graphs[iris.graph(doc.slug)] = map_document(doc, ref, iris, store, allow_unresolved)
-            docs[doc.slug] = doc
+            doc = load_document(meta, ref.names)
+            if doc.iri_path in docs:
+                raise SourceError(f"{meta}: its IRI path {doc.iri_path} is also {docs[doc.iri_path].meta_path}'s")
+            graphs[iris.graph(doc.iri_path)] = map_document(doc, ref, iris, store, allow_unresolved)
+            docs[doc.iri_path] = doc
         except SourceError as e:  # go on: one build reports every failing document
             failures.append(str(e))
     for doc in docs.values():
@@ -110,15 +113,15 @@ def align_document(
     """A notice whose metadata names the report it assigns (``assigns``): its chapters, sections
     and tasks derived from that report's text, in the notice's graph; the report must be among the
     sources built."""
-    slug = doc.meta.get("assigns")
-    if not slug:
+    assigned = doc.meta.get("assigns")  # the report's IRI path (ontology/README.md, Data IRIs)
+    if not assigned:
         return
-    if slug not in docs:
+    if assigned not in docs:
         raise SourceError(
-            f'{doc.meta_path}: assigns = "{slug}", which is not a document of this build '
+            f'{doc.meta_path}: assigns = "{assigned}", which is not the IRI path of a document of this build '
             f"(known: {', '.join(sorted(docs))})"
         )
-    write_alignment(graphs[iris.graph(doc.slug)], iris, ref, doc, docs[slug], graphs[iris.graph(slug)])
+    write_alignment(graphs[iris.graph(doc.iri_path)], iris, ref, doc, docs[assigned], graphs[iris.graph(assigned)])
 
 
 def shared_graphs(ref: Reference, iris: Iris) -> dict[URIRef, Graph]:
@@ -140,10 +143,10 @@ def map_document(
 ) -> Graph:
     """One document's named graph, as a named graph of ``store``."""
     g = mapper_for(doc, ref)(
-        doc, ref, iris, allow_unresolved=allow_unresolved, graph=Graph(store=store, identifier=iris.graph(doc.slug))
+        doc, ref, iris, allow_unresolved=allow_unresolved, graph=Graph(store=store, identifier=iris.graph(doc.iri_path))
     )
     g += document_graph(doc, ref, iris)
-    add_eli_structure(g, iris.doc(doc.slug))
+    add_eli_structure(g, iris.doc(doc.iri_path))
     return g
 
 
@@ -232,10 +235,15 @@ class Release:
 
 
 def write_release(
-    graphs: dict[URIRef, Graph], out: Path, iris: Iris, inputs: tuple[tuple[str, str], ...] = ()
+    graphs: dict[URIRef, Graph],
+    out: Path,
+    iris: Iris,
+    inputs: tuple[tuple[str, str], ...] = (),
+    moved: dict[str, str] | None = None,
 ) -> Release:
     """Write dumps, manifest and the on-disk store of ``graphs`` into the empty directory ``out``;
-    ``inputs`` (name, sha256) are the files the build read, recorded in its PROV description."""
+    ``inputs`` (name, sha256) are the files the build read, recorded in its PROV description;
+    ``moved`` (old IRI path prefix → new) is the manifest's redirect table."""
     lines = {name: sorted_triples(g) for name, g in graphs.items()}  # each graph serialised once
     content = nquads(lines)
     content_sum = checksum(content)
@@ -270,6 +278,7 @@ def write_release(
         graphs=counts,
         base=iris.base,
         dumps=all_dumps(),
+        redirects=moved,
     )
     return release
 
@@ -379,7 +388,7 @@ def write_stage(
 ) -> Release:
     """The write stage: :func:`write_release` into ``out``, recording the input files of the build."""
     inputs = input_files({"sources": sources_dir, "gazetteer": data_root / "gazetteer", "genres": data_root / "genres"})
-    return write_release(graphs, out, iris, inputs)
+    return write_release(graphs, out, iris, inputs, redirects(load_documents(sources_dir, load_names(data_root))))
 
 
 def validate_stage(

@@ -2,7 +2,7 @@
 section and task of the notice comes from.
 
 A task-assignment notice restates the key work of one report (its metadata says which:
-``assigns = "report/henan-2026"``): the notice's chapter titles are the report's key-work section
+``assigns = "doc/henan/work-report/2026"``): the notice's chapter titles are the report's key-work section
 titles, its section titles the lead phrases of the report's paragraphs, and each task one sentence
 of those paragraphs. The rules go structure first, then text: a chapter is matched to the
 key-work section whose title is most like its own, a notice section to the paragraph of that

@@ -74,9 +74,9 @@ class Cofog:
         divisions = load_divisions(directory / "cofog.csv")
         return cls(divisions, load_matches(directory / "policy-area-cofog.csv", divisions))
 
-    def area_label_en(self, doc_slug: str, number: int) -> str | None:
+    def area_label_en(self, doc_path: str, number: int) -> str | None:
         """The English name of a policy area, where the CSV gives one."""
-        return next((m.label_en for m in self.matches if m.doc == doc_slug and m.number == number and m.label_en), None)
+        return next((m.label_en for m in self.matches if m.doc == doc_path and m.number == number and m.label_en), None)
 
 
 def cofog_graph(cofog: Cofog, iris: Iris) -> Graph:
@@ -97,11 +97,11 @@ def cofog_graph(cofog: Cofog, iris: Iris) -> Graph:
     return g
 
 
-def add_policy_area(g: Graph, iris: Iris, cofog: Cofog, doc_slug: str, number: int, part: URIRef, heading: str) -> None:
+def add_policy_area(g: Graph, iris: Iris, cofog: Cofog, doc_path: str, number: int, part: URIRef, heading: str) -> None:
     """The policy area ``{doc}/policy-area/{n}`` of a chapter or key-work section, in scheme
     ``scheme/policy-areas`` (its COFOG matches come from :func:`cofog_graph`)."""
-    area = iris(f"{doc_slug}/policy-area/{number}")
+    area = iris(f"{doc_path}/policy-area/{number}")
     g.add((part, HGV.policyArea, area))
     scheme = iris.scheme("policy-areas")
-    add_concept(g, area, HGV.PolicyArea, scheme, f"{doc_slug}/{number}", heading, cofog.area_label_en(doc_slug, number))
+    add_concept(g, area, HGV.PolicyArea, scheme, f"{doc_path}/{number}", heading, cofog.area_label_en(doc_path, number))
     add_scheme(g, scheme, "政策领域", "Policy areas")

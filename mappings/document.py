@@ -22,7 +22,7 @@ LANGUAGES = {"zh": URIRef("http://id.loc.gov/vocabulary/iso639-1/zh")}
 
 
 def document_iri(iris: Iris, doc: SourceDocument) -> URIRef:
-    return iris.doc(doc.slug)
+    return iris.doc(doc.iri_path)
 
 
 @gc_paused()
@@ -47,7 +47,7 @@ def document_graph(doc: SourceDocument, ref: Reference, iris: Iris) -> Graph:
         g.add((d, RDFS.label, Literal(m["title_en"], lang="en")))
     if "number" in m:
         g.add((d, HGV.documentNumber, Literal(m["number"])))
-    g.add((d, DCTERMS.identifier, Literal(m.get("number", doc.slug))))
+    g.add((d, DCTERMS.identifier, Literal(m.get("number", doc.iri_path))))
     g.add((d, DCTERMS.publisher, agency_iri(iris, issuer)))
     g.add((d, DCTERMS.issued, Literal(doc.date.isoformat(), datatype=XSD.date)))
     g.add((d, RDF.type, ELI.LegalResource))  # ELI terms stated as well, for clients of legislation data
@@ -95,9 +95,9 @@ def add_span(g: Graph, iris: Iris, doc: SourceDocument, start: int, end: int) ->
     """The source span node for ``doc.text[start:end]`` (offsets into the file as stored)."""
     if not 0 <= start < end <= len(doc.text):
         raise SourceError(f"{doc.where(start)}: bad span {start}-{end}")
-    s = iris.span(doc.slug, start, end)
+    s = iris.span(doc.iri_path, start, end)
     g.add((s, RDF.type, HGV.SourceSpan))
-    g.add((s, HGV.inDocument, iris.doc(doc.slug)))
+    g.add((s, HGV.inDocument, iris.doc(doc.iri_path)))
     g.add((s, HGV.startOffset, literals.integer(start)))
     g.add((s, HGV.endOffset, literals.integer(end)))
     g.add((s, HGV.exactText, literals.text(doc.text[start:end])))

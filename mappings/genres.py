@@ -111,6 +111,7 @@ class Profile:
     min_similarity: float
     coming_period: tuple[re.Pattern[str], ...]
     part_roles: tuple[tuple[str, re.Pattern[str]], ...]
+    iri_series: str = ""  # the IRI word of an unnumbered document of the genre (mappings.series)
 
     def is_signature(self, para: str) -> bool:
         """A signature line: a short name ending with one of the profile's suffixes, no punctuation."""
@@ -269,6 +270,7 @@ def load_profile(directory: Path, name: str) -> Profile:
                 for role, patterns in roles.items()
                 for rx in _compile_all(path, f"parts.roles.{role}", patterns)
             ),
+            iri_series=str(d.get("iri_series", "")),
         )
     except KeyError as e:
         raise SourceError(f"{path}: missing setting {e.args[0]!r}") from e

@@ -66,6 +66,22 @@ PREFIXES: dict[str, str] = {
 }
 
 
+def document_path(jurisdiction: str, series: str, year: int, n: int | None = None) -> str:
+    """A document's IRI path below the data base: ``doc/{jurisdiction}/{series}/{year}/{n}`` for the
+    document numbered ``{series}〔{year}〕{n}号`` (``series`` is the slug of its row in
+    ``document-series.csv``), ``doc/{jurisdiction}/{word}/{year}`` for an unnumbered one (``word``
+    from its genre profile, ``year`` its plan year). Everything of a document lies below this path,
+    and its named graph is ``graph/`` + this path (ontology/README.md, Data IRIs)."""
+    return f"doc/{jurisdiction}/{series}/{year}" + (f"/{n}" if n is not None else "")
+
+
+def moved_paths(former: str, path: str) -> dict[str, str]:
+    """The redirects of a document first published at ``former`` (its metadata's ``former_slug``,
+    releases up to 0.2) and now at ``path``: the document with everything below it, and its named
+    graph (then ``graph/`` + the old path with ``/`` → ``-``). Old path prefix → new path prefix."""
+    return {former: path, "graph/" + former.replace("/", "-"): "graph/" + path}
+
+
 @dataclass(frozen=True)
 class Iris:
     """Builds data IRIs under one base; pass one instance through a build."""
@@ -89,15 +105,17 @@ class Iris:
             iri = self._shared[path] = self(path)
         return iri
 
-    def doc(self, slug: str) -> URIRef:
-        return self.shared(slug)
+    def doc(self, path: str) -> URIRef:
+        """The document at ``path`` (:func:`document_path`)."""
+        return self.shared(path)
 
     def graph(self, name: str) -> URIRef:
-        """Named graph IRI; a document slug's ``/`` becomes ``-``."""
-        return self("graph/" + name.replace("/", "-"))
+        """Named graph IRI: ``graph/ontology``, ``graph/reference``, ``graph/dataset``, and for a
+        document ``graph/`` + its path (``graph/doc/henan/yuzheng/2026/4``)."""
+        return self("graph/" + name)
 
-    def span(self, slug: str, start: int, end: int) -> URIRef:
-        return self(f"{slug}/span/{start}-{end}")
+    def span(self, path: str, start: int, end: int) -> URIRef:
+        return self(f"{path}/span/{start}-{end}")
 
     def agency(self, jurisdiction: str, slug: str) -> URIRef:
         """An agency's IRI carries its jurisdiction: slugs are unique within one government only."""

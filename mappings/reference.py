@@ -21,6 +21,7 @@ from mappings.genres import Profile, load_profiles
 from mappings.indicators import Indicators, indicator_graph, unit_graph
 from mappings.iris import Iris
 from mappings.mentions import Mentions, project_graph
+from mappings.series import DocumentNames, unnumbered_words
 from mappings.tables import SourceError
 from mappings.targets import Vocabulary, load_vocabulary
 
@@ -36,6 +37,7 @@ class Reference:
     mentions: Mentions
     cofog: Cofog
     genres: dict[str, Profile]
+    names: DocumentNames
 
     @property
     def gazetteer_dir(self) -> Path:
@@ -48,6 +50,7 @@ def load_reference(root: Path) -> Reference:
     if not gazetteer_dir.is_dir():
         raise SourceError(f"{root}: not a data root (no gazetteer/ directory)")
     gaz = Gazetteer.load(gazetteer_dir)
+    genres = load_profiles(root / "genres")
     return Reference(
         root=root,
         gazetteer=gaz,
@@ -55,7 +58,8 @@ def load_reference(root: Path) -> Reference:
         indicators=Indicators.load(gazetteer_dir),
         mentions=Mentions.load(gazetteer_dir, gaz),
         cofog=Cofog.load(gazetteer_dir),
-        genres=load_profiles(root / "genres"),
+        genres=genres,
+        names=DocumentNames.load(gazetteer_dir, unnumbered_words(genres)),
     )
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from mappings.iris import moved_paths
+from mappings.series import DocumentNames
 from mappings.tables import SourceError
 
 
@@ -23,9 +25,9 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-REQUIRED = ("file", "kind", "genre", "slug", "title_zh", "jurisdiction", "issuer", "date", "plan_year", "language")
+REQUIRED = ("file", "kind", "genre", "title_zh", "jurisdiction", "issuer", "date", "plan_year", "language")
 
-__all__ = ["REQUIRED", "SourceDocument", "SourceError", "load_document", "load_documents"]
+__all__ = ["REQUIRED", "SourceDocument", "SourceError", "load_document", "load_documents", "redirects"]
 
 
 @dataclass(frozen=True)
@@ -36,14 +38,17 @@ class SourceDocument:
     path: Path
     text: str
     meta: dict = field(hash=False)
+    iri_path: str = ""  # below the data base, from the metadata (mappings.series): doc/henan/yuzheng/2026/4
 
     @property
     def kind(self) -> str:
         return self.meta["kind"]
 
     @property
-    def slug(self) -> str:
-        return self.meta["slug"]
+    def former_path(self) -> str | None:
+        """The IRI path of releases up to 0.2 (``former_slug``: ``notice/2026-4``), which the
+        endpoint redirects to :attr:`iri_path`; None for a document first published later."""
+        return self.meta.get("former_slug")
 
     @property
     def jurisdiction(self) -> str:
@@ -100,8 +105,9 @@ class SourceDocument:
         return f"{self.path}:{self.line_of(offset)}"
 
 
-def load_document(meta_path: Path) -> SourceDocument:
-    """Read one metadata file and the text it names; raise :class:`SourceError` naming the file."""
+def load_document(meta_path: Path, names: DocumentNames) -> SourceDocument:
+    """Read one metadata file and the text it names, its IRI path derived by ``names`` (the data
+    root's series table and genres: ``Reference.names``); raise :class:`SourceError` naming the file."""
     try:
         meta = tomllib.loads(meta_path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
@@ -111,6 +117,12 @@ def load_document(meta_path: Path) -> SourceDocument:
         raise SourceError(f"{meta_path}: missing metadata keys: {', '.join(missing)}")
     if not isinstance(meta["date"], dt.date):
         raise SourceError(f"{meta_path}: 'date' must be a TOML date (YYYY-MM-DD)")
+    if "slug" in meta:
+        raise SourceError(
+            f"{meta_path}: 'slug' is no longer read: a document's IRI comes from its number or plan year "
+            "(README.md, Adding a document); rename the key to former_slug if IRIs were published with it"
+        )
+    iri_path = names.document_path(meta, meta_path)
     path = meta_path.parent / meta["file"]
     try:
         raw = path.read_bytes()
@@ -121,7 +133,7 @@ def load_document(meta_path: Path) -> SourceDocument:
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
         raise SourceError(f"{path}:{line}: not UTF-8 text ({e.reason})") from e
-    return SourceDocument(meta_path=meta_path, path=path, text=text, meta=meta)
+    return SourceDocument(meta_path=meta_path, path=path, text=text, meta=meta, iri_path=iri_path)
 
 
 def metadata_files(sources_dir: Path) -> list[Path]:
@@ -130,6 +142,16 @@ def metadata_files(sources_dir: Path) -> list[Path]:
     return sorted(sources_dir.glob("**/*.toml"))
 
 
-def load_documents(sources_dir: Path) -> list[SourceDocument]:
+def load_documents(sources_dir: Path, names: DocumentNames) -> list[SourceDocument]:
     """Every document with a metadata file under ``sources_dir`` (:func:`metadata_files`)."""
-    return [load_document(p) for p in metadata_files(sources_dir)]
+    return [load_document(p, names) for p in metadata_files(sources_dir)]
+
+
+def redirects(docs: list[SourceDocument]) -> dict[str, str]:
+    """Old IRI path prefix → new one for every document published under a former path (the
+    release's redirect table, which the endpoint answers with 301 Moved Permanently)."""
+    out: dict[str, str] = {}
+    for d in docs:
+        if d.former_path and d.former_path != d.iri_path:
+            out.update(moved_paths(d.former_path, d.iri_path))
+    return dict(sorted(out.items()))

@@ -62,7 +62,7 @@ class Writer:
 
     @property
     def d(self) -> URIRef:
-        return self.iris.doc(self.doc.slug)
+        return self.iris.doc(self.doc.iri_path)
 
     @property
     def area(self) -> URIRef:
@@ -70,7 +70,7 @@ class Writer:
         return self.iris.region(self.ref.gazetteer.jurisdiction(self.doc.jurisdiction).region)
 
     def node(self, path: str) -> URIRef:
-        return self.iris(f"{self.doc.slug}/{path}")
+        return self.iris(f"{self.doc.iri_path}/{path}")
 
     def span(self, start: int, end: int) -> URIRef:
         s, e = self.norm.source_span(start, end)
@@ -111,7 +111,7 @@ class Writer:
             line = self.doc.where(self.norm.offsets[u.start])
             searched = " → ".join(j.key for j in gaz.chain(jur))
             raise SourceError(
-                f"{line}: unknown unit '{r.written}' in {where} of {self.doc.slug} (searched the "
+                f"{line}: unknown unit '{r.written}' in {where} of {self.doc.iri_path} (searched the "
                 f"agencies of {searched}); add a row to {gaz.agency_file(jur)}, or to the "
                 "file of the jurisdiction above it that the unit belongs to"
             )
@@ -141,7 +141,7 @@ def write_notice(w: Writer, notice: Notice) -> None:
         heading = w.text(*ch.heading_span)
         w.part(c, HGV.Chapter, ch.number, heading, w.d, ch.start, ch.end)
         add_labels(g, c, f"{ch.number}. {heading}")
-        add_policy_area(g, iris, w.ref.cofog, doc.slug, ch.number, c, ch.heading)
+        add_policy_area(g, iris, w.ref.cofog, doc.iri_path, ch.number, c, ch.heading)
         for sec in ch.sections:
             s = w.node(f"section/{sec.ordinal}")
             sec_heading = w.text(*sec.heading_span)
@@ -289,7 +289,7 @@ def write_report(w: Writer, report: Report, found: list[Statement], stated: Sequ
             add_labels(g, s, f"（{cn_numeral(sec.number)}）{sec.heading}")
             containers.update({q.number: s for q in sec.paragraphs})
             if part.role == "key-work" and not sec.inline:  # a key-work section's theme
-                add_policy_area(g, iris, w.ref.cofog, doc.slug, sec.number, s, sec.heading)
+                add_policy_area(g, iris, w.ref.cofog, doc.iri_path, sec.number, s, sec.heading)
     paragraph_iris = {}
     for para in report.paragraphs:
         node = w.node(f"paragraph/{para.number}")
@@ -298,10 +298,12 @@ def write_report(w: Writer, report: Report, found: list[Statement], stated: Sequ
         g.add((node, HGV.text, Literal(w.text(para.start, para.end), lang="zh")))
         add_labels(g, node, f"第{para.number}段" + (f"：{para.lead}" if para.lead else ""), f"Paragraph {para.number}")
         add_mentions(g, iris, w.ref.mentions, doc, w.norm, node, para.start, para.end)
-    counts = {"figure": 0, "target": 0}
+    named: dict[URIRef, Statement] = {}
     for st in found:
-        counts[NODE_NAMES[st.cls]] += 1
-        _statement(w, st, paragraph_iris[st.paragraph.number], counts[NODE_NAMES[st.cls]])
+        node = _statement(w, st, paragraph_iris[st.paragraph.number])
+        if node in named:  # two statements of one quantity would share a node: a parser error
+            raise SourceError(f"{w.doc.path}: two statements read from one quantity, both named {node}")
+        named[node] = st
     for k, c in enumerate(stated, 1):
         _commitment(w, c, paragraph_iris[c.paragraph.number], k)
 
@@ -328,12 +330,16 @@ def _commitment(w: Writer, c: Commitment, paragraph: URIRef, k: int) -> None:
 NODE_NAMES = {"AchievedFigure": "figure", "Target": "target", "FiveYearGoal": "target"}
 
 
-def _statement(w: Writer, st: Statement, paragraph: URIRef, k: int) -> None:
-    """An achieved figure (``{doc}/figure/{k}``), a target or a five-year goal
-    (``{doc}/target/{k}``): the same model as the notice's task targets."""
+def _statement(w: Writer, st: Statement, paragraph: URIRef) -> URIRef:
+    """An achieved figure (``{doc}/figure/{offset}``), a target or a five-year goal
+    (``{doc}/target/{offset}``): the same model as the notice's task targets. Named by the offset
+    in the source file where its number is written (the statement's span may start earlier, at a
+    verb it shares with others), not by a count, so that a figure the mapping gains or loses (an
+    indicator row added, a quantity read differently) leaves the IRIs of the others alone."""
     m = st.match
-    node = w.node(f"{NODE_NAMES[st.cls]}/{k}")
     start, end = st.paragraph.start + m.start, st.paragraph.start + m.end
+    number = st.paragraph.start + m.number_start
+    node = w.node(f"{NODE_NAMES[st.cls]}/{w.norm.source_span(number, number + 1)[0]}")
     add_statement(
         w.g,
         w.iris,
@@ -350,6 +356,7 @@ def _statement(w: Writer, st: Statement, paragraph: URIRef, k: int) -> None:
     )
     if st.main:
         w.g.add((node, HGV.mainTarget, Literal(True)))
+    return node
 
 
 # --- the genre table --------------------------------------------------------------------------
@@ -447,29 +454,31 @@ def write_alignment(
     )
     found = align(notice, report)
     w = Writer(g, iris, ref, report_doc, report.norm)  # spans in the report's coordinates
-    n, r = iris.doc(notice_doc.slug), iris.doc(report_doc.slug)
+    n, r = iris.doc(notice_doc.iri_path), iris.doc(report_doc.iri_path)
     g.add((n, HGV.assignsReport, r))
     g.add((n, PROV.wasDerivedFrom, r))  # assignsReport's super-properties, stated for clients without inference
     g.add((n, ELI.implements, r))
     section_iris = {s.number: w.node(f"part/{p.number}/section/{s.number}") for p in report.parts for s in p.sections}
     for number, m in sorted(found.chapters.items()):
         if m.section is not None:
-            g.add((iris(f"{notice_doc.slug}/chapter/{number}"), PROV.wasDerivedFrom, section_iris[m.section.number]))
+            g.add(
+                (iris(f"{notice_doc.iri_path}/chapter/{number}"), PROV.wasDerivedFrom, section_iris[m.section.number])
+            )
     for ordinal, m in sorted(found.sections.items()):
         if m.paragraph is not None:
             g.add(
                 (
-                    iris(f"{notice_doc.slug}/section/{ordinal}"),
+                    iris(f"{notice_doc.iri_path}/section/{ordinal}"),
                     PROV.wasDerivedFrom,
                     w.node(f"paragraph/{m.paragraph.number}"),
                 )
             )
     for ordinal in found.unmatched:
-        g.add((iris(f"{notice_doc.slug}/task/{ordinal}"), HGV.notInReport, Literal(True)))
+        g.add((iris(f"{notice_doc.iri_path}/task/{ordinal}"), HGV.notInReport, Literal(True)))
     for ordinal, m in sorted(found.tasks.items()):
         assert m.paragraph is not None and m.sentence is not None  # a task's match is to a sentence
-        task, para = iris(f"{notice_doc.slug}/task/{ordinal}"), w.node(f"paragraph/{m.paragraph.number}")
-        d = iris(f"{notice_doc.slug}/task/{ordinal}/derivation")
+        task, para = iris(f"{notice_doc.iri_path}/task/{ordinal}"), w.node(f"paragraph/{m.paragraph.number}")
+        d = iris(f"{notice_doc.iri_path}/task/{ordinal}/derivation")
         g.add((task, PROV.wasDerivedFrom, para))
         g.add((task, PROV.qualifiedDerivation, d))
         g.add((d, RDF.type, PROV.Derivation))

@@ -35,6 +35,7 @@ class Manifest(TypedDict, total=False):
     base: str  # the data namespace the IRIs were minted under
     dumps: list[str]  # the dump files of the release (names in the directory), sorted
     note: str  # optional: how a release not made by the build was made (benchmarks)
+    redirects: dict[str, str]  # optional: old IRI path prefix -> new one (below base), answered with 301
 
 
 MANIFEST_FIELDS: dict[str, type] = {
@@ -45,7 +46,7 @@ MANIFEST_FIELDS: dict[str, type] = {
     "base": str,
     "dumps": list,
 }
-OPTIONAL_FIELDS: dict[str, type] = {"note": str}
+OPTIONAL_FIELDS: dict[str, type] = {"note": str, "redirects": dict}
 
 
 class ReleaseError(Exception):
@@ -71,6 +72,7 @@ def write_manifest(
     base: str,
     dumps: list[str],
     note: str | None = None,
+    redirects: dict[str, str] | None = None,
 ) -> Path:
     """Write ``directory/manifest.json`` (sorted keys, two-space indent, so equal releases give equal
     bytes); checked by :func:`read_manifest`'s rules first, so that no reader meets a bad one."""
@@ -84,6 +86,8 @@ def write_manifest(
     }
     if note is not None:
         manifest["note"] = note
+    if redirects:
+        manifest["redirects"] = dict(sorted(redirects.items()))
     path = Path(directory) / MANIFEST
     check_manifest(manifest, path)
     path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -28,12 +28,12 @@ REPORT_2024 = DATA_ROOT / "sources" / "henan-2024-government-work-report.toml"
 
 
 def parsed_notice() -> Notice:
-    doc = load_document(NOTICE)
+    doc = load_document(NOTICE, reference().names)
     return parse_notice(doc, profile_of(doc, reference()))
 
 
 def parsed_report(path: Path) -> Report:
-    doc = load_document(path)
+    doc = load_document(path, reference().names)
     return parse_report(doc, profile_of(doc, reference()))
 
 
@@ -109,7 +109,8 @@ def test_the_graph_keeps_derivations_spans_and_restated_targets(release: b.Relea
         PREFIX hgv: <https://w3id.org/henan-gov/def#>
         PREFIX prov: <http://www.w3.org/ns/prov#>
         SELECT ?text ?value ?reported WHERE {
-          <https://w3id.org/henan-gov/id/notice/2026-4/task/17> prov:qualifiedDerivation ?d ; hgv:hasTarget ?t .
+          <https://w3id.org/henan-gov/id/doc/henan/yuzheng/2026/4/task/17>
+            prov:qualifiedDerivation ?d ; hgv:hasTarget ?t .
           ?d prov:entity ?para ; hgv:sourceSpan/hgv:exactText ?text .
           ?t hgv:value ?value ; hgv:restates ?r . ?r hgv:value ?reported ; hgv:statedIn ?para .
         } ORDER BY ?value""",
@@ -143,7 +144,10 @@ def test_the_shapes_check_derivations() -> None:
 
     hsh = Namespace("https://w3id.org/henan-gov/shapes#")
     base = "https://w3id.org/henan-gov/id/"
-    task, d = URIRef(base + "notice/2026-4/task/1"), URIRef(base + "notice/2026-4/task/1/derivation")
+    task, d = (
+        URIRef(base + "doc/henan/yuzheng/2026/4/task/1"),
+        URIRef(base + "doc/henan/yuzheng/2026/4/task/1/derivation"),
+    )
     g = Graph()
     g.add((task, PROV.qualifiedDerivation, d))
     g.add((d, HGV.similarity, Literal(Decimal("1.5"), datatype=XSD.decimal)))  # above 1, no paragraph, no span
@@ -156,8 +160,8 @@ def test_the_shapes_check_derivations() -> None:
         (hsh["NotInReport-flag"], task),
     } <= fired
     g.set((d, HGV.similarity, Literal(Decimal("0.8"), datatype=XSD.decimal)))
-    g.add((d, PROV.entity, URIRef(base + "report/henan-2026/paragraph/31")))
-    g.add((URIRef(base + "report/henan-2026/paragraph/31"), RDF.type, HGV.Paragraph))
+    g.add((d, PROV.entity, URIRef(base + "doc/henan/work-report/2026/paragraph/31")))
+    g.add((URIRef(base + "doc/henan/work-report/2026/paragraph/31"), RDF.type, HGV.Paragraph))
     assert (hsh["Derivation-similarity"], d) not in validate(g).fired()
     assert (hsh["Derivation-entity"], d) not in validate(g).fired()
 
@@ -178,8 +182,8 @@ def test_a_notice_whose_report_is_not_built_fails_naming_it(tmp_path: Path) -> N
         shutil.copy(NOTICE.with_suffix(suffix), tmp_path / NOTICE.with_suffix(suffix).name)
     with pytest.raises(
         SourceError,
-        match=r'henan-2026-key-tasks-notice.toml: assigns = "report/henan-2026", '
-        r"which is not a document of this build \(known: notice/2026-4\)",
+        match=r'henan-2026-key-tasks-notice.toml: assigns = "doc/henan/work-report/2026", '
+        r"which is not the IRI path of a document of this build \(known: doc/henan/yuzheng/2026/4\)",
     ):
         b.assemble(tmp_path)
 

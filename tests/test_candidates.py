@@ -49,7 +49,7 @@ def test_real_graph_leaves_no_candidate_and_other_shapes_untouched(graph: Graph)
 
 
 def test_a_broken_task_is_the_one_candidate_of_the_one_pass_shapes(graph: Graph) -> None:
-    task = IRIS("notice/2026-4/task/1")
+    task = IRIS("doc/henan/yuzheng/2026/4/task/1")
     lead = graph.value(task, HGV.leadUnit)
     assert lead is not None, "task 1 of the notice has a lead unit (省发展改革委牵头)"
     broken = Graph()
@@ -61,7 +61,7 @@ def test_a_broken_task_is_the_one_candidate_of_the_one_pass_shapes(graph: Graph)
 
 
 def test_a_duplicated_task_number_makes_the_notice_a_candidate_by_substitution(graph: Graph) -> None:
-    notice, task2 = IRIS("notice/2026-4"), IRIS("notice/2026-4/task/2")
+    notice, task2 = IRIS("doc/henan/yuzheng/2026/4"), IRIS("doc/henan/yuzheng/2026/4/task/2")
     broken = Graph()
     broken += graph
     broken.set((task2, HGV.orderNumber, Literal(1)))
@@ -70,11 +70,11 @@ def test_a_duplicated_task_number_makes_the_notice_a_candidate_by_substitution(g
 
 
 def test_narrowed_report_equals_pyshacl_on_the_full_shapes(graph: Graph) -> None:
-    task = IRIS("notice/2026-4/task/3")
+    task = IRIS("doc/henan/yuzheng/2026/4/task/3")
     broken = Graph()
     broken += graph
     broken.add((task, HGV.leadUnit, IRIS.agency("henan", "finance")))  # 财政厅 named lead without an assignment
-    broken.set((IRIS("notice/2026-4/task/5"), HGV.orderNumber, Literal(4)))
+    broken.set((IRIS("doc/henan/yuzheng/2026/4/task/5"), HGV.orderNumber, Literal(4)))
     ours = validate(broken)
     _, report, _ = pyshacl_validate(
         broken, shacl_graph=load_shapes(), inference="none", advanced=True, allow_warnings=True

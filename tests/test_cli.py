@@ -145,7 +145,7 @@ def test_validate_violation_exits_1(tmp_path: Path) -> None:
     bad = tmp_path / "task.ttl"
     bad.write_text(
         "@prefix hgv: <https://w3id.org/henan-gov/def#> .\n"
-        '<https://w3id.org/henan-gov/id/notice/2026-4/task/1> a hgv:Task ; hgv:orderNumber "one" .\n',
+        '<https://w3id.org/henan-gov/id/doc/henan/yuzheng/2026/4/task/1> a hgv:Task ; hgv:orderNumber "one" .\n',
         encoding="utf-8",
     )
     done = henan_kg("validate", str(bad))

@@ -40,19 +40,19 @@ NOTICE = """
 @prefix hgv: <https://w3id.org/henan-gov/def#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
-<{b}notice/2026-4> a hgv:TaskAssignmentNotice ; rdfs:label "重点工作通知"@zh ;
+<{b}doc/henan/yuzheng/2026/4> a hgv:TaskAssignmentNotice ; rdfs:label "重点工作通知"@zh ;
     hgv:fullText {full} .
-<{b}notice/2026-4/task/17> a hgv:Task ; hgv:orderNumber 17 ;
+<{b}doc/henan/yuzheng/2026/4/task/17> a hgv:Task ; hgv:orderNumber 17 ;
     rdfs:label "任务 17 <script>alert('x')</script>"@zh ;
-    hgv:inDocument <{b}notice/2026-4> ; dcterms:isPartOf <{b}notice/2026-4> ;
+    hgv:inDocument <{b}doc/henan/yuzheng/2026/4> ; dcterms:isPartOf <{b}doc/henan/yuzheng/2026/4> ;
     hgv:leadUnit <{b}agency/henan/development-reform-commission> ;
-    hgv:sourceSpan <{b}notice/2026-4/span/{s}-{e}> ;
+    hgv:sourceSpan <{b}doc/henan/yuzheng/2026/4/span/{s}-{e}> ;
     rdfs:seeAlso <javascript:alert(1)> .
-<{b}notice/2026-4/span/{s}-{e}> a hgv:SourceSpan ; hgv:inDocument <{b}notice/2026-4> ;
+<{b}doc/henan/yuzheng/2026/4/span/{s}-{e}> a hgv:SourceSpan ; hgv:inDocument <{b}doc/henan/yuzheng/2026/4> ;
     hgv:startOffset {s} ; hgv:endOffset {e} ; hgv:exactText "{exact}" .
-<{b}notice/2026-4/span/0-7> a hgv:SourceSpan ; hgv:inDocument <{b}notice/2026-4> ;
+<{b}doc/henan/yuzheng/2026/4/span/0-7> a hgv:SourceSpan ; hgv:inDocument <{b}doc/henan/yuzheng/2026/4> ;
     hgv:startOffset 0 ; hgv:endOffset 7 ; hgv:exactText "河南省人民政府" .
-<{b}notice/2026-4> hgv:sourceSpan <{b}notice/2026-4/span/0-7> .
+<{b}doc/henan/yuzheng/2026/4> hgv:sourceSpan <{b}doc/henan/yuzheng/2026/4/span/0-7> .
 """
 REFERENCE = """
 @prefix hgv: <https://w3id.org/henan-gov/def#> .
@@ -97,7 +97,9 @@ def write_release(directory: Path, base: str = BASE) -> Path:
     directory.mkdir(parents=True)
     exact = FULL_TEXT[SPAN[0] : SPAN[1]]
     notice = NOTICE.format(b=base, full=json.dumps(FULL_TEXT, ensure_ascii=False), s=SPAN[0], e=SPAN[1], exact=exact)
-    quads = _quads(notice, base + "graph/notice-2026-4") + _quads(REFERENCE.format(b=base), base + "graph/reference")
+    quads = _quads(notice, base + "graph/doc/henan/yuzheng/2026/4") + _quads(
+        REFERENCE.format(b=base), base + "graph/reference"
+    )
     nq = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
     (directory / "henan-kg.nq").write_bytes(nq)
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
@@ -115,7 +117,7 @@ def write_release(directory: Path, base: str = BASE) -> Path:
         base=base,
         quads=len(quads),
         triples=len(triples),
-        graphs={base + "graph/notice-2026-4": 0},
+        graphs={base + "graph/doc/henan/yuzheng/2026/4": 0},
         dumps=all_dumps(),
     )
     return directory
@@ -227,7 +229,7 @@ def test_example_file_and_unknown_example(client: FlaskClient) -> None:
 
 
 def test_resource_page_shows_labels_links_incoming_and_source_text(client: FlaskClient) -> None:
-    task = client.get("/id/notice/2026-4/task/17", headers={"Accept": "text/html"})
+    task = client.get("/id/doc/henan/yuzheng/2026/4/task/17", headers={"Accept": "text/html"})
     assert task.status_code == 200 and task.mimetype == "text/html"
     html = task.get_data(as_text=True)
     assert 'href="/id/agency/henan/development-reform-commission"' in html
@@ -236,15 +238,15 @@ def test_resource_page_shows_labels_links_incoming_and_source_text(client: Flask
     assert "17. </span><mark>实施 1000 个以上省重点项目，年度完成投资 1 万亿元。</mark>" in html
     assert '<span class="ctx">（省发展改革委牵头负责）' in html  # the text after the span
     assert html.count("<mark>") == 1  # only the task's own span, not the document's
-    span = client.get("/id/notice/2026-4/span/0-7").get_data(as_text=True)
+    span = client.get("/id/doc/henan/yuzheng/2026/4/span/0-7").get_data(as_text=True)
     assert "<mark>河南省人民政府</mark>" in span and span.count("<mark>") == 1
     agency = client.get("/id/agency/henan/development-reform-commission").get_data(as_text=True)
     incoming = agency.split("Incoming links")[1]
-    assert 'href="/id/notice/2026-4/task/17"' in incoming
+    assert 'href="/id/doc/henan/yuzheng/2026/4/task/17"' in incoming
 
 
 def test_literals_are_escaped_and_only_http_links_are_links(client: FlaskClient) -> None:
-    html = client.get("/id/notice/2026-4/task/17").get_data(as_text=True)
+    html = client.get("/id/doc/henan/yuzheng/2026/4/task/17").get_data(as_text=True)
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
     assert 'href="javascript:' not in html
@@ -265,11 +267,11 @@ def test_literals_are_escaped_and_only_http_links_are_links(client: FlaskClient)
     ],
 )
 def test_resource_description_by_negotiation(client: FlaskClient, accept: str, fmt: str, media: str) -> None:
-    response = client.get("/id/notice/2026-4/task/17", headers={"Accept": accept})
+    response = client.get("/id/doc/henan/yuzheng/2026/4/task/17", headers={"Accept": accept})
     assert response.status_code == 200
     assert response.mimetype == media and "Accept" in response.headers["Vary"]
     g = _graph(response.data, fmt)
-    task = URIRef(BASE + "notice/2026-4/task/17")
+    task = URIRef(BASE + "doc/henan/yuzheng/2026/4/task/17")
     agency = URIRef(BASE + "agency/henan/development-reform-commission")
     assert (task, URIRef(HGV + "leadUnit"), agency) in g
     assert (agency, RDFS_LABEL, Literal("河南省发展和改革委员会", lang="zh")) in g  # label of a linked node
@@ -314,15 +316,15 @@ def test_resource_without_accept_is_html_and_unacceptable_is_406(client: FlaskCl
 @pytest.mark.parametrize(
     "path",
     [
-        "/id/notice/2026-4/task/999",
+        "/id/doc/henan/yuzheng/2026/4/task/999",
         "/id/agency",
         "/id/",
         "/id/agency/",
         "/id/notice//2026-4",
-        "/id/notice/2026-4/../2026-4",
+        "/id/doc/henan/yuzheng/2026/4/../2026-4",
         "/id/notice/%2e%2e/manifest.json",
         "/id/..%2fmanifest.json",
-        "/id/notice/2026-4%3E%20%3Fp%20%3Fo",
+        "/id/doc/henan/yuzheng/2026/4%3E%20%3Fp%20%3Fo",
         "/id/notice\\2026-4",
         "/id/a%00b",
         "/id/%E6%B2%B3%E5%8D%97",
@@ -350,12 +352,12 @@ def test_json_client_gets_json_ld_over_http(server: str) -> None:
 
 
 def test_real_clients_dereference(server: str) -> None:
-    iri_path = f"{server}/id/notice/2026-4/task/17"
+    iri_path = f"{server}/id/doc/henan/yuzheng/2026/4/task/17"
     html = requests.get(iri_path, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}, timeout=10)
     assert html.status_code == 200 and html.headers["Content-Type"].startswith("text/html")
     assert not html.history  # answered directly, no 303
     g = Graph().parse(iri_path)  # rdflib asks for RDF itself
-    assert (URIRef(BASE + "notice/2026-4/task/17"), URIRef(HGV + "orderNumber"), None) in g
+    assert (URIRef(BASE + "doc/henan/yuzheng/2026/4/task/17"), URIRef(HGV + "orderNumber"), None) in g
     assert requests.get(f"{server}/id/no/such/thing", timeout=10).status_code == 404
 
 
@@ -435,7 +437,7 @@ def test_dumps_are_gzipped_as_a_stream_unless_already_gzip(server: str, release_
 
 
 def test_conditional_get_over_http_with_gzip(server: str) -> None:
-    url = server + "/id/notice/2026-4/task/17"
+    url = server + "/id/doc/henan/yuzheng/2026/4/task/17"
     first = requests.get(url, headers={"Accept": "text/turtle", "Accept-Encoding": "gzip"}, timeout=10)
     assert first.status_code == 200 and first.headers["ETag"].startswith('W/"')
     for encoding in ("gzip", "identity"):
@@ -502,7 +504,7 @@ def test_every_kind_of_data_iri_dereferences_in_the_real_build(release: Any) -> 
         application.extensions["henan_kg.executor"].close()
 
 
-@pytest.mark.parametrize("path", ["/id/notice/2026-4/task/999", "/no/such/page", "/examples/99-none.rq"])
+@pytest.mark.parametrize("path", ["/id/doc/henan/yuzheng/2026/4/task/999", "/no/such/page", "/examples/99-none.rq"])
 def test_404_for_a_browser_is_a_site_page(client: FlaskClient, path: str) -> None:
     response = client.get(path, headers={"Accept": BROWSER_ACCEPT})
     text = response.get_data(as_text=True)
@@ -512,6 +514,6 @@ def test_404_for_a_browser_is_a_site_page(client: FlaskClient, path: str) -> Non
 
 def test_404_for_other_clients_stays_plain_text(client: FlaskClient) -> None:
     for accept in (None, "*/*", "text/plain, text/html;q=0.5"):
-        response = client.get("/id/notice/2026-4/task/999", headers={"Accept": accept} if accept else {})
+        response = client.get("/id/doc/henan/yuzheng/2026/4/task/999", headers={"Accept": accept} if accept else {})
         assert response.status_code == 404 and response.mimetype == "text/plain"
         assert response.get_data(as_text=True).startswith("404 Not Found: No resource <")

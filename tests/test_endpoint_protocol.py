@@ -148,8 +148,8 @@ def test_select_chinese_literals_survive(endpoint_server):
 
 @pytest.mark.parametrize("fmt", [JSON, XML])
 def test_ask_true_and_false(endpoint_server, fmt):
-    yes = PREFIXES + "ASK { hgd:notice\\/2026-4\\/task\\/3 hgv:leadUnit hgd:agency\\/henan-dof }"
-    no = PREFIXES + "ASK { hgd:notice\\/2026-4\\/task\\/3 hgv:leadUnit hgd:agency\\/henan-drc }"
+    yes = PREFIXES + "ASK { hgd:doc\\/henan\\/yuzheng\\/2026\\/4\\/task\\/3 hgv:leadUnit hgd:agency\\/henan-dof }"
+    no = PREFIXES + "ASK { hgd:doc\\/henan\\/yuzheng\\/2026\\/4\\/task\\/3 hgv:leadUnit hgd:agency\\/henan-drc }"
     for query, expected in ((yes, True), (no, False)):
         converted = wrapper(endpoint_server, query, fmt).query().convert()
         if fmt == JSON:
@@ -303,10 +303,10 @@ def test_named_graphs_are_there_for_graph_patterns(endpoint_server):
     query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
     assert select_values(endpoint_server, query) == [
         {"g": ID + "graph/dataset", "n": "3"},
-        {"g": ID + "graph/notice-2026-4", "n": "29"},
+        {"g": ID + "graph/doc/henan/work-report/2024", "n": "14"},
+        {"g": ID + "graph/doc/henan/yuzheng/2026/4", "n": "29"},
         {"g": ID + "graph/ontology", "n": "3"},
         {"g": ID + "graph/reference", "n": "20"},
-        {"g": ID + "graph/report-2024", "n": "14"},
     ]
 
 
@@ -324,10 +324,10 @@ def test_default_graph_uri_parameter(endpoint_server):
 
 def test_named_graph_uri_parameter_limits_graph_patterns(endpoint_server):
     query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-    only = select_values(endpoint_server, query, **{"named-graph-uri": ID + "graph/report-2024"})
-    assert only == [{"g": ID + "graph/report-2024"}]
+    only = select_values(endpoint_server, query, **{"named-graph-uri": ID + "graph/doc/henan/work-report/2024"})
+    assert only == [{"g": ID + "graph/doc/henan/work-report/2024"}]
     # with only named graphs given, the default graph is empty (SPARQL 1.1 Protocol 2.1.4)
-    named = {"named-graph-uri": ID + "graph/report-2024"}
+    named = {"named-graph-uri": ID + "graph/doc/henan/work-report/2024"}
     empty = select_values(endpoint_server, "SELECT * WHERE { ?s ?p ?o }", **named)
     assert empty == []
 

@@ -10,7 +10,7 @@ source documents (and, for English names and Wikidata items, the gazetteer table
 ``first``  the row the answer must start with
 ``text_contains`` / ``text_absent``  per variable, words that some row / no row contains
 
-A query whose header says ``# requires: report/2024`` is an expected failure while that document
+A query whose header says ``# requires: doc/henan/work-report/2024`` is an expected failure while that document
 is not in the graph (its mapping has not landed), and is checked as soon as it is.
 """
 

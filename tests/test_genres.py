@@ -30,7 +30,7 @@ NOTICES = FIXTURES / "notices"
 
 
 def mapped(path: Path, root: Path = DATA_ROOT) -> Graph:
-    return map_notice(load_document(path), reference(root), IRIS)
+    return map_notice(load_document(path, reference(root).names), reference(root), IRIS)
 
 
 def units(g: Graph, slug: str, ordinal: int) -> tuple[list[str], list[str]]:
@@ -66,7 +66,7 @@ def targets(g: Graph, slug: str, ordinal: int) -> list[tuple[str, Decimal, str]]
 
 # --- Henan 2023: no line breaks ---------------------------------------------------------------
 
-H23 = "notice/2023-5"
+H23 = "doc/henan/yuzheng/2023/5"
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +137,7 @@ def test_henan_2023_reporting_dates(henan2023: Graph) -> None:
 
 
 def test_cut_task_is_reported_not_invented(tmp_path: Path) -> None:
-    doc = load_document(EXCERPTS / "henan-2023-notice-excerpt.toml")
+    doc = load_document(EXCERPTS / "henan-2023-notice-excerpt.toml", reference().names)
     notice = parse_notice(doc, profile_of(doc, reference()))
     assert notice.cut == 5 and [t.number for t in notice.tasks] == [1, 2, 3, 4]
     # the same text, not marked partial, is an error that says so
@@ -145,12 +145,12 @@ def test_cut_task_is_reported_not_invented(tmp_path: Path) -> None:
     (tmp_path / "x.toml").write_text(meta.replace("partial = true", "partial = false"), encoding="utf-8")
     shutil.copy(EXCERPTS / "henan-2023-notice-excerpt.txt", tmp_path)
     with pytest.raises(SourceError, match=r"excerpt\.txt:\d+: task 5 has no responsibility clause.*set partial = true"):
-        map_notice(load_document(tmp_path / "x.toml"), reference(), IRIS)
+        map_notice(load_document(tmp_path / "x.toml", reference().names), reference(), IRIS)
 
 
 # --- Liaoning 2024: labelled lines after each task --------------------------------------------
 
-LN = "notice/liaoning-2024-3"
+LN = "doc/liaoning/liaozhengfa/2024/3"
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +208,7 @@ def test_liaoning_targets(liaoning: Graph) -> None:
 
 # --- Tongchuan 2025: a city, 市 units, no 牵头 ---------------------------------------------------
 
-TC = "notice/tongchuan-2025-1"
+TC = "doc/tongchuan/tongzhengbanfa/2025/1"
 
 
 @pytest.fixture(scope="module")
@@ -264,7 +264,7 @@ def reference_graph() -> Graph:
 
 # --- the variants the excerpts do not show ----------------------------------------------------
 
-V = "notice/2025-7"
+V = "doc/henan/yuzhengban/2025/7"
 
 
 def test_clause_variants() -> None:
@@ -288,7 +288,7 @@ def test_clause_variants() -> None:
 
 
 def test_tasks_without_chapters_signed_by_an_office() -> None:
-    slug = "notice/tongchuan-2025-9"
+    slug = "doc/tongchuan/tongzhengbanfa/2025/9"
     g = mapped(NOTICES / "flat.toml")
     assert tasks(g) == [1, 2, 3]  # 一、二、三、 are the tasks
     assert g.value(IRIS(f"{slug}/task/2"), rdf_part()) == IRIS(slug)
@@ -297,7 +297,7 @@ def test_tasks_without_chapters_signed_by_an_office() -> None:
 
 
 def test_tasks_numbered_per_chapter() -> None:
-    slug = "notice/2025-11"
+    slug = "doc/henan/yuzheng/2025/11"
     g = mapped(NOTICES / "per-chapter.toml")
     assert tasks(g) == [1, 1, 2, 2]
     # the IRI is the task's position in the document; the printed number stays the order number
@@ -308,7 +308,7 @@ def test_tasks_numbered_per_chapter() -> None:
 
 def test_traditional_characters_read_with_the_simplified_gazetteer() -> None:
     g = mapped(NOTICES / "traditional.toml")
-    slug = "notice/2025-3"
+    slug = "doc/henan/yuzheng/2025/3"
     assert units(g, slug, 1) == (
         ["henan/development-reform-commission"],
         ["henan/finance", "henan/zhengzhou-municipal-government", "henan/kaifeng-municipal-government"],
@@ -346,7 +346,7 @@ def test_wrong_profile_names_what_it_expected_and_the_profile_that_reads_it(tmp_
         tmp_path, "liaoning-2024-notice-excerpt", {'genre = "task-notice-labelled"': 'genre = "task-notice-web"'}
     )
     with pytest.raises(SourceError) as e:
-        map_notice(load_document(meta), reference(), IRIS)
+        map_notice(load_document(meta, reference().names), reference(), IRIS)
     message = str(e.value)
     assert "liaoning-2024-notice-excerpt.txt:30: task 1 has no responsibility clause" in message
     assert "expects a responsibility clause in brackets" in message and "牵头单位：" in message
@@ -357,7 +357,7 @@ def test_unknown_unit_is_not_taken_from_another_government(tmp_path: Path) -> No
     # 交通运输厅 is a Henan agency; Liaoning's table does not have it, and Henan's is never searched
     meta = copy_excerpt(tmp_path, "liaoning-2024-notice-excerpt", {"牵头单位:省财政厅": "牵头单位:省交通运输厅"})
     with pytest.raises(SourceError) as e:
-        map_notice(load_document(meta), reference(), IRIS)
+        map_notice(load_document(meta, reference().names), reference(), IRIS)
     message = str(e.value)
     assert "liaoning-2024-notice-excerpt.txt:36: unknown unit '省交通运输厅' in task 2" in message
     assert "searched the agencies of liaoning → national" in message
@@ -384,7 +384,7 @@ def test_an_unknown_genre_names_the_metadata_file_and_the_known_profiles(tmp_pat
         match=r"tongchuan-2025-notice-excerpt\.toml: genre 'city-notice' is not a profile"
         r".*known: .*task-notice-web",
     ):
-        map_notice(load_document(meta), reference(), IRIS)
+        map_notice(load_document(meta, reference().names), reference(), IRIS)
 
 
 def test_profiles_extend_and_a_bad_setting_names_the_file(tmp_path: Path) -> None:
@@ -414,6 +414,8 @@ def test_an_invented_province_is_added_by_data_files_only(tmp_path: Path) -> Non
         f.write("990000,中州省,中州,Zhongzhou Province,Province,province (invented for a test),china,,990000,,,,\n")
     with (root / "gazetteer" / "jurisdictions.csv").open("a", encoding="utf-8") as f:
         f.write("zhongzhou,中州省,Zhongzhou Province,provincial,990000,national,省,全省,invented for a test\n")
+    with (root / "gazetteer" / "document-series.csv").open("a", encoding="utf-8") as f:
+        f.write("zhongzhou,中政,zhongzheng,中州省人民政府文件,Zhongzhou Provincial People's Government,省政府,\n")
     sources = tmp_path / "sources"
     shutil.copytree(SOURCES_DIR, sources)
     for name in ("zhongzhou-2026.txt", "zhongzhou-2026.toml"):
@@ -422,7 +424,7 @@ def test_an_invented_province_is_added_by_data_files_only(tmp_path: Path) -> Non
     assert release.validation.violations == 0
     g = Graph()
     g.parse(release.path / "henan-kg.nt", format="nt")
-    slug = "notice/zhongzhou-2026-1"
+    slug = "doc/zhongzhou/zhongzheng/2026/1"
     assert units(g, slug, 1) == (
         ["zhongzhou/development-reform"],
         ["zhongzhou/finance", "zhongzhou/all-city-governments"],
@@ -433,7 +435,7 @@ def test_an_invented_province_is_added_by_data_files_only(tmp_path: Path) -> Non
 
 
 def test_per_chapter_numbering_is_checked_chapter_by_chapter() -> None:
-    slug = "notice/2025-11"
+    slug = "doc/henan/yuzheng/2025/11"
     g = mapped(NOTICES / "per-chapter.toml")
     g += reference_graph()
     fired = validate(g).fired()

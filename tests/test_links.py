@@ -21,8 +21,8 @@ from mappings.source import load_document
 from mappings.writer import map_notice, map_report
 
 IRIS = Iris()
-REPORT = "report/2024"
-NOTICE = "notice/2026-4"
+REPORT = "doc/henan/work-report/2024"
+NOTICE = "doc/henan/yuzheng/2026/4"
 PREFIX = """PREFIX hgv: <https://w3id.org/henan-gov/def#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dcterms: <http://purl.org/dc/terms/> """
 
@@ -34,8 +34,8 @@ def ref() -> Reference:
 
 @pytest.fixture(scope="module")
 def graphs(ref) -> dict[str, Graph]:
-    report = load_document(SOURCES_DIR / "henan-2024-government-work-report.toml")
-    notice = load_document(SOURCES_DIR / "henan-2026-key-tasks-notice.toml")
+    report = load_document(SOURCES_DIR / "henan-2024-government-work-report.toml", reference().names)
+    notice = load_document(SOURCES_DIR / "henan-2026-key-tasks-notice.toml", reference().names)
     return {
         REPORT: map_report(report, ref, IRIS) + document_graph(report, ref, IRIS),
         NOTICE: map_notice(notice, ref, IRIS) + document_graph(notice, ref, IRIS),
@@ -126,9 +126,9 @@ def test_sparql_projects_in_both_documents(store: Store) -> None:
         SELECT ?project (GROUP_CONCAT(DISTINCT ?a24; separator="|") AS ?w24)
                         (GROUP_CONCAT(DISTINCT ?a26; separator="|") AS ?w26) WHERE {
           ?m24 hgv:project ?project ; hgv:statedAction ?a24 ; hgv:statedIn ?p24 .
-          ?p24 hgv:inDocument <https://w3id.org/henan-gov/id/report/2024> .
+          ?p24 hgv:inDocument <https://w3id.org/henan-gov/id/doc/henan/work-report/2024> .
           ?m26 hgv:project ?project ; hgv:statedAction ?a26 ; hgv:statedIn ?p26 .
-          ?p26 hgv:inDocument <https://w3id.org/henan-gov/id/notice/2026-4> .
+          ?p26 hgv:inDocument <https://w3id.org/henan-gov/id/doc/henan/yuzheng/2026/4> .
         } GROUP BY ?project ORDER BY ?project""",
     )
     got = {tail(r["project"]): (set(r["w24"].split("|")), set(r["w26"].split("|"))) for r in rows}
@@ -202,7 +202,7 @@ def test_sparql_2026_tasks_whose_indicator_had_a_2024_target(store: Store) -> No
           ?x a hgv:Task ; hgv:orderNumber ?task ; hgv:hasTarget ?t26 .
           ?t26 hgv:indicator ?indicator .
           ?t24 a hgv:Target ; hgv:indicator ?indicator ; hgv:refPeriod ?y ; hgv:statedIn ?p .
-          ?p hgv:inDocument <https://w3id.org/henan-gov/id/report/2024> .
+          ?p hgv:inDocument <https://w3id.org/henan-gov/id/doc/henan/work-report/2024> .
           FILTER(STR(?y) = "2024")
         } ORDER BY ?task ?indicator""",
     )

@@ -34,7 +34,7 @@ def per_position_scan(text: str, forms: dict) -> list[Hit]:
 
 
 def test_scanner_finds_what_a_per_position_scan_finds():
-    text = "\n".join(d.text for d in load_documents(SOURCES_DIR))
+    text = "\n".join(d.text for d in load_documents(SOURCES_DIR, reference().names))
     ref = reference()
     for forms in (place_forms(ref.gazetteer, ref.mentions.compounds), project_forms(ref.mentions.projects)):
         assert Scanner(forms)(text) == per_position_scan(text, forms)
@@ -90,6 +90,6 @@ def test_cached_literals_equal_fresh_ones():
 
 def test_count_quantities_counts_what_extract_quantities_finds():
     voc = reference().vocabulary
-    for doc in load_documents(SOURCES_DIR):
+    for doc in load_documents(SOURCES_DIR, reference().names):
         for sentence in doc.text.split("。"):
             assert count_quantities(sentence, voc) == len(extract_quantities(sentence, voc))

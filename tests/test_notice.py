@@ -24,7 +24,7 @@ from mappings.writer import map_notice
 
 IRIS = Iris()
 NOTICE_META = SOURCES_DIR / "henan-2026-key-tasks-notice.toml"
-DOC = "notice/2026-4"
+DOC = "doc/henan/yuzheng/2026/4"
 
 with (DATA_ROOT / "gazetteer" / "agencies" / "henan.csv").open(encoding="utf-8") as f:
     SLUG = {r["short_name_zh"]: r["slug"] for r in csv.DictReader(f)}
@@ -32,7 +32,7 @@ with (DATA_ROOT / "gazetteer" / "agencies" / "henan.csv").open(encoding="utf-8")
 
 @pytest.fixture(scope="module")
 def doc():
-    return load_document(NOTICE_META)
+    return load_document(NOTICE_META, reference().names)
 
 
 @pytest.fixture(scope="module")
@@ -614,7 +614,7 @@ def _copy_notice(tmp_path: Path, old: str, new: str):
     text = p.read_text(encoding="utf-8")
     assert old in text
     p.write_text(text.replace(old, new), encoding="utf-8")
-    return load_document(tmp_path / "henan-2026-key-tasks-notice.toml")
+    return load_document(tmp_path / "henan-2026-key-tasks-notice.toml", reference().names)
 
 
 def test_unknown_unit_names_unit_task_and_line(tmp_path: Path, ref) -> None:
@@ -651,12 +651,12 @@ def test_task_without_clause_is_an_error(tmp_path: Path, ref) -> None:
 
 def fixture(name: str, root: Path = DATA_ROOT) -> tuple[Graph, Reference]:
     r = reference(root)
-    return map_notice(load_document(FIXTURES / "notices" / f"{name}.toml"), r, IRIS), r
+    return map_notice(load_document(FIXTURES / "notices" / f"{name}.toml", r.names), r, IRIS), r
 
 
 def test_halfwidth_notice() -> None:
     g, _ = fixture("halfwidth")
-    slug = "notice/2025-9"
+    slug = "doc/henan/yuzheng/2025/9"
     assert len(set(g.subjects(RDF.type, HGV.Task))) == 4
     assert len(set(g.subjects(RDF.type, HGV.Section))) == 3
     assert units(g, 1, slug) == (S("省发展改革委"), S("财政厅", "各省辖市政府"))
@@ -677,7 +677,7 @@ def test_halfwidth_notice() -> None:
 
 def test_pagebreak_notice() -> None:
     g, _ = fixture("pagebreaks")
-    slug = "notice/2027-2"
+    slug = "doc/henan/yuzheng/2027/2"
     assert units(g, 1, slug) == ([], S("交通运输厅", "省发展改革委", "电力公司"))
     assert units(g, 2, slug) == ([], S("省发展改革委", "交通运输厅", "洛阳市政府", "三门峡市政府"))
     assert units(g, 3, slug) == (S("省发展改革委"), S("电力公司"))
@@ -701,7 +701,7 @@ def test_traditional_notice() -> None:
     """Traditional characters map with the project's own (simplified) gazetteer: the text is read
     through OpenCC, the graph quotes the document's own script."""
     g, _ = fixture("traditional")
-    slug = "notice/2025-3"
+    slug = "doc/henan/yuzheng/2025/3"
     assert units(g, 1, slug) == (
         ["development-reform-commission"],
         ["finance", "zhengzhou-municipal-government", "kaifeng-municipal-government"],

@@ -29,11 +29,12 @@ PROFILE_CHECK = Path(__file__).resolve().parent / "owl"
 HERMIT_JAR = Path(owlready2.__file__).parent / "hermit" / "HermiT.jar"
 ID = "https://w3id.org/henan-gov/id/"
 GRAPHS_IN_FULL = ("ontology", "reference", "dataset")
-# five tasks of the notice, five targets of the 2026 Henan report and five of a province's report
+# five tasks of the notice, the first five targets of the 2026 Henan report and of a province's report
 SEEDS = re.compile(
-    r"/(notice/2026-4|report/henan-2026|report/guangdong-2026)"
-    r"(/(task|target|figure)/[1-5](/|$)|$)"
+    r"/(doc/henan/yuzheng/2026/4|doc/henan/work-report/2026|doc/guangdong/work-report/2026)(/task/[1-5](/|$)|$)"
 )
+# report targets are named by the file offset of their number (ontology/README.md): the lowest five
+STATEMENTS = re.compile(r"/(doc/henan/work-report/2026|doc/guangdong/work-report/2026)/(target|figure)/([0-9]+)$")
 PROV = "http://www.w3.org/ns/prov#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 FOAF = "http://xmlns.com/foaf/0.1/"
@@ -60,6 +61,7 @@ def sample(nquads: Path) -> Graph:
     quads = list(ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS))
     full = {ox.NamedNode(ID + "graph/" + name) for name in GRAPHS_IN_FULL}
     seeds = {q.subject for q in quads if isinstance(q.subject, ox.NamedNode) and SEEDS.search(q.subject.value)}
+    seeds |= first_statements(quads, 5)
     reached = {q.object for q in quads if q.subject in seeds and isinstance(q.object, ox.NamedNode)}
     shared = ID + "scheme/"  # concept schemes that document graphs describe (policy areas)
     chosen = [
@@ -71,6 +73,16 @@ def sample(nquads: Path) -> Graph:
         or (isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(shared))
     ]
     return Graph().parse(data=ox.serialize(chosen, format=ox.RdfFormat.N_TRIPLES), format="nt")
+
+
+def first_statements(quads: list[ox.Quad], n: int) -> set[ox.NamedNode]:
+    """The ``n`` report targets (and ``n`` figures) of each sampled report that come first in its text."""
+    found: dict[tuple[str, str], set[tuple[int, ox.NamedNode]]] = {}
+    for q in quads:
+        m = STATEMENTS.search(q.subject.value) if isinstance(q.subject, ox.NamedNode) else None
+        if m:
+            found.setdefault((m[1], m[2]), set()).add((int(m[3]), q.subject))
+    return {node for nodes in found.values() for _, node in sorted(nodes, key=lambda x: x[0])[:n]}
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +205,7 @@ def test_reasoning_catches_the_old_attribution_reading(tmp_path: Path) -> None:
     attributions), HermiT makes a stated assignment an attribution though no triple says so."""
     ontology = Graph().parse(ONTOLOGY_PATH, format="turtle")
     ontology.add((URIRef(HGV + "ResponsibilityAssignment"), RDFS.subClassOf, URIRef(PROV + "Attribution")))
-    a = URIRef(ID + "notice/2026-4/task/1/unit/1")
+    a = URIRef(ID + "doc/henan/yuzheng/2026/4/task/1/unit/1")
     ontology.add((a, RDF.type, OWL.NamedIndividual))
     ontology.add((a, RDF.type, URIRef(HGV + "ResponsibilityAssignment")))
     closure = hermit(ontology + vocabularies(), tmp_path)
@@ -272,7 +284,7 @@ def test_org_client_sees_one_organ_with_two_nameplates_not_a_sub_organisation(st
 
 def test_prov_client_finds_who_carries_out_task_117_in_which_role(store: Store) -> None:
     """Task 117's clause (source text): （省卫生健康委牵头，省发展改革委、财政厅、疾控局按职责分工负责）."""
-    task = f"<{ID}notice/2026-4/task/117>"
+    task = f"<{ID}doc/henan/yuzheng/2026/4/task/117>"
     rows = _rows(
         store,
         f"""SELECT ?agent ?role WHERE {{ ?act a prov:Activity ;
@@ -294,7 +306,8 @@ def test_prov_client_finds_an_activity_for_each_of_the_148_tasks(store: Store) -
     rows = _rows(
         store,
         f"""SELECT (COUNT(DISTINCT ?plan) AS ?n) WHERE {{ ?act a prov:Activity ;
-        prov:qualifiedAssociation/prov:hadPlan ?plan FILTER STRSTARTS(STR(?plan), "{ID}notice/2026-4/task/") }}""",
+        prov:qualifiedAssociation/prov:hadPlan ?plan
+        FILTER STRSTARTS(STR(?plan), "{ID}doc/henan/yuzheng/2026/4/task/") }}""",
     )
     assert rows == [{"n": "148"}]
 

@@ -115,7 +115,7 @@ def _replace(path: Path, old: str, new: str) -> None:
 
 
 def malformed_toml(src: Path) -> None:
-    _replace(src / NOTICE_TOML, 'slug = "notice/2026-4"', 'slug = "notice/2026-4')
+    _replace(src / NOTICE_TOML, 'former_slug = "notice/2026-4"', 'former_slug = "notice/2026-4')
 
 
 def not_utf8(src: Path) -> None:
@@ -163,9 +163,10 @@ def test_bad_source_fails_and_leaves_release_and_reader_intact(base: Path, tmp_p
 
 
 def test_real_shape_violation_is_not_published(base: Path, tmp_path: Path) -> None:
-    """A document number that breaks the contract (``〔year〕n号``) is caught by the real shapes."""
+    """A document number that breaks the contract (``{series}〔{year}〕{n}号`` with no space, as
+    printed) is caught by the real shapes; the IRI rule reads through the space, so it maps."""
     src = copy_sources(tmp_path)
-    _replace(src / NOTICE_TOML, 'number = "豫政〔2026〕4号"', 'number = "豫政2026-4"')
+    _replace(src / NOTICE_TOML, 'number = "豫政〔2026〕4号"', 'number = "豫政 〔2026〕4号"')
     before = release_bytes(base)
     with pytest.raises(b.ValidationFailed) as err:
         b.build(base, sources_dir=src)

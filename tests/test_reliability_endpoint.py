@@ -576,7 +576,7 @@ TRAVERSALS = [
     "/id/../../../../etc/passwd",
     "/id/..%2f..%2f..%2f..%2fetc%2fpasswd",
     "/id/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
-    "/id/notice/2026-4/../../../../etc/passwd",
+    "/id/doc/henan/yuzheng/2026/4/../../../../etc/passwd",
     "/id/%2e%2e%2f%2e%2e%2fmanifest.json",
     "/id//etc/passwd",
     "/dumps/../manifest.json",
@@ -650,14 +650,16 @@ def hostile_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_html_pages_escape_literals(hostile_release: Path, tmp_path: Path) -> None:
     with loadgen.serve(hostile_release, workers=1, threads=2, log=tmp_path / "gunicorn.log") as s:
-        for path in ("/id/notice/2026-4", "/id/notice/2026-4/task/1"):
+        for path in ("/id/doc/henan/yuzheng/2026/4", "/id/doc/henan/yuzheng/2026/4/task/1"):
             r = requests.get(s.url + path, headers={"Accept": "text/html"}, timeout=30)
             assert r.status_code == 200, path
             assert "text/html" in r.headers["Content-Type"]
             assert SCRIPT not in r.text and "<b onmouseover" not in r.text, path
-        page = requests.get(s.url + "/id/notice/2026-4", headers={"Accept": "text/html"}, timeout=30).text
+        page = requests.get(s.url + "/id/doc/henan/yuzheng/2026/4", headers={"Accept": "text/html"}, timeout=30).text
         assert "&lt;script&gt;" in page, "the title is shown, as text"
-        task = requests.get(s.url + "/id/notice/2026-4/task/1", headers={"Accept": "text/html"}, timeout=30).text
+        task = requests.get(
+            s.url + "/id/doc/henan/yuzheng/2026/4/task/1", headers={"Accept": "text/html"}, timeout=30
+        ).text
         assert "&lt;b onmouseover" in task
 
 

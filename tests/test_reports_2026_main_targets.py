@@ -21,7 +21,7 @@ REPORTS = DATA_ROOT / "sources" / "reports-2026"
 
 
 def read(key: str):
-    doc = load_document(REPORTS / f"2026-{key}-government-work-report.toml")
+    doc = load_document(REPORTS / f"2026-{key}-government-work-report.toml", reference().names)
     return doc, parse_report(doc, profile_of(doc, reference()))
 
 

@@ -17,6 +17,7 @@ import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
+from conftest import SOURCES_DIR
 from mappings.iris import ELI, HGV, ORG, PROV, Iris
 from mappings.skos import add_labels
 from shapes.validate import RdfFileError, load_shapes, read_rdf, validate, validate_file
@@ -26,8 +27,11 @@ QB = Namespace("http://purl.org/linked-data/cube#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 IRIS = Iris()
 OFFICE = IRIS.agency("henan", "general-office")  # an agency where another kind of node belongs
-NOTICE = IRIS("notice/2026-4")
-REPORT = IRIS("report/2024")
+NOTICE = IRIS("doc/henan/yuzheng/2026/4")
+REPORT = IRIS("doc/henan/work-report/2024")
+# the report's first main target, 经济增长 5.5%: named by the file offset of its number
+_REPORT_TEXT = (SOURCES_DIR / "henan-2024-government-work-report.txt").read_text(encoding="utf-8")
+GDP_TARGET = _REPORT_TEXT.index("主要预期目标是：经济增长 5.5%") + len("主要预期目标是：经济增长 ")
 
 
 # --------------------------------------------------------------------------------------------
@@ -217,7 +221,7 @@ def test_dataset_named_graphs_are_validated_together(kg):
     """A Dataset (one named graph per document, as the build keeps them) is validated as a whole."""
     ds = Dataset()
     ds.graph(IRIS.graph("reference")).__iadd__(neighbourhood(kg, [DEV], 1))
-    ds.graph(IRIS.graph("notice-2026-4")).add((DEV, ORG.subOrganizationOf, DEV))
+    ds.graph(IRIS.graph("doc/henan/yuzheng/2026/4")).add((DEV, ORG.subOrganizationOf, DEV))
     assert (HSH.AgencyNotOwnParentShape, DEV) in validate(ds).fired("Warning")
 
 
@@ -298,7 +302,7 @@ def test_document_iri_pattern(kg):
         ("Document-identifier", lambda g, d: g.remove((d, DCTERMS.identifier, None))),
         ("Document-language", lambda g, d: g.remove((d, DCTERMS.language, None))),
         ("Document-addressee", lambda g, d: g.add((d, HGV.addressee, IRIS.region("410000")))),
-        ("Notice-documentNumber", lambda g, d: set_value(g, d, HGV.documentNumber, Literal("豫政[2026]4号"))),
+        ("Notice-documentNumber", lambda g, d: set_value(g, d, HGV.documentNumber, Literal("豫政2026年4号"))),
         (
             "Notice-reportingRequirement",
             lambda g, d: g.add((d, HGV.reportingRequirement, IRIS.agency("henan", "general-office"))),
@@ -401,7 +405,7 @@ def test_chapter_needs_a_heading(kg):
         (NOTICE + "/reporting/1", NOTICE + "/report/1", "ReportingRequirementShape"),
         (IRIS.agency("henan", "general-office"), IRIS("agency/General_Office"), "AgencyShape"),
         (IRIS.region("hangkonggang"), IRIS("region/Hangkonggang"), "PlaceShape"),
-        (REPORT + "/target/1", REPORT + "/goal/1", "StatementShape"),
+        (REPORT + f"/target/{GDP_TARGET}", REPORT + f"/goal/{GDP_TARGET}", "StatementShape"),
         (IRIS.unit("percent"), IRIS("units/percent"), "UnitShape"),
         (IRIS.indicator("key-project-investment"), IRIS("indicator/Key_Projects"), "IndicatorShape"),
         (IRIS.project("jinan-zhengzhou-hsr"), IRIS("project/Jinan Zhengzhou".replace(" ", "_")), "ProjectShape"),
@@ -422,10 +426,10 @@ def test_paragraph_shapes(kg):
 def test_span_iri_pattern_and_agreement(kg):
     span = kg.value(TASK1, HGV.sourceSpan)
     start, end = int(kg.value(span, HGV.startOffset)), int(kg.value(span, HGV.endOffset))
-    bad = IRIS(f"notice/2026-4/span/{start}:{end}")
+    bad = IRIS(f"doc/henan/yuzheng/2026/4/span/{start}:{end}")
     fired = added_results(kg, [span], lambda g: rename(g, span, bad), depth=1)
     assert fired == {("SourceSpanShape", bad), ("SpanIriShape", bad)}  # the IRI rule restates the offsets
-    moved = IRIS(f"notice/2026-4/span/{start}-{end + 1}")
+    moved = IRIS(f"doc/henan/yuzheng/2026/4/span/{start}-{end + 1}")
     assert added_results(kg, [span], lambda g: rename(g, span, moved), depth=1) == {("SpanIriShape", moved)}
 
 
@@ -582,7 +586,7 @@ def test_task_numbers_gap(kg, numbering):
 def test_task_numbers_are_counted_per_notice(kg, numbering):
     """Two notices with the same task numbers are fine; a repeat in the second is the second's."""
     base, _ = numbering
-    other = IRIS("notice/2027-1")
+    other = IRIS("doc/henan/yuzheng/2027/1")
     sub = Graph()
     sub += base
     for s, p, o in base:
@@ -764,7 +768,12 @@ def test_region_without_wikidata_is_only_a_warning(kg):
 
 
 def _target(g: Graph) -> URIRef:
-    return one(g, "SELECT ?t WHERE { ?t a hgv:Target ; hgv:unit ?u ; hgv:comparator ?c ; hgv:indicator ?i }")
+    """A task target of the notice (a single value, no range), the same one whatever sorts first."""
+    return one(
+        g,
+        "SELECT ?t WHERE { ?t a hgv:Target ; hgv:unit ?u ; hgv:comparator ?c ; hgv:indicator ?i "
+        f'FILTER STRSTARTS(STR(?t), "{NOTICE}/") }}',
+    )
 
 
 @pytest.mark.parametrize(
@@ -999,7 +1008,7 @@ def test_span_offsets_must_be_in_order(kg):
     """An empty span (start = end) is a mapping error even when its (empty) text matches."""
     s = _span(kg)
     start = int(kg.value(s, HGV.startOffset))
-    empty = IRIS(f"notice/2026-4/span/{start}-{start}")
+    empty = IRIS(f"doc/henan/yuzheng/2026/4/span/{start}-{start}")
 
     def collapse(g: Graph) -> None:
         rename(g, s, empty)
@@ -1013,7 +1022,7 @@ def test_span_offset_off_by_one(kg):
     """A mapper that slips by one character: IRI and offsets agree, the quoted text does not."""
     s = _span(kg)
     start, end = int(kg.value(s, HGV.startOffset)), int(kg.value(s, HGV.endOffset))
-    slipped = IRIS(f"notice/2026-4/span/{start + 1}-{end + 1}")
+    slipped = IRIS(f"doc/henan/yuzheng/2026/4/span/{start + 1}-{end + 1}")
 
     def slip(g: Graph) -> None:
         rename(g, s, slipped)
@@ -1025,7 +1034,7 @@ def test_span_offset_off_by_one(kg):
 
 def test_span_text_uses_code_points_not_utf16(kg):
     """Offsets count code points: a span after a non-BMP character still matches (SUBSTR is 1-based)."""
-    doc = IRIS("notice/test")
+    doc = IRIS("doc/henan/yuzheng/2099/1")
     text = "前言𠀀（省发展改革委牵头负责）"
     start = text.index("省")
     g = Graph()
@@ -1035,7 +1044,7 @@ def test_span_text_uses_code_points_not_utf16(kg):
         if p != HGV.reportingRequirement:
             g.add((doc, p, o))
     set_value(g, doc, HGV.fullText, Literal(text))
-    span = IRIS(f"notice/test/span/{start}-{start + 6}")
+    span = IRIS(f"doc/henan/yuzheng/2099/1/span/{start}-{start + 6}")
     for p, o in (
         (RDF.type, HGV.SourceSpan),
         (HGV.inDocument, doc),
@@ -1054,7 +1063,7 @@ def test_span_past_the_end_of_the_text(kg):
     s = _span(kg)
     full = str(kg.value(NOTICE, HGV.fullText))
     n = len(full)
-    past = IRIS(f"notice/2026-4/span/{n - 2}-{n + 3}")
+    past = IRIS(f"doc/henan/yuzheng/2026/4/span/{n - 2}-{n + 3}")
 
     def run_off(g: Graph) -> None:
         rename(g, s, past)

@@ -30,7 +30,7 @@ PROJECT = sorted(
 )
 NOTICE_TASKS = """PREFIX hgv: <https://w3id.org/henan-gov/def#>
 SELECT (COUNT(?task) AS ?n) WHERE {
-  ?task a hgv:Task . FILTER(STRSTARTS(STR(?task), "https://w3id.org/henan-gov/id/notice/2026-4/task/"))
+  ?task a hgv:Task . FILTER(STRSTARTS(STR(?task), "https://w3id.org/henan-gov/id/doc/henan/yuzheng/2026/4/task/"))
 }"""
 
 
