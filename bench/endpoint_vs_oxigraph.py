@@ -267,7 +267,7 @@ def load(running: Running, mix: list[tuple[str, str]], clients: int, seconds: fl
         started = time.monotonic()
         for proc in procs:
             proc.start()
-        results = [queue.get() for _ in procs]
+        results = [queue.get(timeout=length + 120) for _ in procs]  # a client that died must not hang the run
         for proc in procs:
             proc.join()
         elapsed = time.monotonic() - started
