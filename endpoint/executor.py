@@ -38,7 +38,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TypeAlias, cast
 
@@ -576,7 +576,7 @@ class Executor:
         started = time.monotonic()
         cutoff = min(deadline, started + self.light_query_s) if lane is self.light else deadline
         try:
-            _send(engine.sock, astuple(job))
+            _send(engine.sock, tuple(vars(job).values()))  # the fields in order, not astuple's deep copy
         except OSError as exc:
             self._discard(engine, lane)
             raise EngineLost(str(exc), before_start=True) from exc
