@@ -293,20 +293,27 @@ def answer_set(body: bytes) -> object:
     return sorted(json.dumps(row, sort_keys=True) for row in data["results"]["bindings"])
 
 
-def per_query(servers: list[Running], mix: list[tuple[str, str]], runs: int = 5) -> None:
-    """One client, one query at a time, a new connection each: the median time of each query on each server."""
-    print(f"\nper query, one client, median of {runs} sequential runs (ms):")
-    print(f"{'query':40} " + " ".join(f"{s.name:>26}" for s in servers))
+def per_query(servers: list[Running], mix: list[tuple[str, str]], runs: int = 10) -> None:
+    """One client, one query at a time, a new connection each: the median time of each query on each
+    server, and the CPU time the server's processes used per run (the sum of those is what one pass
+    over the mix costs each server, whatever else the machine is doing)."""
+    print(f"\nper query, one client, median of {runs} sequential runs (ms), and server CPU per run (ms):")
+    print(f"{'query':40} " + " ".join(f"{s.name[:26]:>26} {'CPU':>7}" for s in servers))
+    totals = [0.0] * len(servers)
     for name, query in mix:
         cells = []
-        for server in servers:
+        for k, server in enumerate(servers):
             times = []
+            cpu = tree_cpu_s(server.process.pid)
             for _ in range(runs):
                 started = time.perf_counter()
                 get(server.url, query)
                 times.append((time.perf_counter() - started) * 1000)
-            cells.append(f"{statistics.median(times):26.2f}")
+            cpu_ms = (tree_cpu_s(server.process.pid) - cpu) * 1000 / runs
+            totals[k] += cpu_ms
+            cells.append(f"{statistics.median(times):26.2f} {cpu_ms:7.1f}")
         print(f"{name[:40]:40} " + " ".join(cells))
+    print(f"{'server CPU for one pass over the mix':40} " + " ".join(f"{'':26} {t:7.1f}" for t in totals))
 
 
 def compare(a: Running, b: Running, mix: list[tuple[str, str]]) -> list[str]:
