@@ -4,8 +4,11 @@ Each worker keeps, besides its ``THREADS`` general engines, ``LIGHT_ENGINES`` en
 queries predicted *light* (see :class:`endpoint.executor.Executor`), so that a short query does not
 queue behind heavy ones. The prediction is deliberately simple:
 
-* a query text this worker has run before is light if its last run took at most
-  ``LIGHT_QUERY_S`` (and heavy if it took longer or was stopped);
+* a query text this worker has run before is light if its last run used at most half of
+  ``LIGHT_QUERY_S`` of CPU time in its engine (CPU, not wall time: on a busy machine a short query
+  takes longer by the clock but not in work), and heavy if it used more; a text that was ever
+  stopped (in a light engine or at the time limit) stays heavy, since a query near the line would
+  otherwise go back and forth, stopped and started again, its first run wasted each time;
 * a text never seen is light if it has a ``LIMIT`` and no ``ORDER BY``, ``GROUP BY``, ``HAVING``,
   ``OFFSET`` or aggregate, since Oxigraph then stops at the first ``LIMIT`` solutions instead of
   computing them all; anything else is heavy until it has run fast once.
@@ -41,6 +44,7 @@ class CostModel:
         self.remembered = remembered
         self._lock = threading.Lock()
         self._light: OrderedDict[str, bool] = OrderedDict()
+        self._stopped: OrderedDict[str, None] = OrderedDict()  # texts stopped once: heavy for good
 
     def predict_light(self, query: str) -> bool:
         """Whether ``query`` may use a light engine."""
@@ -51,10 +55,15 @@ class CostModel:
                 return known
         return looks_light(query)
 
-    def record(self, query: str, seconds: float | None) -> None:
-        """What one run of ``query`` took; ``None``: it was stopped before answering."""
+    def record(self, query: str, cpu_s: float | None) -> None:
+        """The CPU time one run of ``query`` used; ``None``: it was stopped before answering."""
         with self._lock:
-            self._light[query] = seconds is not None and seconds <= self.light_s
+            if cpu_s is None:
+                self._stopped[query] = None
+                self._stopped.move_to_end(query)
+                while len(self._stopped) > self.remembered:
+                    self._stopped.popitem(last=False)
+            self._light[query] = cpu_s is not None and cpu_s <= self.light_s / 2 and query not in self._stopped
             self._light.move_to_end(query)
             while len(self._light) > self.remembered:
                 self._light.popitem(last=False)

@@ -124,9 +124,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "LIGHT_ENGINES",
         1,
-        "Engines per worker reserved for queries predicted light (seen running within LIGHT_QUERY_S, "
-        "or with a LIMIT and no ORDER BY, GROUP BY, OFFSET or aggregate), so they need not wait behind "
-        "heavy ones. 0: none.",
+        "Engines per worker reserved for queries predicted light (seen using at most half of LIGHT_QUERY_S "
+        "of CPU and never stopped, or new with a LIMIT and no ORDER BY, GROUP BY, OFFSET or aggregate), "
+        "so they need not wait behind heavy ones. 0: none.",
     ),
     Setting(
         "LIGHT_QUERY_S",

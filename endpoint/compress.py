@@ -10,6 +10,8 @@ itself: a response of a text-like type over :data:`MIN_BYTES` is gzipped when th
   memory; they lose ``Content-Length`` and ``Accept-Ranges`` (ranges would address the gzip bytes).
 * Not compressed: a body already compressed (``.gz`` dumps are ``application/gzip``), a ``206``
   byte range (it addresses the identity bytes, so a resumed download stays identity), errors.
+* An answer of the result cache carries a :class:`GzipMemo`: its gzip form is made on the first
+  request that asks for it and kept with the cached entry, so a repeated GET costs no compression.
 * Every response of a compressible type says ``Vary: Accept-Encoding`` and has its ``ETag`` made
   weak, as nginx does: its bytes differ between the two encodings but its content does not, and
   ``If-None-Match`` compares weakly, so a 304 works for gzip and identity clients alike.
@@ -20,6 +22,7 @@ from __future__ import annotations
 import gzip
 import zlib
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from flask import Response, request
 
@@ -86,8 +89,37 @@ def compress(response: Response) -> Response:
         return _gzip_stream(response)
     data = response.get_data()
     if len(data) >= MIN_BYTES:
-        response.set_data(gzip.compress(data, LEVEL, mtime=0))
+        memo: GzipMemo | None = getattr(response, "gzip_memo", None)
+        response.set_data(memo.compressed() if memo is not None and memo.body == data else gzip_bytes(data))
         response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    """The one place bodies are gzipped whole (level :data:`LEVEL`, no timestamp: same bytes each time)."""
+    return gzip.compress(data, LEVEL, mtime=0)
+
+
+class GzipMemo:
+    """The gzip form of one immutable body, made at most once: a cached answer keeps one, and a
+    view hands it over as ``response.gzip_memo`` (see :func:`attach`). Two first requests at once
+    may both compress; either result is the same bytes."""
+
+    __slots__ = ("body", "_gzipped")
+
+    def __init__(self, body: bytes):
+        self.body = body
+        self._gzipped: bytes | None = None
+
+    def compressed(self) -> bytes:
+        if self._gzipped is None:
+            self._gzipped = gzip_bytes(self.body)
+        return self._gzipped
+
+
+def attach(response: Any, memo: GzipMemo) -> Any:
+    """Let :func:`compress` take ``memo``'s gzip form for this response (when its body is the memo's)."""
+    response.gzip_memo = memo
     return response
 
 

@@ -19,7 +19,9 @@ from mappings.iris import HGV, ONTOLOGY_IRI, PREFIXES
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
+PROV_NS = "http://www.w3.org/ns/prov#"
 HGV_NS = str(HGV)
+ORDER = f"<{HGV_NS}orderNumber>"  # the number a part (task, chapter, section) has in its document
 SPAN_CONTEXT = 80  # characters of source text shown on each side of a span
 INCOMING_LIMIT = 500
 LOCAL_SITE_PATHS = ("dumps", "sparql", ".well-known")
@@ -79,6 +81,25 @@ class Node:
     lang: str | None = None
     datatype: str | None = None
     long: bool = False
+    curie: str | None = None  # the prefixed name beside a label (properties)
+
+
+@dataclass(frozen=True)
+class Duty:
+    """One responsibility assignment: a unit named in a task's clause, in a role, at a position."""
+
+    assignment: Node
+    task: Node
+    number: int | None
+    role: Node
+    position: int | None
+    unit: Node
+    written: str
+
+    @property
+    def sentence(self) -> str:
+        """``task 117 — lead: 河南省卫生健康委员会`` (the role's English label, the unit's Chinese)."""
+        return f"task {self.number if self.number is not None else self.task.text} — {self.role.text}: {self.unit.text}"
 
 
 @dataclass
@@ -92,6 +113,7 @@ class View:
     incoming: list[tuple[Node, Node]] = field(default_factory=list)
     incoming_truncated: bool = False
     spans: list[dict[str, Any]] = field(default_factory=list)
+    duties: list[Duty] = field(default_factory=list)
 
 
 class Linker:
@@ -154,41 +176,150 @@ def _pick_labels(rows: Iterable[tuple[str, object]]) -> dict[str, str]:
     }
 
 
+def _labels_by_language(query: Query, iris: Iterable[str]) -> dict[str, dict[str, str]]:
+    """The labels the graph gives these IRIs (the ontology's for its terms), by language tag."""
+    wanted = sorted(set(iris))
+    if not wanted:
+        return {}
+    values = " ".join(str(ox.NamedNode(i)) for i in wanted)
+    rows = query(f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} ?x <{RDFS_LABEL}>|<{SKOS_PREF}> ?l }}")
+    found: dict[str, dict[str, str]] = {}
+    for r in rows:
+        lit = r["l"]
+        if isinstance(lit, ox.Literal):
+            found.setdefault(r["x"].value, {}).setdefault(lit.language or "", lit.value)
+    return found
+
+
+def _joined(by: dict[str, str]) -> str:
+    """Chinese and English labels joined, else any."""
+    return " · ".join(v for v in (by.get("zh"), by.get("en")) if v) or next(iter(by.values()), "")
+
+
+def _natural(text: str) -> tuple[tuple[int, int, str], ...]:
+    """A key that orders digit runs by value: ``task/9`` before ``task/10``."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", text) if p)
+
+
+def order_key(iri: str, number: int | None = None) -> tuple[Any, ...]:
+    """How resources are listed: by the path before the last segment, then by the part's
+    ``hgv:orderNumber`` when it has one, else by the last segment read with numbers as numbers."""
+    head, _, last = iri.rpartition("/")
+    return (_natural(head), (0, number) if number is not None else (1, 0), _natural(last))
+
+
+def _int(term: object) -> int | None:
+    try:
+        return int(term.value) if isinstance(term, ox.Literal) else None
+    except ValueError:
+        return None
+
+
+def property_node(linker: Linker, iri: str, labels: dict[str, dict[str, str]]) -> Node:
+    """A property shown by its labels (zh · en) with its prefixed name beside, or by the name alone."""
+    by = labels.get(iri)
+    name = linker.curie(iri)
+    if not by:
+        return Node(name, iri=iri, href=linker.href(iri))
+    return Node(_joined(by), iri=iri, href=linker.href(iri), curie=name)
+
+
+def duties(query: Query, iri: str, linker: Linker) -> list[Duty]:
+    """The responsibility assignments around a resource: a task's own, an agency's in every task,
+    or an assignment itself; ordered by document, task number and position in the clause."""
+    rows = list(
+        query(
+            "SELECT DISTINCT ?this ?a ?task ?n ?doc ?role ?agent ?pos ?written WHERE { "
+            f"{{ ?this <{HGV_NS}responsibility> ?a }} UNION {{ ?a <{PROV_NS}agent> ?this }} "
+            f"UNION {{ ?task <{HGV_NS}responsibility> ?this BIND(?this AS ?a) }} "
+            f"?task <{HGV_NS}responsibility> ?a . ?a <{PROV_NS}agent> ?agent ; <{PROV_NS}hadRole> ?role . "
+            f"OPTIONAL {{ ?task {ORDER} ?n }} OPTIONAL {{ ?task <{HGV_NS}inDocument> ?doc }} "
+            f"OPTIONAL {{ ?a <{HGV_NS}listPosition> ?pos }} OPTIONAL {{ ?a <{HGV_NS}writtenAs> ?written }} }}",
+            {"this": iri},
+        )
+    )
+    labels = _labels_by_language(query, (r[v].value for r in rows for v in ("task", "role", "agent")))
+    found = []
+    for r in rows:
+        task, role, agent = (r[v].value for v in ("task", "role", "agent"))
+        number, position = _int(r["n"]), _int(r["pos"])
+        role_by = labels.get(role, {})
+        unit_by = labels.get(agent, {})
+        duty = Duty(
+            assignment=linker.node(r["a"]),
+            task=Node(_joined(labels.get(task, {})) or linker.curie(task), iri=task, href=linker.href(task)),
+            number=number,
+            role=Node(role_by.get("en") or _joined(role_by) or linker.curie(role), iri=role, href=linker.href(role)),
+            position=position,
+            unit=Node(unit_by.get("zh") or _joined(unit_by) or linker.curie(agent), iri=agent, href=linker.href(agent)),
+            written=r["written"].value if r["written"] is not None else "",
+        )
+        doc = r["doc"].value if r["doc"] is not None else ""
+        found.append(((_natural(doc), order_key(task, number), position or 0, r["a"].value), duty))
+    return [duty for _, duty in sorted(found, key=lambda kd: kd[0])]
+
+
 def view(query: Query, iri: str, linker: Linker) -> View:
-    """Collect labels, properties, incoming links and source spans of one resource."""
+    """Collect labels, properties, incoming links, source spans and responsibilities of one resource.
+
+    Properties show their labels; values and incoming subjects are ordered with :func:`order_key`
+    (tasks by number); a responsibility assignment reads as its sentence, not as its IRI."""
     this = {"this": iri}
-    out = list(query("SELECT DISTINCT ?this ?p ?o ?ol WHERE { ?this ?p ?o " + _label_of("?o", "?ol") + " }", this))
+    out = list(
+        query(
+            "SELECT DISTINCT ?this ?p ?o ?ol ?on WHERE { ?this ?p ?o "
+            + _label_of("?o", "?ol")
+            + f" OPTIONAL {{ ?o {ORDER} ?on }} }}",
+            this,
+        )
+    )
     inc = list(
         query(
-            "SELECT DISTINCT ?this ?s ?p ?sl WHERE { ?s ?p ?this "
+            "SELECT DISTINCT ?this ?s ?p ?sl ?sn WHERE { ?s ?p ?this "
             + _label_of("?s", "?sl")
-            + f" }} ORDER BY ?p ?s LIMIT {INCOMING_LIMIT * 3}",
+            + f" OPTIONAL {{ ?s {ORDER} ?sn }} }} ORDER BY ?p ?s LIMIT {INCOMING_LIMIT * 3}",
             this,
         )
     )
     labels = _pick_labels(
         [(r["o"].value, r["ol"]) for r in out if isinstance(r["o"], ox.NamedNode)]
         + [(r["s"].value, r["sl"]) for r in inc]
-        + [(r["p"].value, None) for r in out]
     )
     page = View(iri)
+    page.duties = duties(query, iri, linker)
+    labels.update({d.assignment.iri: d.sentence for d in page.duties if d.assignment.iri})
+    numbers = {r["o"].value: _int(r["on"]) for r in out if r["on"] is not None}
+    numbers.update({r["s"].value: _int(r["sn"]) for r in inc if r["sn"] is not None})
+    numbers.update({d.assignment.iri: d.position for d in page.duties if d.assignment.iri})
+    predicates = _labels_by_language(query, {r["p"].value for r in out} | {r["p"].value for r in inc})
+
     grouped: dict[str, dict[str, ox.NamedNode | ox.Literal]] = {}
     for r in out:
         grouped.setdefault(r["p"].value, {})[str(r["o"])] = r["o"]
     for p in sorted(grouped, key=lambda x: (x != RDF_TYPE, linker.curie(x))):
-        values = [linker.node(o, labels) for _, o in sorted(grouped[p].items())]
+        values = [linker.node(o, labels) for o in sorted(grouped[p].values(), key=lambda o: _value_key(o, numbers))]
         if p in (RDFS_LABEL, SKOS_PREF):
             page.labels.extend(v for v in values if v not in page.labels)
         if p == RDF_TYPE:
             page.types = values
-        page.properties.append((linker.node(ox.NamedNode(p)), values))
-    pairs = sorted({(r["s"].value, r["p"].value) for r in inc}, key=lambda sp: (sp[1], sp[0]))
+        page.properties.append((property_node(linker, p, predicates), values))
+    pairs = sorted(
+        {(r["s"].value, r["p"].value) for r in inc},
+        key=lambda sp: (linker.curie(sp[1]), order_key(sp[0], numbers.get(sp[0]))),
+    )
     page.incoming_truncated = len(pairs) > INCOMING_LIMIT
     page.incoming = [
-        (linker.node(ox.NamedNode(s), labels), linker.node(ox.NamedNode(p))) for s, p in pairs[:INCOMING_LIMIT]
+        (linker.node(ox.NamedNode(s), labels), property_node(linker, p, predicates)) for s, p in pairs[:INCOMING_LIMIT]
     ]
     page.spans = spans(query, iri, linker)
     return page
+
+
+def _value_key(term: Any, numbers: dict[str, int | None]) -> tuple[Any, ...]:
+    """IRIs in :func:`order_key` order, then literals by value (numbers as numbers)."""
+    if isinstance(term, ox.NamedNode):
+        return (0, order_key(term.value, numbers.get(term.value)))
+    return (1, _natural(term.value) if isinstance(term, ox.Literal) else (), str(term))
 
 
 def spans(query: Query, iri: str, linker: Linker) -> list[dict[str, Any]]:

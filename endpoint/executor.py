@@ -38,7 +38,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TypeAlias, cast
 
@@ -50,7 +50,7 @@ from endpoint.negotiation import BY_NAME, GRAPH, RESULTS
 log = logging.getLogger("henan_kg.endpoint")
 
 _FRAME = struct.Struct("!II")  # lengths of the marshalled header and of the body
-Field: TypeAlias = str | bytes | int | bool | None | tuple[str, ...]  # what a header carries: Job or Outcome fields
+Field: TypeAlias = str | bytes | int | float | bool | None | tuple[str, ...]  # a header: Job or Outcome fields
 # An engine whose peak memory grew this much over its start keeps that heap (malloc rarely gives it
 # back), so it is retired after answering and a fresh, small one forked when needed.
 RETIRE_AFTER_GROWTH_MB = 256
@@ -279,9 +279,11 @@ def _engine_loop(sock: socket.socket, open_store: Callable[[], ox.Store], prefix
             header, _ = _recv(sock)
         except (EOFError, OSError):
             return
+        cpu = time.process_time()
         outcome = run_job(store, Job(*header), prefixes)  # type: ignore[arg-type]
+        cpu = time.process_time() - cpu  # what admission learns from: work done, whatever the load
         retire = _peak_rss_mb() - baseline > RETIRE_AFTER_GROWTH_MB
-        meta = (outcome.status, outcome.kind, outcome.format, outcome.message, outcome.form, retire)
+        meta = (outcome.status, outcome.kind, outcome.format, outcome.message, outcome.form, retire, cpu)
         try:
             _send(sock, meta, outcome.body)
         except OSError:
@@ -574,7 +576,7 @@ class Executor:
         started = time.monotonic()
         cutoff = min(deadline, started + self.light_query_s) if lane is self.light else deadline
         try:
-            _send(engine.sock, astuple(job))
+            _send(engine.sock, tuple(vars(job).values()))  # the fields in order, not astuple's deep copy
         except OSError as exc:
             self._discard(engine, lane)
             raise EngineLost(str(exc), before_start=True) from exc
@@ -592,8 +594,8 @@ class Executor:
             self._discard(engine, lane)
             self.costs.record(job.query, None)
             raise EngineLost(str(exc) or type(exc).__name__) from exc
-        self.costs.record(job.query, time.monotonic() - started)
-        status, kind, fmt, message, form, retire = header
+        status, kind, fmt, message, form, retire, cpu = header
+        self.costs.record(job.query, cast(float, cpu))
         if retire:
             self._discard(engine, lane)
         else:

@@ -126,7 +126,7 @@ def _finish(resp: Response, fmt: Format | None = None) -> Response:
 def _rdf_response(triples: list[ox.Triple], fmt: Format) -> Response:
     """Serialise triples with the project prefixes (Turtle, RDF/XML), compacted with an ``@context``
     (JSON-LD), or with none (N-Triples). Turtle leaves out ``hgd:``: data IRIs are paths, and a
-    prefixed name must escape each slash (``hgd:notice\\/2026-4``), so they are written in full."""
+    prefixed name must escape each slash (``hgd:doc\\/henan\\/yuzheng\\/2026\\/4``), so they are written in full."""
     prefixes = describe.site_prefixes(_base()) if fmt in (TURTLE, JSONLD, RDFXML) else None
     if fmt is TURTLE and prefixes:
         prefixes = {p: ns for p, ns in prefixes.items() if p != "hgd"}

@@ -24,7 +24,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, request
 from werkzeug.datastructures import MultiDict
 
-from endpoint import prefixes, screen
+from endpoint import compress, prefixes, screen
 from endpoint.cache import ByteLRU
 from endpoint.errors import EndpointError
 from endpoint.executor import EngineBusy, EngineLost, Executor, Job, Outcome, QueryTimeout
@@ -155,7 +155,15 @@ def _read_body(max_query_bytes: int) -> str:
         raise EndpointError.bad_request(f"the query is not valid UTF-8 (byte {exc.start})") from exc
 
 
-def _state() -> tuple[KnowledgeGraph, Executor, ByteLRU[Outcome]]:
+@dataclass(frozen=True)
+class Cached:
+    """A cache entry: the engine's answer and its gzip form, made once when first asked for."""
+
+    outcome: Outcome
+    gzip: compress.GzipMemo
+
+
+def _state() -> tuple[KnowledgeGraph, Executor, ByteLRU[Cached]]:
     ext = current_app.extensions
     return ext["henan_kg"], ext["henan_kg.executor"], ext["henan_kg.cache"]
 
@@ -199,15 +207,17 @@ def _answer(preq: ProtocolRequest, completion: prefixes.Completion) -> Response:
         return _cacheable(Response(status=304), etag)
     union = kg.union_flag and preq.default_graphs is None and not _has_from(query)
     key = (query, preq.default_graphs, preq.named_graphs, _name(choice, RESULTS), _name(choice, GRAPH))
-    outcome = cache.get(key)
-    g.cache = "hit" if outcome is not None else "miss"
-    if outcome is None:
+    cached = cache.get(key)
+    g.cache = "hit" if cached is not None else "miss"
+    if cached is None:
         job = Job(query, preq.default_graphs, preq.named_graphs, union, key[3], key[4], int(config["MAX_RESULT_BYTES"]))
         outcome = _run(executor, job, float(config["QUERY_TIMEOUT_S"]))
+        cached = Cached(outcome, compress.GzipMemo(outcome.body))
         if outcome.status != "error":
-            cache.put(key, outcome, len(outcome.body) + len(query) + 200)
-    g.query_form = outcome.form
-    response = _render(outcome, preq, completion)
+            # charged for both forms: the gzip kept beside the body is at most about its size
+            cache.put(key, cached, 2 * len(outcome.body) + len(query) + 200)
+    g.query_form = cached.outcome.form
+    response = compress.attach(_render(cached.outcome, preq, completion), cached.gzip)
     return _cacheable(response, etag) if etag is not None else response
 
 

@@ -10,6 +10,7 @@ answered or closed within BODY_TIMEOUT_S, not held until the client gives up.
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import io
 import shutil
@@ -343,3 +344,41 @@ def test_werkzeug_server_also_answers_413_after_reading_the_body(mini_release):
             assert caught.value.code == 413 and names_the_limit(caught.value.read().decode())
         ok = requests.post(server.sparql, data={"query": "ASK {}"}, headers={"Accept": "application/json"})
         assert ok.status_code == 200 and ok.json()["boolean"] is True
+
+
+# --- gzip of cached answers -------------------------------------------------------------------------
+
+ALL_TRIPLES = "SELECT * WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"  # the mini graph's 68 rows: about 15 KB of JSON
+
+
+def _wire_get(url: str, encoding: str) -> tuple[requests.Response, bytes]:
+    """GET ALL_TRIPLES and the body as it came over the wire."""
+    response = requests.get(
+        url, params={"query": ALL_TRIPLES}, headers={"Accept-Encoding": encoding}, stream=True, timeout=10
+    )
+    return response, response.raw.read(decode_content=False)
+
+
+@pytest.mark.parametrize("cache_bytes, compressions", [(16 * 1024 * 1024, 1), (0, 3)])
+def test_a_cached_answer_is_gzipped_once(mini_release, monkeypatch, cache_bytes, compressions):
+    """Three gzip GETs of one query (and an identity one between) compress once with the result
+    cache on; with it off every gzip GET compresses (the counter sees real compressions)."""
+    from endpoint import compress
+
+    calls: list[int] = []
+    real = compress.gzip_bytes
+
+    def counting(data: bytes) -> bytes:
+        calls.append(len(data))
+        return real(data)
+
+    monkeypatch.setattr(compress, "gzip_bytes", counting)
+    settings = {"RELEASE_DIR": str(mini_release), "RESULT_CACHE_BYTES": cache_bytes, "ACCESS_LOG": False}
+    with thread_server(**settings) as server:
+        first, first_body = _wire_get(server.sparql, "gzip")
+        plain, plain_body = _wire_get(server.sparql, "identity")
+        again = [_wire_get(server.sparql, "gzip") for _ in range(2)]
+    assert first.headers["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain.headers
+    assert len(plain_body) > compress.MIN_BYTES and gzip.decompress(first_body) == plain_body
+    assert all(r.headers["Content-Encoding"] == "gzip" and body == first_body for r, body in again)
+    assert calls == [len(plain_body)] * compressions

@@ -73,6 +73,19 @@ def test_experience_overrides_the_guess() -> None:
     assert not costs.predict_light(fast)
 
 
+def test_a_query_near_the_line_does_not_go_back_and_forth() -> None:
+    """Light means at most half of light_s of CPU; a text once stopped stays heavy, so that on a busy
+    machine it is not stopped in a light engine (its run wasted) again and again."""
+    costs = CostModel(light_s=0.25)
+    near, fast = "SELECT * { ?s ?p ?o } ORDER BY ?s", "SELECT * { ?s ?p ?o } ORDER BY ?o"
+    costs.record(near, 0.2)  # within light_s, but with no margin for a busy machine
+    costs.record(fast, 0.1)
+    assert not costs.predict_light(near) and costs.predict_light(fast)
+    costs.record(fast, None)  # stopped in a light engine (the machine was busy) ...
+    costs.record(fast, 0.1)  # ... then quick again in a general one
+    assert not costs.predict_light(fast)
+
+
 # --- the executor's lanes --------------------------------------------------------------------------
 
 

@@ -26,7 +26,7 @@ from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from werkzeug.test import TestResponse
 
-from conftest import thread_server
+from conftest import DATA_ROOT, gunicorn_server, thread_server
 from endpoint.app import create_app
 from endpoint.gallery import load_gallery
 from release.layout import all_dumps, write_manifest
@@ -502,6 +502,79 @@ def test_every_kind_of_data_iri_dereferences_in_the_real_build(release: Any) -> 
                 assert list(_graph(ttl.data, "turtle").triples((URIRef(iri), None, None))), iri
     finally:
         application.extensions["henan_kg.executor"].close()
+
+
+NOTICE_TEXT = DATA_ROOT / "sources" / "henan-2026-key-tasks-notice.txt"
+ONTOLOGY_TTL = Path(__file__).resolve().parents[1] / "ontology" / "henan-gov.ttl"
+
+
+def _clauses(text: str) -> dict[int, str]:
+    """Each numbered task of the notice and its responsibility bracket (full- or half-width), read
+    from the source text: a task starts a line with ``N.`` and may run over several lines."""
+    found: dict[int, str] = {}
+    for task in re.split(r"^(?=\d+\.)", text, flags=re.M):
+        number = re.match(r"(\d+)\.", task)
+        clause = re.search(r"[（(]([^（()）]*负责)[）)]", re.sub(r"\s+", "", task))
+        if number and clause:
+            found[int(number.group(1))] = clause.group(1)
+    return found
+
+
+def _rows(html: str, section: str) -> list[list[str]]:
+    """The text of each cell of each body row of the table in the page's ``section``."""
+    table = html.split(f"<h2>{section}</h2>")[1].split("</table>")[0]
+    return [
+        [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.S)
+    ]
+
+
+@pytest.fixture(scope="module")
+def henan_server(published: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """gunicorn over a real build of the Henan documents."""
+    log = tmp_path_factory.mktemp("logs") / "gunicorn.log"
+    with gunicorn_server(published / "current", log, workers=1) as server:
+        yield server.url
+
+
+def test_task_page_reads_its_responsibilities_in_clause_order(henan_server: str) -> None:
+    clause = "省卫生健康委牵头，省发展改革委、财政厅、疾控局按职责分工负责"  # task 117 of the notice
+    assert _clauses(NOTICE_TEXT.read_text(encoding="utf-8"))[117] == clause
+    html = requests.get(f"{henan_server}/id/doc/henan/yuzheng/2026/4/task/117", headers={"Accept": "text/html"}, timeout=30).text
+    rows = _rows(html, "Responsibilities")
+    assert [r[0] for r in rows] == ["task 117"] * 4
+    assert [r[1].split(" #")[0] for r in rows] == ["lead", "co-responsible", "co-responsible", "co-responsible"]
+    written = [r[3] for r in rows]  # as written in the clause (a unit inherits the 省 of the first)
+    for unit, expected in zip(written, ("省卫生健康委", "省发展改革委", "财政厅", "疾控局"), strict=True):
+        assert unit.endswith(expected), (unit, expected)
+    # the hgv:responsibility values read as sentences in clause order, not as node IRIs
+    sentences = re.findall(r">(task 117 — [^<]+)</a>", html.split("<h2>Properties</h2>")[1])
+    assert [s.split(":")[0] for s in sentences[:4]] == ["task 117 — lead"] + ["task 117 — co-responsible"] * 3
+    assert sentences[0].split(": ")[1] == rows[0][2] and sentences[1].split(": ")[1] == rows[1][2]
+    assert not re.search(r">hgd:doc/henan/yuzheng/2026/4/task/117/unit/\d+<", html)
+
+
+def test_properties_show_the_ontology_labels(henan_server: str) -> None:
+    ontology = Graph().parse(ONTOLOGY_TTL)
+    lead = {lit.language: str(lit) for lit in ontology.objects(URIRef(HGV + "leadUnit"), RDFS_LABEL)}
+    html = requests.get(f"{henan_server}/id/doc/henan/yuzheng/2026/4/task/117", headers={"Accept": "text/html"}, timeout=30).text
+    row = re.search(r'<th scope="row"><a href="/def#leadUnit"[^>]*>([^<]+)</a> <small class="curie">([^<]+)<', html)
+    assert row is not None and row.group(1) == f"{lead['zh']} · {lead['en']}" and row.group(2) == "hgv:leadUnit"
+    # a property the graph gives no label keeps its prefixed name
+    prov = "http://www.w3.org/ns/prov#wasDerivedFrom"
+    assert re.search(rf'<th scope="row"><a href="{prov}"[^>]*>prov:wasDerivedFrom</a>', html)
+
+
+def test_agency_page_lists_its_tasks_by_number(henan_server: str) -> None:
+    clauses = _clauses(NOTICE_TEXT.read_text(encoding="utf-8"))
+    leads = sorted(n for n, c in clauses.items() if c.startswith("省卫生健康委牵头"))
+    named = sorted(n for n, c in clauses.items() if "卫生健康委" in c)
+    assert leads == [116, 117, 118, 119, 120] and 15 in named  # lexically, 116 would come before 15
+    url = f"{henan_server}/id/agency/henan/health-commission"
+    rows = _rows(requests.get(url, headers={"Accept": "text/html"}, timeout=30).text, "Responsibilities")
+    numbers = [int(r[0].removeprefix("task ")) for r in rows]
+    assert numbers == named
+    assert [n for n, r in zip(numbers, rows, strict=True) if r[1].startswith("lead")] == leads
 
 
 @pytest.mark.parametrize("path", ["/id/doc/henan/yuzheng/2026/4/task/999", "/no/such/page", "/examples/99-none.rq"])

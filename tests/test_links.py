@@ -159,7 +159,8 @@ def test_sparql_indicator_with_2023_value_and_2024_target(store: Store) -> None:
         ("industrial-investment", Decimal("8.9"), Decimal("10")),
         ("technical-renovation-investment", Decimal("17.4"), Decimal("20")),
         ("retail-sales", Decimal("6.5"), Decimal("7")),
-        ("grain-output", Decimal("132490000000"), Decimal("130000000000")),
+        # 粮食产量1324.9亿斤 and 1300亿斤 above, stated in the series' unit, tonnes (1 斤 = 0.0005 t)
+        ("grain-output", Decimal("66245000"), Decimal("65000000")),
         ("rd-intensity", Decimal("2"), Decimal("2.1")),
         ("urban-new-jobs", Decimal("1193000"), Decimal("1100000")),
         ("high-tech-enterprises", Decimal("12000"), Decimal("1500")),
@@ -169,7 +170,8 @@ def test_sparql_indicator_with_2023_value_and_2024_target(store: Store) -> None:
         ("high-standard-farmland", Decimal("5350000"), Decimal("4500000")),
         ("green-factories", Decimal("198"), Decimal("100")),
         ("public-cultural-spaces", Decimal("3012"), Decimal("100")),
-        ("soil-erosion-control", Decimal("701000"), Decimal("1250")),
+        # 70.1万亩 achieved; the target's 1250 平方公里 in the series' unit, mu (1 km² = 1500 亩)
+        ("soil-erosion-control", Decimal("701000"), Decimal("1875000")),
     }
     assert expected <= got
     assert {i for i, _, _ in got} == {i for i, _, _ in expected}
