@@ -58,8 +58,8 @@ class Shared:
     validator: Validator | None = None
     allow_unresolved: bool = False
     nquads: bytes = b""  # the graphs every validation loads whole (the ontology: the class hierarchy)
-    described: dict[Node, tuple[list[str], list[Node]]] = field(default_factory=dict)
-    """each node of the other shared graphs (reference): its N-Quads lines and the nodes they name"""
+    described: dict[Node, Lines] = field(default_factory=dict)
+    """each node of the other shared graphs (reference): its lines, as :func:`by_node` gives them"""
     subjects: frozenset[Node] = frozenset()
 
 
@@ -102,15 +102,27 @@ def map_document(
     return g
 
 
-def by_node(g: Graph, name: URIRef) -> dict[Node, tuple[list[str], list[Node]]]:
-    """Each subject of ``g``: its N-Quads lines (named ``name``) and the nodes they name (for :func:`reached`)."""
-    suffix = f" <{name}> .\n"
-    out: dict[Node, tuple[list[str], list[Node]]] = {}
+@dataclass
+class Lines:
+    """One node of a shared graph: its N-Quads lines, the nodes they name, and its type lines."""
+
+    lines: list[str] = field(default_factory=list)
+    named: list[Node] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+
+
+def by_node(g: Graph, name: URIRef) -> dict[Node, Lines]:
+    """Each subject of ``g`` with its :class:`Lines` (named ``name``), for :func:`reached`."""
+    suffix = f" <{name}> ."
+    out: dict[Node, Lines] = {}
     for t in g:
-        lines, named = out.setdefault(t[0], ([], []))
-        lines.append(_nt_row(t)[: -len(" .\n")] + suffix[:-1])
+        node = out.setdefault(t[0], Lines())
+        line = _nt_row(t)[: -len(" .\n")] + suffix
+        node.lines.append(line)
+        if t[1] == RDF.type:
+            node.types.append(line)
         if not isinstance(t[2], Literal):
-            named.append(t[2])
+            node.named.append(t[2])
     return out
 
 
@@ -181,21 +193,19 @@ def run_document(task: tuple[int, Path]) -> Done:
     return done
 
 
-def reached(described: dict[Node, tuple[list[str], list[Node]]], graphs: list[Graph]) -> list[str]:
-    """The lines of every shared node that ``graphs`` name, and of the nodes those name in turn:
-    the context a document's nodes are validated in (a value's class, a linked node's shape),
-    without validating the whole of the shared graphs again for each document."""
-    todo = [n for g in graphs for s, _p, o in g for n in (s, o) if not isinstance(n, Literal)]
-    seen: set[Node] = set()
+def reached(described: dict[Node, Lines], graphs: list[Graph]) -> list[str]:
+    """The context a document's nodes are validated in: the lines of every shared node that
+    ``graphs`` name (a value's description, for a shape on it), and the types of the nodes those
+    name in turn (for a class constraint on their values). Not the whole of the shared graphs:
+    they are validated once, not again for each document."""
+    named = {n for g in graphs for s, _p, o in g for n in (s, o) if not isinstance(n, Literal)}
     out: list[str] = []
-    while todo:
-        node = todo.pop()
-        if node in seen or node not in described:
-            continue
-        seen.add(node)
-        lines, named = described[node]
-        out += lines
-        todo += named
+    further: set[Node] = set()
+    for node in named & described.keys():
+        out += described[node].lines
+        further.update(described[node].named)
+    for node in (further - named) & described.keys():
+        out += described[node].types
     return out
 
 
@@ -206,7 +216,7 @@ def run_shared(_task: object = None) -> Done:
     done = Done(-1, Path("(shared graphs)"))
     if sh.validator is not None:
         c1 = _cpu()
-        _check(done, sh, [[line for ls, _ in sh.described.values() for line in ls]], lambda _focus: True)
+        _check(done, sh, [[line for n in sh.described.values() for line in n.lines]], lambda _focus: True)
         done.validate_cpu = _cpu() - c1
     return done
 
