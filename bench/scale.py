@@ -131,7 +131,7 @@ def cpu_with_children() -> float:
 
 
 def replicate_release(source: Path, copies: int, build_dir: Path) -> dict:
-    """A release of ``copies`` × the documents of the (streamed) release ``source``, for serving tests.
+    """A release of ``copies`` × the documents of the release ``source``, for serving tests.
 
     Each copy renames the synthetic documents (``synth-00007`` → ``synth-0300007`` in copy 3) in every
     IRI and literal, so the copies are distinct documents sharing the reference and ontology graphs,
@@ -347,7 +347,7 @@ def table(rows: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", default="1,10,100", help="comma-separated multiples of the real documents")
-    p.add_argument("--short", action="store_true", help="CI form: sizes 1,2, a few seconds of load")
+    p.add_argument("--short", action="store_true", help="CI form: sizes 1,10, a few seconds of load")
     p.add_argument("--layout", choices=["many", "long"], default="many")
     p.add_argument("--cores", type=int, default=1, help="CPUs the build child may use")
     p.add_argument("--jobs", type=int, default=0, help="the build's --jobs (default: one per core given)")
@@ -376,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         corpus, build_dir, out = a.child
         child(corpus, build_dir, out, validate=not a.no_validate, jobs=jobs)
         return 0
-    sizes = [1, 2] if a.short else [int(s) for s in a.sizes.split(",")]
+    sizes = [1, 10] if a.short else [int(s) for s in a.sizes.split(",")]
     seconds = 5.0 if a.short else a.seconds
     work = a.work or Path(tempfile.mkdtemp(prefix="henan-kg-scale-"))
     work.mkdir(parents=True, exist_ok=True)
