@@ -462,13 +462,7 @@ def map_stage(
     ref = load_reference(data_root)
     graphs = shared_graphs(ref, iris)
     metas = metadata_files(sources_dir)
-    failures: dict[int, str] = {}
-    documents: dict[str, Path] = {}
-    for k, meta in enumerate(metas):
-        try:
-            documents[load_document(meta).slug] = meta
-        except SourceError as e:
-            failures[k] = str(e)
+    documents, work, failures = survey(metas)
     lines = {name: quad_lines(g, name) for name, g in graphs.items()}
     chunks = []
     for k, (name, ls) in enumerate(sorted(lines.items())):
@@ -486,7 +480,7 @@ def map_stage(
         described=by_node(graphs[iris.graph("reference")], iris.graph("reference")),
         subjects=frozenset(s for g in graphs.values() for s in g.subjects()),
     )
-    todo = [(k, m) for k, m in enumerate(metas) if k not in failures]
+    todo = sorted(((k, m) for k, m in enumerate(metas) if k not in failures), key=lambda t: -work[t[0]])
     n = jobs or default_jobs()
     say.stage(f"map and validate: {len(todo)} documents in {min(n, len(todo) + 1)} job(s)")
     results: list[Done] = []
@@ -508,6 +502,27 @@ def map_stage(
         described[URIRef(d.graph)] = Described(d.described, d.triples)
     cpu = {"map": sum(d.map_cpu for d in results), "validate": sum(d.validate_cpu for d in results)}
     return Mapped(chunks, counts, described, len(results) - 1), merge_results(results), cpu
+
+
+def survey(metas: list[Path]) -> tuple[dict[str, Path], dict[int, int], dict[int, str]]:
+    """Each document's slug → metadata file (for the reports notices assign), about how much work
+    its job is (its text, and the text of the report it maps too; the longest jobs start first so
+    that none is left running alone at the end), and the documents that cannot even be read."""
+    documents: dict[str, Path] = {}
+    sizes: dict[int, int] = {}
+    assigns: dict[int, str] = {}
+    by_slug: dict[str, int] = {}
+    failures: dict[int, str] = {}
+    for k, meta in enumerate(metas):
+        try:
+            doc = load_document(meta)
+        except SourceError as e:
+            failures[k] = str(e)
+            continue
+        documents[doc.slug], sizes[k], by_slug[doc.slug] = meta, len(doc.text), len(doc.text)
+        assigns[k] = doc.meta.get("assigns") or ""
+    work = {k: n + by_slug.get(assigns[k], 0) for k, n in sizes.items()}
+    return documents, work, failures
 
 
 class Described(Graph):
