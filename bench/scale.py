@@ -2,42 +2,40 @@
 
 For each size a synthetic corpus is generated (:mod:`bench.synth`) and built in a child process of
 its own (pinned to ``--cores`` CPUs, address space capped at ``--mem-gib``, killed after
-``--timeout`` seconds), which runs ``kg.build.build`` and times its stages (``kg.build.STAGES``)
-through the hook the build enters around each:
+``--timeout`` seconds), which runs the real build, ``kg.build.build`` with ``--jobs`` jobs (default:
+one per core given), and times its stages (``kg.build.STAGES``) through the hook the build
+enters around each:
 
-- map: ``assemble`` (every document through its mapping, plus reference and ontology graphs);
-- write: ``write_stage`` (input hashes, sorted dumps, gzip, VoID, the on-disk store);
-- validate: ``validate_stage``: the SHACL validation of the named graphs' union, helped by that store;
-- publish: the atomic swap of ``current``;
-- load (the bench's own): a fresh ``bulk_load`` of the N-Quads dump into an on-disk Oxigraph store.
+- documents: every document mapped, written as a sorted chunk and validated in a job of its own
+  (the jobs report their CPU for mapping and validating apart: the map and validate columns);
+- write: the dumps merged from the chunks, gzip, VoID and the on-disk store (bulk-loaded);
+- publish: the atomic swap of ``current``.
 
-Peak memory is the child's ``ru_maxrss`` from ``wait4``. Then the endpoint (gunicorn, on-disk
-store from ``--disk-from`` times up) serves the release and the research query mix (the gallery
-queries) is fired by ``--clients`` clients for ``--seconds``. Each stage's seconds per million
-triples is compared between consecutive sizes; a ratio above ``--flag`` marks the stage as
-growing faster than linearly.
+CPU seconds count the child and its pool workers; peak memory is the largest ``ru_maxrss`` of the
+child and its workers (``wait4``); the cost per triple of each stage is printed. Then the
+endpoint (gunicorn, on-disk store from ``--disk-from`` times up) serves the release and the
+research query mix (the gallery queries) is fired by ``--clients`` clients for ``--seconds``.
+Each stage's CPU per triple is compared between consecutive sizes; a ratio above ``--flag`` marks
+the stage as growing faster than linearly. The machine and its load average are printed.
 
 Short form (CI)::
 
     python -m bench.scale --short
 
-Full form (documented command)::
+Full forms (documented commands)::
 
-    python -m bench.scale --sizes 1,10,100 --cores 1 --timeout 3600 --save
-    python -m bench.scale --sizes 1000 --streamed --disk-from 1000 --timeout 5400 --save   # 1000×, from disk
+    python -m bench.scale --sizes 1,10,100 --cores 1 --timeout 3600 --save             # one core
+    python -m bench.scale --sizes 100 --cores 2 --save                                   # every core
+    python -m bench.scale --sizes 1000 --cores 2 --disk-from 1000 --timeout 5400 --save # 1000×
 
-The whole-graph build does not reach 1000×: it holds every named graph in rdflib (about 1.2 KiB
-per triple), so 1000× needs more than this machine's memory. ``--streamed`` maps, validates and
-writes one document at a time (constant memory; add ``--no-validate`` to skip the shapes), which
-is how the 1000× build, store and endpoint are measured; ``--replicate K`` serves K renamed
-copies of a streamed build's documents instead.
+Memory does not grow with the corpus: each job holds one document, the dumps are merged from
+files. ``--replicate K`` also serves K renamed copies of a build's documents (the endpoint only).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gc
 import json
 import os
 import resource
@@ -54,18 +52,21 @@ from release.layout import NQUADS, STORE_DIR, read_manifest, write_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-STAGES = ("map", "validate", "write", "load")
+STAGES = ("documents", "map", "validate", "write", "publish")
 
 
 # --- the child: one build, timed stage by stage ----------------------------------------------------
 
 
-def child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> None:
-    """Build ``corpus`` into ``build_dir`` with ``kg.build.build``, timing each of its stages; write JSON to ``out``.
+def child(corpus: Path, build_dir: Path, out: Path, validate: bool, jobs: int) -> None:
+    """Build ``corpus`` into ``build_dir`` with ``kg.build.build`` in ``jobs`` jobs, timing each of its
+    stages; write JSON to ``out``.
 
-    The stages are the build's own (``kg.build.STAGES``: map, write, validate, publish), timed by
-    the hook ``build`` enters around each; ``--no-validate`` replaces the validation by nothing
-    (and leaves it out of the record). A graph that violates the shapes is recorded, not published."""
+    The stages are the build's own (``kg.build.STAGES``: documents, write, publish), timed by the hook
+    ``build`` enters around each; CPU counts this process and its finished pool workers. The jobs
+    report what they spent mapping and validating (``map``, ``validate`` below, parts of
+    ``documents``). ``--no-validate`` replaces the validation by nothing. A graph that violates the
+    shapes is recorded, not published."""
     from contextlib import contextmanager
 
     from kg import build as b
@@ -74,27 +75,31 @@ def child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> None:
     def rss_mib() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    def cpu() -> float:
-        u = resource.getrusage(resource.RUSAGE_SELF)
-        return u.ru_utime + u.ru_stime
-
-    rec: dict = {"stages": {}, "cpu": {}, "rss_after_mib": {}}
+    rec: dict = {"stages": {}, "cpu": {}, "rss_after_mib": {}, "jobs": jobs}
 
     @contextmanager
     def timed(stage: str) -> Iterator[None]:
-        t0, c0 = time.perf_counter(), cpu()
+        t0, c0 = time.perf_counter(), cpu_with_children()
         yield
-        if stage == "validate" and not validate:
-            return
         rec["stages"][stage] = round(time.perf_counter() - t0, 3)
-        rec["cpu"][stage] = round(cpu() - c0, 3)
+        rec["cpu"][stage] = round(cpu_with_children() - c0, 3)
         rec["rss_after_mib"][stage] = round(rss_mib(), 1)
         out.write_text(json.dumps(rec))
+
+    def progress(line: str) -> None:
+        rec["progress"] = line
+        print(line, file=sys.stderr, flush=True)
 
     iris = Iris(DEFAULT_BASE)
     try:
         release = b.build(
-            build_dir, sources_dir=corpus, iris=iris, validate=None if validate else (lambda _g: None), stage=timed
+            build_dir,
+            sources_dir=corpus,
+            iris=iris,
+            validate=None if validate else (lambda _store, _base: None),
+            stage=timed,
+            jobs=jobs,
+            progress=progress,
         )
     except b.ValidationFailed as e:
         rec.update(conforms=False, violations=int(getattr(e.result, "violations", 0)))
@@ -104,7 +109,8 @@ def child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> None:
         rec["conforms"] = bool(getattr(release.validation, "conforms", False))
         rec["violations"] = int(getattr(release.validation, "violations", 0))
     release.validation = None
-    rec["documents"] = len(release.graphs) - 3  # less the ontology, reference and dataset graphs
+    rec["jobs_cpu"] = {k: round(v, 3) for k, v in release.cpu.items()}
+    rec["documents"] = release.documents
     rec.update(
         triples=release.triples,
         quads=release.quads,
@@ -112,121 +118,20 @@ def child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> None:
         release=str(release.path),
         nq_bytes=(release.path / NQUADS).stat().st_size,
     )
-    gc.collect()  # the build's graphs are garbage now; the load below is timed on its own
-    t0, c0 = time.perf_counter(), cpu()
-    scratch = build_dir / "load-scratch"
-    shutil.rmtree(scratch, ignore_errors=True)
-    rec["loaded_quads"] = b.load_store(release.path / NQUADS, scratch)
-    rec["stages"]["load"] = round(time.perf_counter() - t0, 3)
-    rec["cpu"]["load"] = round(cpu() - c0, 3)
-    rec["rss_after_mib"]["load"] = round(rss_mib(), 1)
     out.write_text(json.dumps(rec))
-    shutil.rmtree(scratch, ignore_errors=True)
 
 
-def streamed_child(corpus: Path, build_dir: Path, out: Path, validate: bool) -> None:
-    """The build as it would have to run at 1000×: one document at a time, straight to N-Quads.
-
-    Each document goes through the real mappings into a store of its own beside copies of the
-    ontology and reference graphs; with ``validate`` that union is checked against the shapes
-    (the shapes hold within a document, so this is the whole validation but for rules across
-    documents, of which there are none); then its named graph is written as sorted N-Quads and
-    dropped, so memory stays that of one document. The dump is bulk-loaded into an on-disk store
-    and published with a manifest the endpoint can serve. No Turtle or N-Triples dump."""
-    import hashlib
-
-    from rdflib import URIRef
-    from rdflib.plugins.stores.memory import Memory
-
-    from kg import build as b
-    from mappings.iris import DEFAULT_BASE, Iris
-    from mappings.reference import load_reference
-    from mappings.source import load_documents
-    from shapes.validate import validate as shacl
-
-    rec: dict = {"stages": {}, "cpu": {}, "rss_after_mib": {}, "streamed": True, "violations": 0}
-
-    def cpu() -> float:
-        u = resource.getrusage(resource.RUSAGE_SELF)
-        return u.ru_utime + u.ru_stime
-
-    iris = Iris(DEFAULT_BASE)
-    release = build_dir / "releases" / "streamed"
-    release.mkdir(parents=True)
-    nq = release / NQUADS
-    digest, quads, graphs = hashlib.sha256(), 0, {}
-    t0, c0 = time.perf_counter(), cpu()
-    checking, checking_wall = 0.0, 0.0  # seconds spent validating, counted apart from mapping
-    ref = load_reference(b.DATA_ROOT)
-    shared = b.shared_graphs(ref, iris)
-    with nq.open("w", encoding="utf-8") as f:
-
-        def emit(name, g) -> None:
-            nonlocal quads
-            suffix = f" <{name}> .\n"
-            for line in b.sorted_triples(g):
-                text = line[: -len(" .")] + suffix
-                f.write(text)
-                digest.update(text.encode("utf-8"))
-            graphs[str(name)] = len(g)
-            quads += len(g)
-
-        for name, g in shared.items():
-            emit(name, g)
-        documents = 0
-        for doc in load_documents(corpus, ref.names):
-            store = Memory()  # the document's own, beside the shared graphs when it is validated
-            beside = b.in_one_store(shared, store) if validate else {}
-            g = b.map_document(doc, ref, iris, store)
-            iri = g.identifier
-            assert isinstance(iri, URIRef)  # a document's graph is named by its IRI
-            if validate:
-                c1, w1 = cpu(), time.perf_counter()
-                result = shacl(b.union({**beside, iri: g}))
-                rec["violations"] += result.violations
-                checking, checking_wall = checking + cpu() - c1, checking_wall + time.perf_counter() - w1
-            emit(iri, g)
-            documents += 1
-            if documents % 50 == 0:  # progress, for a run that may be killed by its timeout
-                rec["progress"] = {
-                    "documents": documents,
-                    "quads": quads,
-                    "wall_s": round(time.perf_counter() - t0, 1),
-                    "cpu_s": round(cpu() - c0, 1),
-                    "violations": rec["violations"],
-                }
-                out.write_text(json.dumps(rec))
-    rec["stages"]["map"] = round(time.perf_counter() - t0 - checking_wall, 3)
-    rec["cpu"]["map"] = round(cpu() - c0 - checking, 3)
-    if validate:
-        rec["stages"]["validate"], rec["cpu"]["validate"] = round(checking_wall, 3), round(checking, 3)
-        rec["conforms"] = rec["violations"] == 0
-    rec["rss_after_mib"]["map"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    rec.update(documents=documents, triples=quads, quads=quads, nq_bytes=nq.stat().st_size)
-    out.write_text(json.dumps(rec))
-    t0, c0 = time.perf_counter(), cpu()
-    rec["loaded_quads"] = b.load_store(nq, release / STORE_DIR)
-    rec["stages"]["load"] = round(time.perf_counter() - t0, 3)
-    rec["cpu"]["load"] = round(cpu() - c0, 3)
-    rec["rss_after_mib"]["load"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    note = "bench.scale --streamed: " + ("validated document by document" if validate else "not validated")
-    write_manifest(
-        release,
-        checksum=digest.hexdigest(),
-        triples=quads,
-        quads=rec["loaded_quads"],
-        graphs=graphs,
-        base=iris.base,
-        dumps=[NQUADS],
-        note=note,
-    )
-    (build_dir / "current").symlink_to(Path("releases") / "streamed")
-    rec["release"] = str(release)
-    out.write_text(json.dumps(rec))
+def cpu_with_children() -> float:
+    """CPU seconds of this process and of its children that have ended (the build's pool workers)."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        u = resource.getrusage(who)
+        total += u.ru_utime + u.ru_stime
+    return total
 
 
 def replicate_release(source: Path, copies: int, build_dir: Path) -> dict:
-    """A release of ``copies`` × the documents of the (streamed) release ``source``, for serving tests.
+    """A release of ``copies`` × the documents of the release ``source``, for serving tests.
 
     Each copy renames the synthetic documents (``synth-00007`` → ``synth-0300007`` in copy 3) in every
     IRI and literal, so the copies are distinct documents sharing the reference and ontology graphs,
@@ -306,7 +211,7 @@ def run_child(
     mem_gib: float,
     timeout: float,
     validate: bool,
-    streamed: bool = False,
+    jobs: int,
 ) -> dict:
     """Run :func:`child` in a limited process; return its record with peak RSS, wall time and fate."""
     cpus = sorted(os.sched_getaffinity(0))[:cores]
@@ -316,11 +221,9 @@ def run_child(
         cap = int(mem_gib * 1024**3)
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
-    cmd = [sys.executable, "-m", "bench.scale", "--child", str(corpus), str(build_dir), str(out)]
+    cmd = [sys.executable, "-m", "bench.scale", "--child", str(corpus), str(build_dir), str(out), "--jobs", str(jobs)]
     if not validate:
         cmd.append("--no-validate")
-    if streamed:
-        cmd.append("--streamed")
     log = out.with_suffix(".log")
     t0 = time.monotonic()
     with log.open("wb") as err:
@@ -368,12 +271,12 @@ def serve_and_fire(release: Path, *, store_mode: str, clients: int, seconds: flo
 
 
 def growth_flags(rows: list[dict], threshold: float) -> list[str]:
-    """Stages whose seconds per triple grow by more than ``threshold`` between consecutive sizes."""
+    """Stages whose CPU seconds per triple grow by more than ``threshold`` between consecutive sizes."""
     flags = []
     ok = [r for r in rows if r.get("triples")]
     for a, c in zip(ok, ok[1:]):
         for stage in STAGES:
-            ta, tc = a.get("cpu", {}).get(stage), c.get("cpu", {}).get(stage)
+            ta, tc = stage_cpu(a, stage), stage_cpu(c, stage)
             if not ta or not tc or tc < 1.0:
                 continue
             ratio = (tc / c["triples"]) / (ta / a["triples"])
@@ -389,15 +292,23 @@ def growth_flags(rows: list[dict], threshold: float) -> list[str]:
     return flags
 
 
+def stage_cpu(r: dict, stage: str) -> float | None:
+    """CPU seconds of a stage: the build's own stages, or what its jobs spent mapping or validating."""
+    return r.get("cpu", {}).get(stage, r.get("jobs_cpu", {}).get(stage))
+
+
+def stage_wall(r: dict, stage: str) -> float | None:
+    return r.get("stages", {}).get(stage)
+
+
 def table(rows: list[dict]) -> str:
     head = (
         "size",
+        "jobs",
         "docs",
         "triples",
-        "map s",
-        "validate s",
-        "write s",
-        "load s",
+        *(f"{s} CPU (wall) s" for s in STAGES),
+        "µs CPU/triple " + "/".join(STAGES),
         "build CPU s",
         "wall s",
         "peak MiB",
@@ -408,14 +319,21 @@ def table(rows: list[dict]) -> str:
     )
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        st, cp, ep = r.get("stages", {}), r.get("cpu", {}), r.get("endpoint", {})
-        build = sum(cp.get(s, 0) for s in ("map", "validate", "write")) if cp else None
+        ep, n = r.get("endpoint", {}), r.get("triples") or 0
+
+        def cell(stage: str) -> str:
+            cpu, wall = stage_cpu(r, stage), stage_wall(r, stage)
+            return "" if cpu is None else f"{cpu:.1f}" + (f" ({wall:.1f})" if wall is not None else "")
+
+        per = "/".join(f"{1e6 * (stage_cpu(r, s) or 0) / n:.1f}" for s in STAGES) if n else ""
         cells = (
             f"{r['size']}×",
+            r.get("jobs", ""),
             r.get("documents", ""),
-            r.get("triples", ""),
-            *(f"{cp[s]:.1f} ({st[s]:.1f})" if s in cp else "" for s in STAGES),
-            round(build, 1) if build else "",
+            n or "",
+            *(cell(s) for s in STAGES),
+            per,
+            r.get("cpu_s", ""),
             r.get("wall_s", ""),
             r.get("peak_rss_mib", ""),
             ep.get("throughput_qps", ep.get("skipped", "")),
@@ -433,14 +351,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--short", action="store_true", help="CI form: sizes 1,10, a few seconds of load")
     p.add_argument("--layout", choices=["many", "long"], default="many")
     p.add_argument("--cores", type=int, default=1, help="CPUs the build child may use")
+    p.add_argument("--jobs", type=int, default=0, help="the build's --jobs (default: one per core given)")
     p.add_argument("--mem-gib", type=float, default=16.0, help="address-space cap of the build child")
     p.add_argument("--timeout", type=float, default=3600.0, help="seconds before a size's build is killed")
     p.add_argument("--no-validate", action="store_true")
-    p.add_argument(
-        "--streamed",
-        action="store_true",
-        help="map, validate and write one document at a time, then load (no Turtle): the 1000× path",
-    )
     p.add_argument("--clients", type=int, default=16)
     p.add_argument("--seconds", type=float, default=20.0, help="duration of the endpoint load per size")
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers for the endpoint stage")
@@ -451,19 +365,17 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=0,
         metavar="K",
-        help="with --streamed: also serve a release of K copies of each size's documents",
+        help="also serve a release of K copies of each size's documents",
     )
     p.add_argument("--flag", type=float, default=1.5, help="per-triple cost ratio that counts as superlinear")
     p.add_argument("--work", type=Path, help="keep corpora and builds here (default: a temporary directory)")
     p.add_argument("--save", action="store_true", help="write the report under bench/results/")
     p.add_argument("--child", nargs=3, type=Path, metavar=("CORPUS", "BUILD_DIR", "OUT"), help=argparse.SUPPRESS)
     a = p.parse_args(argv)
+    jobs = a.jobs or a.cores
     if a.child:
         corpus, build_dir, out = a.child
-        if a.streamed:
-            streamed_child(corpus, build_dir, out, validate=not a.no_validate)
-        else:
-            child(corpus, build_dir, out, validate=not a.no_validate)
+        child(corpus, build_dir, out, validate=not a.no_validate, jobs=jobs)
         return 0
     sizes = [1, 10] if a.short else [int(s) for s in a.sizes.split(",")]
     seconds = 5.0 if a.short else a.seconds
@@ -473,8 +385,8 @@ def main(argv: list[str] | None = None) -> int:
 
     info = machine()
     print(
-        f"machine: {info['nproc']} × {info['cpu']}, {info['memory']}; build child on {a.cores} core(s), "
-        f"≤ {a.mem_gib} GiB; layout {a.layout}",
+        f"machine: {info['nproc']} × {info['cpu']}, {info['memory']}, load average {load_average()}; build child "
+        f"on {a.cores} core(s), {jobs} job(s), ≤ {a.mem_gib} GiB; layout {a.layout}",
         flush=True,
     )
     rows: list[dict] = []
@@ -484,9 +396,9 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.monotonic()
             write_corpus(corpus, size, a.layout)
             print(f"{size}×: corpus generated in {time.monotonic() - t0:.1f} s", flush=True)
-        build_dir = work / f"build-{a.layout}-{size}{'-streamed' if a.streamed else ''}"
+        build_dir = work / f"build-{a.layout}-{size}-j{jobs}"
         shutil.rmtree(build_dir, ignore_errors=True)
-        stages = work / f"stages-{a.layout}-{size}{'-streamed' if a.streamed else ''}.json"
+        stages = work / f"stages-{a.layout}-{size}-j{jobs}.json"
         rec = run_child(
             corpus,
             build_dir,
@@ -495,10 +407,11 @@ def main(argv: list[str] | None = None) -> int:
             mem_gib=a.mem_gib,
             timeout=a.timeout,
             validate=not a.no_validate,
-            streamed=a.streamed,
+            jobs=jobs,
         )
         rec["size"] = size
         rec["code"] = code_version()
+        rec["load_average_after"] = load_average()
         rec["corpus_bytes"] = sum(f.stat().st_size for f in corpus.glob("*.txt"))
         if not a.no_endpoint and rec.get("release"):
             mode = "disk" if size >= a.disk_from else "memory"
@@ -519,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
                 size=size * a.replicate,
                 documents=rec.get("documents", 0) * a.replicate,
                 code=code_version(),
-                fate=f"ok (replicated {a.replicate}× from the {size}× streamed build)",
+                fate=f"ok (replicated {a.replicate}× from the {size}× build)",
             )
             if not a.no_endpoint:
                 try:
@@ -531,12 +444,12 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(rep)
             print(json.dumps({k: v for k, v in rep.items() if k != "release"}, ensure_ascii=False), flush=True)
     flags = growth_flags(rows, a.flag)
-    report = render(info, a, rows, flags)
+    report = render(info, a, jobs, rows, flags)
     print(report)
     if a.save:
         RESULTS.mkdir(parents=True, exist_ok=True)
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%MZ")
-        name = f"scale-{a.layout}{'-streamed' if a.streamed else ''}-{'-'.join(map(str, sizes))}-{stamp}"
+        name = f"scale-{a.layout}-j{jobs}-{'-'.join(map(str, sizes))}-{stamp}"
         (RESULTS / f"{name}.md").write_text(report + "\n", encoding="utf-8")
         record = {"machine": info, "args": sys.argv[1:], "rows": rows, "flags": flags}
         (RESULTS / f"{name}.json").write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n")
@@ -546,19 +459,27 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def render(info: dict, a: argparse.Namespace, rows: list[dict], flags: list[str]) -> str:
+def load_average() -> str:
+    """The machine's 1-, 5- and 15-minute load averages: how shared it was while measuring."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def render(info: dict, a: argparse.Namespace, jobs: int, rows: list[dict], flags: list[str]) -> str:
     lines = [
-        f"# Scale benchmark ({a.layout} layout{', streamed build' if a.streamed else ''})",
+        f"# Scale benchmark ({a.layout} layout, the build with --jobs {jobs})",
         "",
-        f"Machine: {describe(info)}.",
-        f"Build child pinned to {a.cores} core(s), address space ≤ {a.mem_gib} GiB, timeout {a.timeout:.0f} s. "
-        f"Endpoint: {a.workers} gunicorn workers, {a.clients} clients, the gallery's research queries.",
+        f"Machine: {describe(info)}; load average when done: {load_average()}.",
+        f"Build child pinned to {a.cores} core(s), {jobs} job(s), address space ≤ {a.mem_gib} GiB, timeout "
+        f"{a.timeout:.0f} s. Endpoint: {a.workers} gunicorn workers, {a.clients} clients, the gallery's research "
+        "queries.",
         f"Command: `python -m bench.scale {' '.join(sys.argv[1:])}`",
         "",
         table(rows),
         "",
-        "Stage columns: CPU seconds of the build child (wall seconds in brackets; the machine is shared, "
-        "so CPU time is the figure to compare). Per-triple CPU cost relative to the previous size (1.0 = linear): "
+        "Stage columns: CPU seconds of the build (the child and its pool workers; wall seconds in brackets, the "
+        "machine may be shared, so CPU time is the figure to compare). documents = map + validate, run in the jobs "
+        "(their CPU split in the map and validate columns); write = the dumps merged from the jobs' sorted chunks, "
+        "gzip, VoID and the on-disk store. Per-triple CPU cost relative to the previous size (1.0 = linear): "
         + "; ".join(f"{r['size']}×: {r.get('per_triple_ratio', {})}" for r in rows[1:]),
         "",
         "Superlinear stages: " + ("; ".join(flags) if flags else f"none above the threshold ({a.flag}× per triple)"),

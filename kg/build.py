@@ -1,10 +1,11 @@
 """The build: sources → mappings → named graphs → dumps → Oxigraph store → shapes → publish.
 
 Its stages (:data:`STAGES`) are functions of their own, which :func:`build` runs in order:
-map (:func:`assemble`), write (:func:`write_stage`), validate (:func:`validate_stage`) and publish
-(:func:`publish`); ``build(stage=...)`` lets a caller time each one (``bench/scale.py`` does).
-Validation comes after the store is written because it uses it: Oxigraph finds the nodes the
-SPARQL constraints must look at (:mod:`shapes.candidates`), pyshacl checks them and the rest.
+documents (:func:`map_stage`: each document mapped, written as a sorted N-Quads chunk and
+validated in a job of its own, in a pool of ``jobs`` processes, :mod:`kg.pipeline`), write
+(:func:`write_stage`: the dumps merged from the chunks, :mod:`kg.dumps`, gzip, VoID, the on-disk
+store) and publish (:func:`publish`); ``build(stage=...)`` lets a caller time each one
+(``bench/scale.py`` does). The output is the same for any number of jobs.
 
 A release is a directory under ``kg/build/releases/``; ``kg/build/current`` is a symlink to the
 published one. Everything is written aside first and the symlink is swapped with one atomic
@@ -16,33 +17,47 @@ either the old or the new release, never a mix.
 from __future__ import annotations
 
 import fcntl
-import gc
 import gzip
 import hashlib
 import heapq
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pyoxigraph import RdfFormat, Store
 from pyoxigraph import parse as ox_parse
 from pyoxigraph import serialize as ox_serialize
-from rdflib import Graph, URIRef
+from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.plugins.stores.memory import Memory
 from rdflib.store import Store as RdfStore
 
 from kg.dataset import dataset_graph, input_files, release_description
-from mappings.document import add_eli_structure, document_graph
+from kg.dumps import merged, write_content, write_dumps
+from kg.pipeline import (
+    Done,
+    Shared,
+    Validator,
+    by_node,
+    default_jobs,
+    map_document,
+    quad_lines,
+    rdflib_graph,
+    run_jobs,
+    unknown_assigned,
+)
+from mappings.collect import ntriples_lines
 from mappings.iris import DEFAULT_BASE, PREFIXES, Iris
 from mappings.reference import Reference, load_reference, reference_graph
-from mappings.series import load_names
-from mappings.source import SourceDocument, SourceError, load_document, load_documents, metadata_files, redirects
-from mappings.writer import mapper_for, write_alignment
+from mappings.series import DocumentNames
+from mappings.source import SourceDocument, SourceError, load_document, metadata_files, redirects
+from mappings.writer import write_alignment
 from release.files import BUILD_DIR, DATA_ROOT, ONTOLOGY_TTL, SOURCES_DIR
 from release.layout import (
     DUMP_FILES,
@@ -56,8 +71,10 @@ from release.layout import (
 )
 from release.pins import in_use
 
+if TYPE_CHECKING:
+    from shapes.validate import Finding, ValidationResult
+
 KEEP_RELEASES = 3
-STAGES = ("map", "write", "validate", "publish")  # in the order build() runs them
 
 
 class ValidationFailed(Exception):
@@ -79,7 +96,8 @@ def assemble(
     iris: Iris | None = None,
     allow_unresolved: bool = False,
 ) -> dict[URIRef, Graph]:
-    """Every named graph of the knowledge graph except the dataset description, by graph IRI.
+    """Every named graph of the knowledge graph except the dataset description, by graph IRI, in
+    memory (for tests and tools that read the whole graph; the build maps in jobs, :func:`build`).
 
     All of them live in one rdflib store, so that :func:`union` is a view rather than a copy."""
     iris = iris or Iris(DEFAULT_BASE)
@@ -93,7 +111,8 @@ def assemble(
             doc = load_document(meta, ref.names)
             if doc.iri_path in docs:
                 raise SourceError(f"{meta}: its IRI path {doc.iri_path} is also {docs[doc.iri_path].meta_path}'s")
-            graphs[iris.graph(doc.iri_path)] = map_document(doc, ref, iris, store, allow_unresolved)
+            name = iris.graph(doc.iri_path)
+            graphs[name] = map_document(doc, ref, iris, Graph(store=store, identifier=name), allow_unresolved)
             docs[doc.iri_path] = doc
         except SourceError as e:  # go on: one build reports every failing document
             failures.append(str(e))
@@ -103,8 +122,13 @@ def assemble(
         except SourceError as e:
             failures.append(str(e))
     if failures:
-        raise SourceError(f"{len(failures)} document(s) failed to map:\n" + "\n".join(f"- {f}" for f in failures))
+        raise SourceError(failed(failures))
     return graphs
+
+
+def failed(failures: list[str]) -> str:
+    """The message of a build in which documents failed: every one of them, with file and line."""
+    return f"{len(failures)} document(s) failed to map:\n" + "\n".join(f"- {f}" for f in failures)
 
 
 def align_document(
@@ -112,15 +136,12 @@ def align_document(
 ) -> None:
     """A notice whose metadata names the report it assigns (``assigns``): its chapters, sections
     and tasks derived from that report's text, in the notice's graph; the report must be among the
-    sources built."""
-    assigned = doc.meta.get("assigns")  # the report's IRI path (ontology/README.md, Data IRIs)
+    sources built. (A build's job does the same with the report mapped in the job, :mod:`kg.pipeline`.)"""
+    assigned = doc.meta.get("assigns")
     if not assigned:
         return
     if assigned not in docs:
-        raise SourceError(
-            f'{doc.meta_path}: assigns = "{assigned}", which is not the IRI path of a document of this build '
-            f"(known: {', '.join(sorted(docs))})"
-        )
+        raise SourceError(unknown_assigned(doc, assigned, docs))
     write_alignment(graphs[iris.graph(doc.iri_path)], iris, ref, doc, docs[assigned], graphs[iris.graph(assigned)])
 
 
@@ -136,18 +157,6 @@ def in_one_store(graphs: dict[URIRef, Graph], store: RdfStore) -> dict[URIRef, G
         out[name] = Graph(store=store, identifier=name)
         out[name] += g
     return out
-
-
-def map_document(
-    doc: SourceDocument, ref: Reference, iris: Iris, store: RdfStore, allow_unresolved: bool = False
-) -> Graph:
-    """One document's named graph, as a named graph of ``store``."""
-    g = mapper_for(doc, ref)(
-        doc, ref, iris, allow_unresolved=allow_unresolved, graph=Graph(store=store, identifier=iris.graph(doc.iri_path))
-    )
-    g += document_graph(doc, ref, iris)
-    add_eli_structure(g, iris.doc(doc.iri_path))
-    return g
 
 
 class _AllGraphs(RdfStore):
@@ -205,13 +214,7 @@ def union(graphs: dict[URIRef, Graph]) -> Graph:
 
 def sorted_triples(g: Graph) -> list[str]:
     """The graph's N-Triples lines, sorted: the deterministic form every dump is built from."""
-    text = g.serialize(format="nt", encoding="utf-8").decode("utf-8")
-    return sorted(line for line in text.splitlines() if line.strip())
-
-
-def nquads(lines_by_graph: dict[URIRef, list[str]]) -> list[str]:
-    """Sorted N-Quads lines from each named graph's N-Triples lines."""
-    return sorted(line[: -len(" .")] + f" <{name}> ." for name, lines in lines_by_graph.items() for line in lines)
+    return ntriples_lines(g)
 
 
 def checksum(lines: list[str]) -> str:
@@ -232,55 +235,85 @@ class Release:
     quads: int
     graphs: dict[str, int] = field(default_factory=dict)
     validation: object | None = None
+    documents: int = 0
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds the jobs spent mapping and validating
+
+
+@dataclass
+class Mapped:
+    """What the jobs produced: each graph's sorted N-Quads chunk, size and what its description reads."""
+
+    chunks: list[Path]
+    counts: dict[URIRef, int]
+    described: dict[URIRef, Graph]
+    documents: int
+    moved: dict[str, str] = field(default_factory=dict)  # former IRI path prefix → new (redirects)
 
 
 def write_release(
-    graphs: dict[URIRef, Graph],
+    mapped: Mapped,
     out: Path,
     iris: Iris,
     inputs: tuple[tuple[str, str], ...] = (),
+    scratch: Path | None = None,
     moved: dict[str, str] | None = None,
 ) -> Release:
-    """Write dumps, manifest and the on-disk store of ``graphs`` into the empty directory ``out``;
-    ``inputs`` (name, sha256) are the files the build read, recorded in its PROV description;
-    ``moved`` (old IRI path prefix → new) is the manifest's redirect table."""
-    lines = {name: sorted_triples(g) for name, g in graphs.items()}  # each graph serialised once
-    content = nquads(lines)
-    content_sum = checksum(content)
-    distinct = set().union(*lines.values())
-    dataset = dataset_graph(graphs, iris, content_sum, len(distinct), inputs)
-    graphs = {**graphs, iris.graph("dataset"): dataset}
-    lines[iris.graph("dataset")] = described = sorted_triples(dataset)
-    counts = {str(name): len(ls) for name, ls in sorted(lines.items())}
-    # both sorted: merged, not sorted again
-    quads = list(heapq.merge(content, nquads({iris.graph("dataset"): described})))
-    triples = sorted(distinct.union(described))
-    _write_text(out / NQUADS, quads)
-    _write_text(out / DUMP_FILES["ntriples"], triples)
-    # pyoxigraph writes the sorted triples in order: deterministic, and far faster than rdflib's Turtle
-    nt = (out / DUMP_FILES["ntriples"]).read_bytes()
-    ox_serialize(
-        ox_parse(nt, format=RdfFormat.N_TRIPLES), out / DUMP_FILES["turtle"], format=RdfFormat.TURTLE, prefixes=PREFIXES
-    )
-    for name in DUMP_FILES.values():
-        _gzip(out / name)
+    """Write dumps, manifest and the on-disk store of the ``mapped`` chunks into the empty directory
+    ``out``; ``inputs`` (name, sha256) are the files the build read, recorded in its PROV description;
+    ``moved`` (old IRI path prefix → new) is the manifest's redirect table.
+
+    One merge of the sorted chunks makes the content (hashed and counted on the way); a second
+    merges in the dataset description, which records that checksum, into the N-Quads and
+    N-Triples dumps (:mod:`kg.dumps`). ``scratch`` holds the intermediate files."""
+    scratch = scratch or out
+    content_path = scratch / "content.nq"
+    content = write_content(merged(mapped.chunks, scratch), content_path)
+    dataset = dataset_graph(mapped.described, iris, content.checksum, content.triples, inputs)
+    name = iris.graph("dataset")
+    described = quad_lines(dataset, name)
+    counts = {str(g): n for g, n in sorted({**mapped.counts, name: len(described)}.items())}
+    with content_path.open(encoding="utf-8") as f:
+        quads, triples = write_dumps(
+            heapq.merge(f, (line + "\n" for line in described)), out / NQUADS, out / DUMP_FILES["ntriples"]
+        )
+    content_path.unlink()
+    with ThreadPoolExecutor(4) as pool:  # zlib and Oxigraph let go of the GIL: the four overlap
+        futures: list[Future] = [
+            pool.submit(_turtle_and_gzip, out),
+            pool.submit(_gzip, out / NQUADS),
+            pool.submit(_gzip, out / DUMP_FILES["ntriples"]),
+            pool.submit(load_store, out / NQUADS, out / STORE_DIR),
+        ]
+        for future in futures:
+            future.result()
     void = release_description(dataset, out, iris)
     (out / VOID_FILE).write_bytes(void.serialize(format="turtle", encoding="utf-8"))
     shutil.copyfile(ONTOLOGY_TTL, out / ONTOLOGY_FILE)
     _write_ontology_html(out / ONTOLOGY_HTML)
-    load_store(out / NQUADS, out / STORE_DIR)
-    release = Release(out, content_sum, len(triples), len(quads), counts)
+    release = Release(out, content.checksum, triples, quads, counts)
     write_manifest(
         out,
-        checksum=content_sum,
-        triples=len(triples),
-        quads=len(quads),
+        checksum=content.checksum,
+        triples=triples,
+        quads=quads,
         graphs=counts,
         base=iris.base,
         dumps=all_dumps(),
         redirects=moved,
     )
     return release
+
+
+def _turtle_and_gzip(out: Path) -> None:
+    """The Turtle dump (pyoxigraph writes the sorted triples in order: deterministic, and far faster
+    than rdflib's Turtle), then its gzip."""
+    ox_serialize(
+        ox_parse(path=out / DUMP_FILES["ntriples"], format=RdfFormat.N_TRIPLES),
+        out / DUMP_FILES["turtle"],
+        format=RdfFormat.TURTLE,
+        prefixes=PREFIXES,
+    )
+    _gzip(out / DUMP_FILES["turtle"])
 
 
 def load_store(nquads_path: Path, store_dir: Path) -> int:
@@ -291,12 +324,6 @@ def load_store(nquads_path: Path, store_dir: Path) -> int:
     count = len(store)
     del store
     return count
-
-
-def _write_text(path: Path, lines: list[str]) -> None:
-    with path.open("w", encoding="utf-8") as f:
-        f.write("\n".join(lines))
-        f.write("\n" if lines else "")
 
 
 def _gzip(path: Path) -> None:
@@ -345,84 +372,258 @@ def build(
     data_root: Path = DATA_ROOT,
     iris: Iris | None = None,
     allow_unresolved: bool = False,
-    validate: Callable[[Graph], object] | None = None,
+    validate: Validator | None = None,
     stage: Callable[[str], AbstractContextManager[object]] | None = None,
+    jobs: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Release:
     """Build, validate and publish; on any failure the published release is left untouched.
 
-    ``validate`` replaces the SHACL validation (tests use it to skip or fake it). ``stage(name)``,
-    if given, is entered around each stage of :data:`STAGES` (the benchmarks time them with it).
+    Each document is mapped and validated in a job of its own (:mod:`kg.pipeline`), ``jobs`` at a
+    time (default: one per core; 1 runs them in this process); the output does not depend on it.
+    ``validate`` replaces the SHACL validator (:func:`store_validator`; tests skip or fake it).
+    ``stage(name)``, if given, is entered around each stage of :data:`STAGES` (the benchmarks time
+    them with it); ``progress`` receives a line per stage and per document.
 
     :raises SourceError: a source or gazetteer file is unusable (the message says where).
     :raises ValidationFailed: the graph violates the shapes.
     """
     iris = iris or Iris(DEFAULT_BASE)
     timed = stage or (lambda _name: nullcontext())
+    say = Progress(progress)
     build_dir.mkdir(parents=True, exist_ok=True)
     with (build_dir / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         _clean_staging(build_dir)
-        with timed("map"):
-            graphs = assemble(sources_dir, data_root, iris, allow_unresolved)
         staging = build_dir / f".staging-{os.getpid()}"
+        scratch = build_dir / f".staging-{os.getpid()}-chunks"
         staging.mkdir()
+        scratch.mkdir()
         try:
-            with gc_frozen():
-                with timed("write"):
-                    release = write_stage(graphs, staging, iris, sources_dir, data_root)
-                with timed("validate"):
-                    result = validate_stage(graphs, staging, iris, validate)
+            with timed("documents"):
+                mapped, result, cpu = map_stage(
+                    sources_dir, data_root, iris, scratch, allow_unresolved, validate, jobs, say
+                )
             if not getattr(result, "conforms", True):
                 raise ValidationFailed(result)
+            with timed("write"):
+                say.stage("write: dumps, gzip, store")
+                release = write_stage(mapped, staging, iris, sources_dir, data_root, scratch)
             with timed("publish"):
                 release.path = publish(staging, build_dir)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        release.validation = result
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        release.validation, release.documents, release.cpu = result, mapped.documents, cpu
+        say.summary(release)
         return release
 
 
+STAGES = ("documents", "write", "publish")  # in the order build() runs them
+
+
+class Progress:
+    """Lines about the build for a reader (``henan-kg build`` prints them to stderr); silent
+    without a callback. With many documents, a line a second at most (and the last)."""
+
+    def __init__(self, out: Callable[[str], None] | None) -> None:
+        self.out, self.t0, self.last = out, time.monotonic(), 0.0
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.t0
+
+    def stage(self, text: str) -> None:
+        if self.out:
+            self.out(f"[{self.elapsed():6.1f} s] {text}")
+
+    def document(self, done: int, total: int, what: str) -> None:
+        now = time.monotonic()
+        if self.out and (total <= 100 or done == total or now - self.last >= 1.0):
+            self.last = now
+            self.out(f"[{self.elapsed():6.1f} s]   {done}/{total} {what}")
+
+    def summary(self, r: Release) -> None:
+        if self.out:
+            v = r.validation
+            self.out(
+                f"built {r.documents} documents: {len(r.graphs)} graphs, {r.triples} triples, "
+                f"{getattr(v, 'violations', 0)} violations, {getattr(v, 'warnings', 0)} warnings "
+                f"in {self.elapsed():.1f} s"
+            )
+
+
+def map_stage(
+    sources_dir: Path,
+    data_root: Path,
+    iris: Iris,
+    scratch: Path,
+    allow_unresolved: bool = False,
+    validate: Validator | None = None,
+    jobs: int | None = None,
+    say: Progress | None = None,
+) -> tuple[Mapped, object, dict[str, float]]:
+    """Every document mapped, written as a sorted chunk and validated, in jobs; the shared graphs
+    written and validated once. The chunks, the merged validation result and the jobs' CPU seconds.
+
+    :raises SourceError: naming every document that failed, in path order."""
+    say = say or Progress(None)
+    say.stage("map: shared graphs (ontology, reference)")
+    ref = load_reference(data_root)
+    graphs = shared_graphs(ref, iris)
+    metas = metadata_files(sources_dir)
+    documents, work, failures, moved = survey(metas, ref.names)
+    lines = {name: quad_lines(g, name) for name, g in graphs.items()}
+    chunks = []
+    for k, (name, ls) in enumerate(sorted(lines.items())):
+        chunks.append(scratch / f"shared-{k}.nq")
+        chunks[-1].write_text("".join(line + "\n" for line in ls), encoding="utf-8")
+    shared = Shared(
+        ref,
+        iris,
+        graphs,
+        documents,
+        scratch,
+        validator=validate if validate is not None else store_validator(),
+        allow_unresolved=allow_unresolved,
+        nquads="".join(line + "\n" for line in lines[iris.graph("ontology")]).encode("utf-8"),
+        described=by_node(graphs[iris.graph("reference")], iris.graph("reference")),
+        subjects=frozenset(s for g in graphs.values() for s in g.subjects()),
+    )
+    todo = sorted(((k, m) for k, m in enumerate(metas) if k not in failures), key=lambda t: -work[t[0]])
+    n = jobs or default_jobs()
+    say.stage(f"map and validate: {len(todo)} documents in {min(n, len(todo) + 1)} job(s)")
+    results: list[Done] = []
+    for d in run_jobs(shared, todo, n):
+        results.append(d)
+        if d.error:
+            failures[d.index] = d.error
+        if d.index >= 0:
+            say.document(sum(1 for r in results if r.index >= 0), len(todo), d.slug or str(d.meta))
+    if failures:
+        raise SourceError(failed([failures[k] for k in sorted(failures)]))
+    results.sort(key=lambda d: d.index)
+    counts = {name: len(ls) for name, ls in lines.items()}
+    described: dict[URIRef, Graph] = dict(graphs)
+    for d in results[1:]:
+        assert d.chunk is not None
+        chunks.append(d.chunk)
+        counts[URIRef(d.graph)] = d.triples
+        described[URIRef(d.graph)] = Described(d.described, d.triples)
+    cpu = {"map": sum(d.map_cpu for d in results), "validate": sum(d.validate_cpu for d in results)}
+    return Mapped(chunks, counts, described, len(results) - 1, moved), merge_results(results), cpu
+
+
+def survey(
+    metas: list[Path], names: DocumentNames
+) -> tuple[dict[str, Path], dict[int, int], dict[int, str], dict[str, str]]:
+    """Each document's IRI path → metadata file (for the reports notices assign), about how much
+    work its job is (its text, and the text of the report it maps too; the longest jobs start first
+    so that none is left running alone at the end), the documents that cannot even be read (or
+    that claim another's IRI), and the redirect table of former IRI paths (:func:`redirects`)."""
+    documents: dict[str, Path] = {}
+    sizes: dict[int, int] = {}
+    assigns: dict[int, str] = {}
+    by_path: dict[str, int] = {}
+    failures: dict[int, str] = {}
+    loaded: list[SourceDocument] = []
+    for k, meta in enumerate(metas):
+        try:
+            doc = load_document(meta, names)
+            if doc.iri_path in documents:
+                raise SourceError(f"{meta}: its IRI path {doc.iri_path} is also {documents[doc.iri_path]}'s")
+        except SourceError as e:
+            failures[k] = str(e)
+            continue
+        loaded.append(doc)
+        documents[doc.iri_path], sizes[k], by_path[doc.iri_path] = meta, len(doc.text), len(doc.text)
+        assigns[k] = doc.meta.get("assigns") or ""
+    work = {k: n + by_path.get(assigns[k], 0) for k, n in sizes.items()}
+    return documents, work, failures, redirects(loaded)
+
+
+class Described(Graph):
+    """A document graph as the dataset description reads it: the few triples it looks at
+    (:func:`kg.pipeline._described`) and the graph's size."""
+
+    def __init__(self, triples: list, size: int) -> None:
+        super().__init__()
+        for t in triples:
+            self.add(t)
+        self.size = size
+
+    def __len__(self) -> int:
+        return self.size
+
+
+def merge_results(results: list[Done]) -> ValidationResult:
+    """One validation result from the jobs': their findings, each once (a finding about a node two
+    documents describe is theirs both), counted by severity."""
+    from shapes.validate import ValidationResult
+
+    seen: dict[tuple, Finding] = {}
+    for d in results:
+        for f in d.findings:
+            seen.setdefault((f.severity, f.shape, f.focus, f.path, f.value), f)
+    findings = [seen[k] for k in sorted(seen, key=lambda k: tuple(str(x) for x in k))]
+    counts = {s: sum(1 for f in findings if f.severity == s) for s in ("Violation", "Warning", "Info")}
+    violations = counts["Violation"] + sum(d.violations for d in results)
+    return ValidationResult(
+        conforms=violations == 0 and all(d.conforms for d in results),
+        violations=violations,
+        warnings=counts["Warning"] + sum(d.warnings for d in results),
+        infos=counts["Info"],
+        report=report_graph(findings),
+        findings=findings,
+    )
+
+
+def report_graph(findings: list[Finding]) -> Graph:
+    """A SHACL validation report of the merged ``findings`` (the jobs' own reports stay in the jobs)."""
+    g = Graph()
+    for prefix, ns in {**PREFIXES, "sh": str(SH)}.items():
+        g.bind(prefix, ns)
+    report = BNode("report")
+    g.add((report, RDF.type, SH.ValidationReport))
+    g.add((report, SH.conforms, Literal(not any(f.severity == "Violation" for f in findings))))
+    for k, f in enumerate(findings):
+        r = BNode(f"result{k}")
+        g.add((report, SH.result, r))
+        g.add((r, RDF.type, SH.ValidationResult))
+        g.add((r, SH.resultSeverity, SH[f.severity]))
+        g.add((r, SH.sourceShape, f.shape))
+        g.add((r, SH.focusNode, f.focus))
+        if f.path is not None:
+            g.add((r, SH.resultPath, f.path))
+        if f.value is not None:
+            g.add((r, SH.value, f.value))
+        for lang, text in sorted(f.messages.items()):
+            g.add((r, SH.resultMessage, Literal(text, lang=lang or None)))
+    return g
+
+
 def write_stage(
-    graphs: dict[URIRef, Graph], out: Path, iris: Iris, sources_dir: Path = SOURCES_DIR, data_root: Path = DATA_ROOT
+    mapped: Mapped,
+    out: Path,
+    iris: Iris,
+    sources_dir: Path = SOURCES_DIR,
+    data_root: Path = DATA_ROOT,
+    scratch: Path | None = None,
 ) -> Release:
     """The write stage: :func:`write_release` into ``out``, recording the input files of the build."""
     inputs = input_files({"sources": sources_dir, "gazetteer": data_root / "gazetteer", "genres": data_root / "genres"})
-    return write_release(graphs, out, iris, inputs, redirects(load_documents(sources_dir, load_names(data_root))))
+    return write_release(mapped, out, iris, inputs, scratch, mapped.moved)
 
 
-def validate_stage(
-    graphs: dict[URIRef, Graph], release_dir: Path, iris: Iris, validate: Callable[[Graph], object] | None = None
-) -> object:
-    """The validate stage: the SHACL validation of the :func:`union` of ``graphs``, helped by the
-    N-Quads dump already written to ``release_dir`` (or ``validate`` instead); the result."""
-    return (validate or store_validator(release_dir / NQUADS, iris.base))(union(graphs))
-
-
-@contextmanager
-def gc_frozen() -> Iterator[None]:
-    """Keep the cyclic collector off everything alive now (the mapped graphs) for the block.
-
-    The graphs live until the release is written and validated, and every full collection on the
-    way would walk their objects again to free none: at 100× that was a sixth of validation."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
-def store_validator(nquads_path: Path, base: str = DEFAULT_BASE) -> Callable[[Graph], object]:
-    """The SHACL validation, helped by an in-memory store of the release's N-Quads dump.
-
-    In memory rather than the release's on-disk store: the loading costs less than what the
-    candidate queries of :mod:`shapes.candidates` lose on disk (about 5× slower there)."""
+def store_validator() -> Validator:
+    """The build's SHACL validator: pySHACL, the reference, on an rdflib copy of the store's data,
+    helped by the store itself to find the nodes its SPARQL constraints must look at
+    (:mod:`shapes.candidates`)."""
     from shapes.validate import validate
 
-    def run(data: Graph) -> object:
-        store = Store()
-        store.bulk_load(path=str(nquads_path), format=RdfFormat.N_QUADS)
-        return validate(data, store=store, base=base)
+    def run(store: Store, base: str) -> object:
+        return validate(rdflib_graph(store), store=store, base=base)
 
     return run
 

@@ -86,8 +86,25 @@ def cli() -> None:
     is_flag=True,
     help="Keep unknown unit names as unresolved agencies instead of failing (exploratory runs).",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Documents mapped and validated at once, each in a process of its own (default: one per core; "
+    "1: all in this process). The output is the same for any number.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr (stages, documents done, summary).")
 @BASE_OPTION
-def build(build_dir: Path, sources_dir: Path | None, data_root: Path, allow_unresolved: bool, base: str) -> None:
+def build(
+    build_dir: Path,
+    sources_dir: Path | None,
+    data_root: Path,
+    allow_unresolved: bool,
+    jobs: int | None,
+    quiet: bool,
+    base: str,
+) -> None:
     """Map the sources, validate the graph, write dumps and the store, publish atomically."""
     from kg import build as b
 
@@ -98,6 +115,8 @@ def build(build_dir: Path, sources_dir: Path | None, data_root: Path, allow_unre
             data_root=data_root,
             iris=Iris(base),
             allow_unresolved=allow_unresolved,
+            jobs=jobs,
+            progress=None if quiet else lambda line: click.echo(line, err=True),
         )
     except SourceError as e:
         raise BadInput(str(e)) from e

@@ -112,7 +112,7 @@ def test_shape_violation_is_not_published(published: Path) -> None:
 
     before = snapshot(published)
     with pytest.raises(b.ValidationFailed):
-        b.build(published, sources_dir=henan_sources(), validate=lambda g: Failed())
+        b.build(published, sources_dir=henan_sources(), validate=lambda _store, _base: Failed())
     assert snapshot(published) == before
 
 

@@ -48,7 +48,7 @@ class Accept:
     warnings = 0
 
 
-def no_shapes(_graph) -> Accept:
+def no_shapes(_store, _base) -> Accept:
     return Accept()
 
 
@@ -238,12 +238,12 @@ KILLABLE_BUILD = textwrap.dedent("""
     setattr(owner, attr, stall)
     class Accept:
         conforms, violations, warnings = True, 0, 0
-    b.build(build_dir, sources_dir=sources, validate=lambda g: Accept())
+    b.build(build_dir, sources_dir=sources, validate=lambda _store, _base: Accept())
 """)
 
 # where to kill, and whether ``current`` must then be the new release
 KILL_POINTS = {
-    "mapping": ("kg.build.document_graph", False),
+    "mapping": ("kg.pipeline.document_graph", False),
     "dumps": ("kg.build._gzip", False),
     "store-load": ("pyoxigraph.Store.bulk_load", False),
     "ontology-page": ("kg.build._write_ontology_html", False),
@@ -369,7 +369,7 @@ BUILD_ONLY = textwrap.dedent("""
     import kg.build as b
     class Accept:
         conforms, violations, warnings = True, 0, 0
-    print(b.build(Path(sys.argv[1]), sources_dir=Path(sys.argv[2]), validate=lambda g: Accept()).checksum)
+    print(b.build(Path(sys.argv[1]), sources_dir=Path(sys.argv[2]), validate=lambda _store, _base: Accept()).checksum)
 """)
 
 

@@ -645,7 +645,7 @@ def hostile_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
         conforms, violations, warnings = True, 0, 0
 
     build_dir = tmp_path_factory.mktemp("hostile-build")
-    return b.build(build_dir, sources_dir=src, validate=lambda g: Accept()).path
+    return b.build(build_dir, sources_dir=src, validate=lambda _store, _base: Accept()).path
 
 
 def test_html_pages_escape_literals(hostile_release: Path, tmp_path: Path) -> None:

@@ -1,8 +1,8 @@
-"""The scale benchmark in its short form: both build paths run, report their stages, and agree.
+"""The scale benchmark in its short form: it times the real build's stages, in one job and in two.
 
-The full forms (1×, 10×, 100×; 1000× streamed) are documented commands (``bench/results/README.md``);
-here a 1× and a 2× synthetic corpus are enough to show that the whole-graph build and the
-document-at-a-time build of ``bench.scale --streamed`` publish the same named graphs, both validated.
+The full forms (1×, 10×, 100×, 1000×) are documented commands (``bench/results/README.md``); here
+a 1× and a 2× synthetic corpus are enough to show that every stage is reported, that the cost
+follows the corpus, and that one job and two publish the same dumps.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from mappings.iris import Iris
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,31 +31,26 @@ def stages(work: Path, name: str) -> dict:
 @pytest.fixture(scope="module")
 def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("scale")
-    run_scale(work, "--sizes", "1,2")
-    run_scale(work, "--sizes", "2", "--streamed")
+    run_scale(work, "--sizes", "1,2", "--cores", "2", "--jobs", "2")
+    run_scale(work, "--sizes", "2", "--jobs", "1")
     return work
 
 
-def test_whole_build_reports_every_stage_and_grows_with_the_corpus(work: Path) -> None:
-    one, two = stages(work, "1"), stages(work, "2")
+def test_the_build_reports_every_stage_and_grows_with_the_corpus(work: Path) -> None:
+    one, two = stages(work, "1-j2"), stages(work, "2-j2")
     for rec in (one, two):
         assert rec["conforms"] is True and rec["violations"] == 0
-        assert set(rec["cpu"]) == {"map", "write", "validate", "publish", "load"}  # the build's stages, and load
-        assert all(rec["cpu"][stage] > 0 for stage in ("map", "write", "validate", "load"))
-        assert rec["loaded_quads"] == rec["quads"]
+        assert set(rec["cpu"]) == {"documents", "write", "publish"}  # the build's stages
+        assert all(rec["cpu"][stage] > 0 for stage in ("documents", "write"))
+        assert rec["jobs_cpu"]["map"] > 0 and rec["jobs_cpu"]["validate"] > 0
+        assert rec["jobs"] == 2
     assert (two["documents"], one["documents"]) == (4, 2)
-    shared = 4_000  # the ontology and reference graphs, the same at every size (about 4,600 triples)
-    assert 1.8 < (two["triples"] - shared) / (one["triples"] - shared) < 2.2
+    shared = 7_000  # the ontology (1,565) and reference (5,302) graphs and most of the dataset description
+    assert 1.7 < (two["triples"] - shared) / (one["triples"] - shared) < 2.3
 
 
-def test_streamed_build_validates_each_document_and_publishes_the_same_graphs(work: Path) -> None:
-    streamed, whole = stages(work, "2-streamed"), stages(work, "2")
-    assert streamed["conforms"] is True and streamed["violations"] == 0
-    assert {"map", "validate", "load"} <= set(streamed["cpu"])
-    dataset = f"<{Iris().graph('dataset')}> ."
-    whole_quads = {
-        q for q in (Path(whole["release"]) / "henan-kg.nq").read_text().splitlines() if not q.endswith(dataset)
-    }
-    streamed_quads = set((Path(streamed["release"]) / "henan-kg.nq").read_text().splitlines())
-    assert streamed_quads == whole_quads
-    assert streamed["loaded_quads"] == len(streamed_quads)
+def test_one_job_and_two_publish_the_same_dumps(work: Path) -> None:
+    one, two = stages(work, "2-j1"), stages(work, "2-j2")
+    assert one["jobs"] == 1 and one["checksum"] == two["checksum"]
+    for name in ("henan-kg.nq", "henan-kg.nt", "henan-kg.ttl.gz"):
+        assert (Path(one["release"]) / name).read_bytes() == (Path(two["release"]) / name).read_bytes(), name

@@ -1,0 +1,326 @@
+"""The build's documents as jobs of their own: each mapped, written and validated apart, in a pool.
+
+A job maps one document (a ``.toml`` under the sources) into triples collected without rdflib's
+indexed store (:mod:`mappings.collect`), writes them as a sorted N-Quads chunk (the dumps are a
+merge of the chunks, :mod:`kg.dumps`) and validates them in an Oxigraph store beside the shared
+graphs (ontology, reference), keeping only the findings about its own nodes: the shared graphs
+are validated once, in a job of their own. A notice that assigns a report (``assigns`` in its
+metadata) maps that report too, read-only, to derive its alignment and to validate against it.
+
+Jobs run in a pool of forked processes (``jobs`` > 1), which inherit what every job shares
+(:class:`Shared`) instead of receiving it, or one after another in this process (``jobs`` = 1):
+the same function either way, so the output does not depend on the number of jobs.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import resource
+import signal
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pyoxigraph import BlankNode, NamedNode, RdfFormat, Store
+from pyoxigraph import Literal as OxLiteral
+from rdflib import RDF, BNode, Graph, URIRef
+from rdflib.namespace import DCTERMS, XSD
+from rdflib.plugins.serializers.nt import _nt_row
+from rdflib.term import Literal, Node
+
+from mappings.collect import collecting_graph, ntriples_lines
+from mappings.document import add_eli_structure, document_graph
+from mappings.iris import HGV, Iris
+from mappings.reference import Reference
+from mappings.source import SourceDocument, SourceError, load_document
+from mappings.writer import mapper_for, write_alignment
+
+if TYPE_CHECKING:
+    from shapes.validate import Finding
+
+#: a SHACL validator: the data is the union of the store's named graphs; the base is the data namespace
+Validator = Callable[[Store, str], object]
+
+
+@dataclass
+class Shared:
+    """What every job reads, made once before the pool starts (forked workers inherit it)."""
+
+    ref: Reference
+    iris: Iris
+    graphs: dict[URIRef, Graph]  # the ontology and reference graphs
+    documents: dict[str, Path]  # IRI path → metadata file, for the documents a notice assigns
+    chunks: Path
+    validator: Validator | None = None
+    allow_unresolved: bool = False
+    nquads: bytes = b""  # the graphs every validation loads whole (the ontology: the class hierarchy)
+    described: dict[Node, Lines] = field(default_factory=dict)
+    """each node of the other shared graphs (reference): its lines, as :func:`by_node` gives them"""
+    subjects: frozenset[Node] = frozenset()
+
+
+@dataclass
+class Done:
+    """What one job reports back: its graph's size and chunk, its findings, or the error."""
+
+    index: int
+    meta: Path
+    slug: str = ""  # the document's IRI path
+    graph: str = ""
+    triples: int = 0
+    chunk: Path | None = None
+    described: list[tuple[Node, Node, Node]] = field(default_factory=list)
+    error: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    conforms: bool = True
+    violations: int = 0  # of a validator whose result lists no findings
+    warnings: int = 0
+    map_cpu: float = 0.0
+    validate_cpu: float = 0.0
+
+
+_SHARED: Shared | None = None
+
+
+def quad_lines(g: Graph, name: URIRef) -> list[str]:
+    """The graph's sorted N-Quads lines, named ``name``."""
+    suffix = f" <{name}> ."
+    return [line[: -len(" .")] + suffix for line in ntriples_lines(g)]
+
+
+def map_document(
+    doc: SourceDocument, ref: Reference, iris: Iris, graph: Graph, allow_unresolved: bool = False
+) -> Graph:
+    """One document's named graph, mapped into ``graph`` (which names it)."""
+    g = mapper_for(doc, ref)(doc, ref, iris, allow_unresolved=allow_unresolved, graph=graph)
+    g += document_graph(doc, ref, iris)
+    add_eli_structure(g, iris.doc(doc.iri_path))
+    return g
+
+
+@dataclass
+class Lines:
+    """One node of a shared graph: its N-Quads lines, the nodes they name, and its type lines."""
+
+    lines: list[str] = field(default_factory=list)
+    named: list[Node] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+
+
+def by_node(g: Graph, name: URIRef) -> dict[Node, Lines]:
+    """Each subject of ``g`` with its :class:`Lines` (named ``name``), for :func:`reached`."""
+    suffix = f" <{name}> ."
+    out: dict[Node, Lines] = {}
+    for t in g:
+        node = out.setdefault(t[0], Lines())
+        line = _nt_row(t)[: -len(" .\n")] + suffix
+        node.lines.append(line)
+        if t[1] == RDF.type:
+            node.types.append(line)
+        if not isinstance(t[2], Literal):
+            node.named.append(t[2])
+    return out
+
+
+def rdflib_graph(store: Store) -> Graph:
+    """The union of a store's graphs as one rdflib graph (for validators written for rdflib).
+
+    Each distinct term converted once: twice as fast as writing N-Triples for rdflib to parse."""
+    terms: dict[object, Node] = {}
+
+    def term(t: object) -> Node:
+        r = terms.get(t)
+        if r is None:
+            r = terms[t] = _rdflib_term(t)
+        return r
+
+    g = Graph()
+    g.addN((term(q.subject), term(q.predicate), term(q.object), g) for q in store)
+    return g
+
+
+def _rdflib_term(t: object) -> Node:
+    if isinstance(t, NamedNode):
+        return URIRef(t.value)
+    if isinstance(t, BlankNode):
+        return BNode(t.value)
+    assert isinstance(t, OxLiteral), f"not a term of a triple: {t!r}"
+    if t.language:
+        return Literal(t.value, lang=t.language)
+    if t.datatype.value == str(XSD.string):
+        return Literal(t.value)
+    return Literal(t.value, datatype=URIRef(t.datatype.value))
+
+
+def _cpu() -> float:
+    return time.process_time()
+
+
+def run_document(task: tuple[int, Path]) -> Done:
+    """Map, write and validate one document (a job); a bad source is reported, not raised."""
+    index, meta = task
+    sh = _SHARED
+    assert sh is not None, "the jobs' shared graphs are not set up"
+    done = Done(index, meta)
+    c0 = _cpu()
+    try:
+        doc = load_document(meta, sh.ref.names)
+        done.slug, name = doc.iri_path, sh.iris.graph(doc.iri_path)
+        g = map_document(doc, sh.ref, sh.iris, collecting_graph(name), sh.allow_unresolved)
+        dependency = _assigned(doc, g, sh)
+    except SourceError as e:
+        done.error = str(e)
+        return done
+    lines = quad_lines(g, name)
+    done.graph, done.triples = str(name), len(lines)
+    done.chunk = sh.chunks / f"{index:07d}.nq"
+    _write_lines(done.chunk, lines)
+    done.described = _described(g)
+    done.map_cpu = _cpu() - c0
+    if sh.validator is not None:
+        c1 = _cpu()
+        mapped = [g] if dependency is None else [g, dependency]
+        context = [quad_lines(dependency, URIRef(str(dependency.identifier)))] if dependency is not None else []
+        own = g.store.subjects()  # type: ignore[attr-defined]
+        beside = sh.subjects | (dependency.store.subjects() if dependency is not None else set())  # type: ignore[attr-defined]
+        context.append(reached(sh.described, mapped))
+        _check(done, sh, [lines, *context], lambda focus: focus in own or focus not in beside)
+        done.validate_cpu = _cpu() - c1
+    return done
+
+
+def reached(described: dict[Node, Lines], graphs: list[Graph]) -> list[str]:
+    """The context a document's nodes are validated in: the lines of every shared node that
+    ``graphs`` name (a value's description, for a shape on it), and the types of the nodes those
+    name in turn (for a class constraint on their values). Not the whole of the shared graphs:
+    they are validated once, not again for each document."""
+    named = {n for g in graphs for s, _p, o in g for n in (s, o) if not isinstance(n, Literal)}
+    out: list[str] = []
+    further: set[Node] = set()
+    for node in named & described.keys():
+        out += described[node].lines
+        further.update(described[node].named)
+    for node in (further - named) & described.keys():
+        out += described[node].types
+    return out
+
+
+def run_shared(_task: object = None) -> Done:
+    """Validate the shared graphs once, on their own (a job too)."""
+    sh = _SHARED
+    assert sh is not None
+    done = Done(-1, Path("(shared graphs)"))
+    if sh.validator is not None:
+        c1 = _cpu()
+        _check(done, sh, [[line for n in sh.described.values() for line in n.lines]], lambda _focus: True)
+        done.validate_cpu = _cpu() - c1
+    return done
+
+
+def _assigned(doc: SourceDocument, g: Graph, sh: Shared) -> Graph | None:
+    """The report a notice assigns, mapped read-only; the notice's alignment with it, into ``g``."""
+    assigned = doc.meta.get("assigns")  # the report's IRI path (ontology/README.md, Data IRIs)
+    if not assigned:
+        return None
+    meta = sh.documents.get(assigned)
+    if meta is None:
+        raise SourceError(unknown_assigned(doc, assigned, sh.documents))
+    report_doc = load_document(meta, sh.ref.names)
+    report = map_document(
+        report_doc, sh.ref, sh.iris, collecting_graph(sh.iris.graph(assigned)), allow_unresolved=sh.allow_unresolved
+    )
+    write_alignment(g, sh.iris, sh.ref, doc, report_doc, report)
+    return report
+
+
+def unknown_assigned(doc: SourceDocument, assigned: str, known: Iterable[str]) -> str:
+    """The error of a notice that assigns a report the build does not have."""
+    return (
+        f'{doc.meta_path}: assigns = "{assigned}", which is not the IRI path of a document of this build '
+        f"(known: {', '.join(sorted(known))})"
+    )
+
+
+def _described(g: Graph) -> list[tuple[Node, Node, Node]]:
+    """The few triples the dataset description reads from a document graph: the documents' types
+    and issue dates (:func:`kg.dataset.dataset_graph`)."""
+    out: list[tuple[Node, Node, Node]] = []
+    for cls in (HGV.TaskAssignmentNotice, HGV.GovernmentWorkReport):
+        out += [(s, RDF.type, cls) for s in g.subjects(RDF.type, cls)]
+    out += [
+        (s, DCTERMS.issued, o)
+        for s, o in g.subject_objects(DCTERMS.issued)
+        if isinstance(o, Literal) and o.datatype == XSD.date
+    ]
+    return out
+
+
+def _check(done: Done, sh: Shared, quads: list[list[str]], mine: Callable[[Node], bool]) -> None:
+    """Validate the ontology plus ``quads`` in a new store; keep the findings ``mine`` accepts."""
+    assert sh.validator is not None
+    store = Store()
+    data = sh.nquads + "".join(line + "\n" for ls in quads for line in ls).encode("utf-8")
+    store.bulk_load(input=data, format=RdfFormat.N_QUADS)
+    result = sh.validator(store, sh.iris.base)
+    findings = getattr(result, "findings", None)
+    if findings is None:  # a validator that only counts (tests fake one)
+        done.conforms = bool(getattr(result, "conforms", True))
+        done.violations, done.warnings = int(getattr(result, "violations", 0)), int(getattr(result, "warnings", 0))
+        return
+    done.findings = [f for f in findings if mine(f.focus)]
+    done.conforms = not any(f.severity == "Violation" for f in done.findings)
+
+
+def _write_lines(path: Path, lines: Iterable[str]) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        f.writelines(line + "\n" for line in lines)
+
+
+def _init_worker(shared: Shared) -> None:
+    """A pool worker: the shared state, and death with the build (a SIGKILLed build leaves no worker)."""
+    global _SHARED
+    _SHARED = shared
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:  # not Linux: the pool's own shutdown still ends the workers
+        pass
+
+
+def run_jobs(shared: Shared, metas: list[tuple[int, Path]], jobs: int) -> Iterator[Done]:
+    """Every document's job and the shared graphs' job, results as they finish; ``jobs`` processes
+    (1: in this process, one after another)."""
+    global _SHARED
+    tasks: list[tuple[Callable, object]] = [(run_shared, None)] + [(run_document, m) for m in metas]
+    if jobs <= 1 or len(tasks) <= 1:
+        previous, _SHARED = _SHARED, shared
+        try:
+            for fn, arg in tasks:
+                yield fn(arg)
+        finally:
+            _SHARED = previous
+        return
+    ctx = multiprocessing.get_context("fork")  # workers inherit ``shared``: no pickling of graphs
+    with ctx.Pool(min(jobs, len(tasks)), initializer=_init_worker, initargs=(shared,)) as pool:
+        yield from pool.imap_unordered(_dispatch, tasks)
+
+
+def _dispatch(task: tuple[Callable, object]) -> Done:
+    fn, arg = task
+    return fn(arg)
+
+
+def default_jobs() -> int:
+    """One job per core this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory, MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
