@@ -29,8 +29,8 @@ from rdflib.term import Node
 
 from mappings.iris import DEFAULT_BASE
 from shapes import HSH
-from shapes.candidates import prefixes_of
-from shapes.validate import SH, ValidationResult, finding, load_shapes, report_prefixes, run_pyshacl
+from shapes.candidates import prefixes_of, store_of
+from shapes.validate import SH, ValidationResult, finding, load_shapes, report_prefixes, run_pyshacl, with_ontology
 
 log = logging.getLogger(__name__)
 
@@ -716,6 +716,11 @@ def validate_store(store: Store, base: str = DEFAULT_BASE, shapes: Graph | None 
         findings=findings,
         fallbacks=list(compiled.fallbacks),
     )
+
+
+def validate_graph(data: Graph, base: str = DEFAULT_BASE) -> ValidationResult:
+    """An rdflib graph (or Dataset) validated in an Oxigraph copy, the ontology added if it lacks it."""
+    return validate_store(store_of(with_ontology(data)), base)
 
 
 def _run(check: Check, store: Store, report: Graph, shapes: Graph) -> list[Node]:

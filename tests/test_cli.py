@@ -142,6 +142,8 @@ def test_validate_malformed_rdf_names_the_file(tmp_path: Path) -> None:
 
 
 def test_validate_violation_exits_1(tmp_path: Path) -> None:
+    """A task numbered "one" breaks hsh:Part-orderNumber (an xsd:integer); the compiled validator
+    (the default) and pySHACL (``--reference-validator``) print the same report."""
     bad = tmp_path / "task.ttl"
     bad.write_text(
         "@prefix hgv: <https://w3id.org/henan-gov/def#> .\n"
@@ -151,6 +153,10 @@ def test_validate_violation_exits_1(tmp_path: Path) -> None:
     done = henan_kg("validate", str(bad))
     assert done.exit_code == 1, done.output
     assert (tmp_path / "task.ttl.shacl-report.ttl").exists()
+    assert "hsh:Part-orderNumber" in done.stdout and 'value: "one"' in done.stdout
+    reference = henan_kg("validate", "--reference-validator", str(bad))
+    assert reference.exit_code == 1, reference.output
+    assert reference.stdout == done.stdout
 
 
 # rdflib's own N-Quads parser (validate_file reads the dump with it) warns of its own deprecated API
