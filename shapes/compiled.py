@@ -158,12 +158,19 @@ def _focus(shapes: Graph, shape: Node) -> tuple[str, dict[str, str]]:
     """A subquery listing the shape's focus nodes as ``?this``, each once, and the prefixes it uses."""
     if (shape, RDF.type, RDFS.Class) in shapes or (shape, RDF.type, OWL.Class) in shapes:
         raise Untranslatable("implicit class target")
-    parts = [f"{{ ?this {_RDF_TYPE}/{_SUBCLASS}* {_term(c)} }}" for c in shapes.objects(shape, SH.targetClass)]
+    classes = list(shapes.objects(shape, SH.targetClass))
+    targets = list(shapes.objects(shape, SH.target))
+    if (shape, HSH.checkInOnePass, Literal(True)) in shapes and all(
+        (t, HSH.targetClass, None) in shapes for t in targets
+    ):  # the target is the constraint's own query (load_shapes): its classes will do, the check joins the rest
+        classes += [c for t in targets for c in shapes.objects(t, HSH.targetClass)]
+        targets = []
+    parts = [f"{{ ?this {_RDF_TYPE}/{_SUBCLASS}* {_term(c)} }}" for c in classes]
     parts += [f"{{ VALUES ?this {{ {_term(n)} }} }}" for n in shapes.objects(shape, SH.targetNode)]
     parts += [f"{{ ?this {_term(p)} [] }}" for p in shapes.objects(shape, SH.targetSubjectsOf)]
     parts += [f"{{ [] {_term(p)} ?this }}" for p in shapes.objects(shape, SH.targetObjectsOf)]
     prefixes: dict[str, str] = {}
-    for target in shapes.objects(shape, SH.target):
+    for target in targets:
         select = shapes.value(target, SH.select)
         if (target, RDF.type, SH.SPARQLTarget) not in shapes or select is None:
             raise Untranslatable("a target other than a SPARQL-based one")

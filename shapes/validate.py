@@ -171,6 +171,8 @@ def _one_pass_targets(g: Graph) -> None:
         g.add((target, SH.prefixes, URIRef(str(HSH))))
         g.add((target, SH.select, Literal(f"SELECT DISTINCT ?this WHERE {{ {branches} FILTER EXISTS {{ {types} }} }}")))
         g.add((shape, SH.target, target))
+        for c in classes:  # kept on the target, for shapes.compiled: it joins the query to these itself
+            g.add((target, HSH.targetClass, c))
         g.remove((shape, SH.targetClass, None))
 
 
