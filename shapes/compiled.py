@@ -18,7 +18,7 @@ import io
 import itertools
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 import pyoxigraph
@@ -139,7 +139,8 @@ def compile_graph(shapes: Graph) -> Compiled:
 def _parses(check: Check) -> None:
     """Oxigraph reads the query (run on an empty store: a syntax error is found here, not mid-build)."""
     try:
-        list(Store().query(check.query, prefixes=check.prefixes or None))  # type: ignore[arg-type]
+        query = _with_subclasses(check.query, lambda c: [c])
+        list(Store().query(query, prefixes=check.prefixes or None))  # type: ignore[arg-type]
     except (SyntaxError, ValueError, OSError) as e:
         raise Untranslatable(f"Oxigraph cannot run the compiled query: {e}") from e
 
@@ -165,7 +166,7 @@ def _focus(shapes: Graph, shape: Node) -> tuple[str, dict[str, str]]:
     ):  # the target is the constraint's own query (load_shapes): its classes will do, the check joins the rest
         classes += [c for t in targets for c in shapes.objects(t, HSH.targetClass)]
         targets = []
-    parts = [f"{{ ?this {_RDF_TYPE}/{_SUBCLASS}* {_term(c)} }}" for c in classes]
+    parts = [f"{{ ?this {_RDF_TYPE}/<{RDFS.subClassOf}>* {_term(c)} }}" for c in classes]
     parts += [f"{{ VALUES ?this {{ {_term(n)} }} }}" for n in shapes.objects(shape, SH.targetNode)]
     parts += [f"{{ ?this {_term(p)} [] }}" for p in shapes.objects(shape, SH.targetSubjectsOf)]
     parts += [f"{{ [] {_term(p)} ?this }}" for p in shapes.objects(shape, SH.targetObjectsOf)]
@@ -180,7 +181,21 @@ def _focus(shapes: Graph, shape: Node) -> tuple[str, dict[str, str]]:
 
 
 _RDF_TYPE = f"<{RDF.type}>"
-_SUBCLASS = f"<{RDFS.subClassOf}>"
+#: where the store's subclasses of a class go (``rdfs:subClassOf*`` in the data, as pySHACL reads it)
+SUBCLASSES = re.compile(r"@subclasses<([^>]*)>@")
+
+
+def _instance(node: str, cls: Node, var: str) -> str:
+    """``node rdf:type/rdfs:subClassOf* cls`` for sh:class, written with the subclasses listed (filled
+    in per store by :func:`_with_subclasses`): for a bound node, a VALUES join is about twice as fast
+    in Oxigraph as the path (a target class keeps the path, which lists instances faster)."""
+    if not isinstance(cls, URIRef):
+        raise Untranslatable(f"a class {cls} that is not an IRI")
+    return f"{node} {_RDF_TYPE} {var} . VALUES {var} {{ @subclasses<{cls}>@ }}"
+
+
+def _with_subclasses(query: str, closure: Callable[[str], list[str]]) -> str:
+    return SUBCLASSES.sub(lambda m: " ".join(f"<{c}>" for c in closure(m.group(1))), query)
 
 
 # --------------------------------------------------------------------------------------------
@@ -265,7 +280,7 @@ def _class(shapes, shape, cls, focus, path, fresh):
     pattern, v = _values(path, shapes, focus, fresh)
     yield (
         SH.ClassConstraintComponent,
-        f"{pattern} FILTER NOT EXISTS {{ {v} {_RDF_TYPE}/{_SUBCLASS}* {_term(cls)} }}",
+        f"{pattern} FILTER NOT EXISTS {{ {_instance(v, cls, fresh())} }}",
         v,
         [],
     )
@@ -549,7 +564,8 @@ def _sparql_check(
     return Check(
         shape=shape,
         component=SH.SPARQLConstraintComponent,
-        query=_joined(str(select), focus, everywhere=not one_pass),
+        # in a UNION, each branch joined to the focus nodes starts from them (measured: 1.6× faster at 100×)
+        query=_joined(str(select), focus, everywhere=not one_pass or "UNION" in str(select).upper()),
         prefixes=prefixes_of(shapes, constraint),
         severity=severity,
         messages=messages,
@@ -577,9 +593,9 @@ def _joined(select: str, focus: str, everywhere: bool) -> str:
 
     SHACL pre-binds ``$this`` (substitution). A shape marked ``hsh:checkInOnePass`` binds it by a
     triple pattern in every branch, so joining the focus nodes once, in the outer group, gives the
-    same rows. Otherwise the focus nodes are joined in every group that uses ``$this`` (a group is
-    evaluated on its own, so a FILTER there would otherwise see ``?this`` unbound), except inside
-    EXISTS, which sees the enclosing solution's ``?this``.
+    same rows (``everywhere`` False). Otherwise the focus nodes are joined in every group that uses
+    ``$this`` (a group is evaluated on its own, so a FILTER there would otherwise see ``?this``
+    unbound), except inside EXISTS, which sees the enclosing solution's ``?this``.
     """
     tokens = SPARQL_TOKENS.findall(_dollar_free(select))
     opens = _groups(tokens)
@@ -696,8 +712,9 @@ def validate_store(store: Store, base: str = DEFAULT_BASE, shapes: Graph | None 
     report_prefixes(report)
     node = BNode()
     results: list[Node] = []
+    closure = functools.lru_cache(maxsize=None)(lambda cls: _subclasses(store, cls))
     for check in compiled.checks:
-        results += _run(check, store, report, shapes)
+        results += _run(check, store, report, shapes, closure)
     fallback = _fallback(store, shapes, compiled.fallbacks) if compiled.fallbacks else None
     labels = _labels(store, {report.value(r, SH.focusNode) for r in results})
     findings = [finding(report, r, labels, shapes) for r in results]
@@ -730,9 +747,16 @@ def validate_graph(data: Graph, base: str = DEFAULT_BASE) -> ValidationResult:
     return validate_store(store_of(with_ontology(data)), base)
 
 
-def _run(check: Check, store: Store, report: Graph, shapes: Graph) -> list[Node]:
+def _subclasses(store: Store, cls: str) -> list[str]:
+    """The class and its subclasses in the store (sorted: the same query text for the same data)."""
+    rows = store.query(f"SELECT ?c WHERE {{ ?c <{RDFS.subClassOf}>* <{cls}> }}", use_default_graph_as_union=True)
+    return sorted({row[0].value for row in rows if isinstance(row[0], pyoxigraph.NamedNode)} | {cls})  # type: ignore[union-attr,index]
+
+
+def _run(check: Check, store: Store, report: Graph, shapes: Graph, closure: Callable[[str], list[str]]) -> list[Node]:
     """Run one check and write its results into ``report``; the result nodes."""
-    solutions = store.query(check.query, prefixes=check.prefixes or None, use_default_graph_as_union=True)
+    query = _with_subclasses(check.query, closure)
+    solutions = store.query(query, prefixes=check.prefixes or None, use_default_graph_as_union=True)
     assert isinstance(solutions, QuerySolutions)
     names = [v.value for v in solutions.variables]
     seen: set[tuple] = set()
