@@ -159,6 +159,30 @@ def test_validate_violation_exits_1(tmp_path: Path) -> None:
     assert reference.stdout == done.stdout
 
 
+def test_build_with_the_reference_validator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``build --reference-validator`` validates with pySHACL, never with the compiled validator."""
+    import shapes.compiled
+    import shapes.validate
+    from conftest import henan_sources
+
+    calls: list[object] = []
+    reference = shapes.validate.validate
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(args)
+        return reference(*args, **kwargs)
+
+    def refused(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the compiled validator ran")
+
+    monkeypatch.setattr(shapes.validate, "validate", counted)
+    monkeypatch.setattr(shapes.compiled, "validate_store", refused)
+    out = tmp_path / "out"
+    done = henan_kg("build", "--reference-validator", "--out", str(out), "--sources", str(henan_sources()))
+    assert done.exit_code == 0, done.output
+    assert "published" in done.stdout and len(calls) == 1
+
+
 # rdflib's own N-Quads parser (validate_file reads the dump with it) warns of its own deprecated API
 @pytest.mark.filterwarnings("ignore:Dataset.default_context is deprecated:DeprecationWarning")
 def test_build_then_validate(tmp_path: Path) -> None:
