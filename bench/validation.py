@@ -1,131 +1,119 @@
-"""How long SHACL validation of the graph takes, and how that grows with the graph.
+"""How long SHACL validation takes: pySHACL (the reference) against the shapes compiled to SPARQL.
 
-Validates the real graph (every named graph of the build, merged) and synthetic graphs 10× and
-100× its size, made by replicating each document's named graph under renamed IRIs
-(``doc/henan/yuzheng/2026/4`` → ``doc/henan-r7/yuzheng/2026/4``, its tasks, spans, targets … with it) beside one copy of
-the shared graphs (ontology, agencies, places, indicators). The copies are valid data, so the
-figures are for a conforming graph, the case every build is in. Prints the median of several runs
-per size, the time per triple and its ratio to the real graph's.
+Validates the real graph (every named graph of the default build, merged) and synthetic corpora
+``k``× the two Henan documents (``bench/synth.py``, layout ``many``, mapped by the build's
+``assemble``), each with both validators as the build runs them: pySHACL on the rdflib graph,
+helped by an in-memory Oxigraph copy (``shapes.validate.validate(g, store=…)``), and
+``shapes.compiled.validate_store`` on that same copy (loading it is timed apart: the build loads it
+for both). The runs alternate; medians of CPU and wall seconds, CPU per triple, the ratio
+pySHACL / compiled, and whether both found the same (severity, shape, focus node) results.
 
-    python -m bench.validation [--sizes 1 10 100] [--runs 5 3 1] [--out bench/results/validation.txt]
+    python -m bench.validation [--synth 10 100] [--runs 3 3 1] [--out bench/results/validation-compiled.md]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from rdflib import Graph, URIRef
+from pyoxigraph import Store
+from rdflib import Graph
 
 from bench.machine import describe
-from mappings.iris import DEFAULT_BASE, Iris
-from shapes.validate import validate
+from shapes.candidates import store_of
+from shapes.compiled import validate_store
+from shapes.validate import ValidationResult, validate
 
 
-def real_graphs(iris: Iris) -> dict[URIRef, Graph]:
-    """The build's named graphs (ontology, reference, one per document)."""
-    from kg.build import assemble
+def real_graph() -> Graph:
+    """The default build's named graphs, merged."""
+    from kg.build import assemble, union
 
-    return assemble(iris=iris)
-
-
-def document_paths(graphs: dict[URIRef, Graph], iris: Iris) -> dict[URIRef, str]:
-    """Named graph IRI → document IRI path, for the graphs that hold one document each."""
-    from kg.build import DATA_ROOT, SOURCES_DIR
-    from mappings.series import load_names
-    from mappings.source import load_documents
-
-    docs = load_documents(SOURCES_DIR, load_names(DATA_ROOT))
-    return {iris.graph(d.iri_path): d.iri_path for d in docs if iris.graph(d.iri_path) in graphs}
+    return union(assemble())
 
 
-def replicate(graph: Graph, prefix: str, new_prefix: str) -> Graph:
-    """A copy of ``graph`` with every IRI under ``prefix`` moved under ``new_prefix``."""
+def synthetic_graph(size: int, work: Path) -> Graph:
+    """A ``size``× synthetic corpus (``bench.synth``), mapped and merged as the build does."""
+    from bench.synth import write_corpus
+    from kg.build import assemble, union
 
-    def move(term):
-        if isinstance(term, URIRef) and (str(term) == prefix or term.startswith(prefix + "/")):
-            return URIRef(new_prefix + term[len(prefix) :])
-        return term
-
-    copy = Graph()
-    for s, p, o in graph:
-        copy.add((move(s), p, move(o)))
-    return copy
+    corpus = work / f"corpus-many-{size}"
+    if not corpus.exists():
+        write_corpus(corpus, size, "many")
+    return union(assemble(sources_dir=corpus))
 
 
-def synthetic(graphs: dict[URIRef, Graph], iris: Iris, factor: int) -> Graph:
-    """The shared graphs once and every document graph ``factor`` times under renamed IRIs."""
-    paths = document_paths(graphs, iris)
-    g = Graph()
-    for name, part in graphs.items():
-        if name not in paths:
-            g += part
-    for name, path in paths.items():
-        g += graphs[name]
-        _, jurisdiction, rest = path.split("/", 2)  # doc/{jurisdiction}/…: the copy's is {jurisdiction}-r{k}
-        for k in range(1, factor):
-            g += replicate(graphs[name], iris.base + path, f"{iris.base}doc/{jurisdiction}-r{k}/{rest}")
-    return g
+def timed(run: Callable[[], ValidationResult]) -> tuple[float, float, ValidationResult]:
+    """CPU and wall seconds of one validation (CPU: the wall clock also counts other processes' turns)."""
+    gc.collect()
+    c, w = time.process_time(), time.perf_counter()
+    result = run()
+    return time.process_time() - c, time.perf_counter() - w, result
 
 
-def time_validation(g: Graph, runs: int) -> tuple[list[float], list[float], int]:
-    """Wall-clock and CPU times of ``runs`` validations, and the violation count.
+def results(result: ValidationResult) -> set[tuple]:
+    return {(f.severity, f.shape, f.focus) for f in result.findings}
 
-    CPU time is reported beside wall time because on a shared machine the wall clock also counts
-    the time other processes held the cores.
-    """
-    wall, cpu, violations = [], [], 0
+
+def measure(name: str, g: Graph, runs: int) -> str:
+    """One row: store load, then ``runs`` alternating validations by each validator."""
+    c = time.process_time()
+    store: Store = store_of(g)
+    load = time.process_time() - c
+    cpu: dict[str, list[float]] = {"pyshacl": [], "compiled": []}
+    wall: dict[str, list[float]] = {"pyshacl": [], "compiled": []}
+    found: dict[str, set] = {}
     for _ in range(runs):
-        w, c = time.perf_counter(), time.process_time()
-        result = validate(g)
-        wall.append(time.perf_counter() - w)
-        cpu.append(time.process_time() - c)
-        violations = result.violations
-    return wall, cpu, violations
+        for label, run in (("pyshacl", lambda: validate(g, store=store)), ("compiled", lambda: validate_store(store))):
+            cpu_s, wall_s, result = timed(run)
+            cpu[label].append(cpu_s)
+            wall[label].append(wall_s)
+            found[label] = results(result)
+    py, co = statistics.median(cpu["pyshacl"]), statistics.median(cpu["compiled"])
+    same = "yes" if found["pyshacl"] == found["compiled"] else "NO"
+    return (
+        f"| {name} | {len(g):,} | {runs} | {load:.2f} | {py:.2f} | {statistics.median(wall['pyshacl']):.2f} "
+        f"| {co:.2f} | {statistics.median(wall['compiled']):.2f} | {py / len(g) * 1e6:.1f} | {co / len(g) * 1e6:.1f} "
+        f"| {py / co:.2f} | {same} ({len(found['compiled'])}) |"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 100], help="replication factors")
-    ap.add_argument("--runs", type=int, nargs="+", default=[5, 3, 1], help="runs per size (last repeats)")
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--synth", type=int, nargs="*", default=[10, 100], help="synthetic corpus sizes")
+    ap.add_argument("--runs", type=int, nargs="+", default=[3, 3, 1], help="runs per graph (real first; last repeats)")
+    ap.add_argument("--work", type=Path, help="where the synthetic corpora are written (default: a temporary dir)")
     ap.add_argument("--out", type=Path, help="also write the figures to this file")
     args = ap.parse_args(argv)
-    iris = Iris(DEFAULT_BASE)
-    graphs = real_graphs(iris)
     lines = [
-        "SHACL validation time (shapes/*.ttl, pyshacl, advanced, no inference) — "
-        + time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        f"machine: {describe()}",
+        "# SHACL validation: pySHACL (reference) vs the shapes compiled to SPARQL on Oxigraph",
         "",
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; machine: {describe()}",
+        "",
+        "| graph | triples | runs | store load cpu s | pySHACL cpu s | pySHACL wall s | compiled cpu s "
+        "| compiled wall s | pySHACL cpu µs/triple | compiled cpu µs/triple | pySHACL / compiled (cpu) "
+        "| same results (count) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     print("\n".join(lines), flush=True)
-    header = (
-        f"{'size':>5} {'triples':>10} {'runs':>4} {'wall s':>8} {'cpu s':>8} {'cpu µs/triple':>14} {'× real':>7}"
-        f"  violations  wall of each run (s)"
-    )
-    print(header, flush=True)
-    lines.append(header)
-    reference = None
-    for i, factor in enumerate(args.sizes):
-        runs = args.runs[min(i, len(args.runs) - 1)]
-        g = synthetic(graphs, iris, factor)
-        wall, cpu, violations = time_validation(g, runs)
-        per = statistics.median(cpu) / len(g) * 1e6
-        reference = reference or per
-        row = (
-            f"{factor:>4}× {len(g):>10} {runs:>4} {statistics.median(wall):>8.2f} {statistics.median(cpu):>8.2f} "
-            f"{per:>14.1f} {per / reference:>7.2f}  {violations:>10}  " + " ".join(f"{t:.2f}" for t in wall)
-        )
+    work = args.work or Path(tempfile.mkdtemp(prefix="henan-kg-validation-"))
+    graphs: list[tuple[str, Callable[[], Graph]]] = [("real (default build)", real_graph)]
+    graphs += [(f"synthetic {k}×", lambda k=k: synthetic_graph(k, work)) for k in args.synth]  # type: ignore[misc]
+    for i, (name, make) in enumerate(graphs):
+        g = make()
+        row = measure(name, g, args.runs[min(i, len(args.runs) - 1)])
         print(row, flush=True)
         lines.append(row)
         del g
     lines += [
         "",
-        "wall s / cpu s: medians over the runs; cpu µs/triple: median CPU time per triple; "
-        "× real: that, relative to the real graph (1×).",
-        "Synthetic graphs: each document's named graph replicated under renamed IRIs, shared graphs once.",
+        "cpu / wall s: medians over the runs (alternating validators); store load: the Oxigraph copy both use "
+        "(not counted in either). Same results: equal sets of (severity, shape, focus node), and their number.",
     ]
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -616,10 +616,16 @@ def write_stage(
     return write_release(mapped, out, iris, inputs, scratch, mapped.moved)
 
 
-def store_validator() -> Validator:
-    """The build's SHACL validator: pySHACL, the reference, on an rdflib copy of the store's data,
-    helped by the store itself to find the nodes its SPARQL constraints must look at
-    (:mod:`shapes.candidates`)."""
+def store_validator(reference: bool = False) -> Validator:
+    """The build's SHACL validator, run on a pyoxigraph Store holding the data (the union of its
+    named graphs): the shapes compiled to SPARQL (:mod:`shapes.compiled`); with ``reference``,
+    pySHACL, the reference, on an rdflib copy of the store's data, helped by the store itself to find
+    the nodes its SPARQL constraints must look at (:mod:`shapes.candidates`)."""
+    if not reference:
+        from shapes.compiled import validate_store
+
+        return validate_store
+
     from shapes.validate import validate
 
     def run(store: Store, base: str) -> object:

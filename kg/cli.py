@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +18,11 @@ from mappings.iris import DEFAULT_BASE, Iris
 from mappings.source import SourceError
 from release.files import BUILD_DIR, BUILD_DIR_ENV, DATA_ENV, DATA_ROOT
 from release.layout import NQUADS, ReleaseError, read_manifest
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from shapes.validate import ValidationResult
 
 EXIT_INVALID = 1
 EXIT_BAD_INPUT = 2
@@ -34,6 +40,12 @@ BASE_OPTION = click.option(
     default=DEFAULT_BASE,
     show_default=True,
     help="Data namespace the IRIs are minted under (environment: HENAN_KG_BASE).",
+)
+REFERENCE_OPTION = click.option(
+    "--reference-validator",
+    "reference",
+    is_flag=True,
+    help="Validate with pySHACL, the reference, instead of the shapes compiled to SPARQL on Oxigraph (slower).",
 )
 BUILD_DIR_HELP = (
     f"(environment: {BUILD_DIR_ENV}; default: kg/build in a checkout, else ./henan-kg-build in the current directory)"
@@ -96,6 +108,7 @@ def cli() -> None:
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr (stages, documents done, summary).")
 @BASE_OPTION
+@REFERENCE_OPTION
 def build(
     build_dir: Path,
     sources_dir: Path | None,
@@ -104,6 +117,7 @@ def build(
     jobs: int | None,
     quiet: bool,
     base: str,
+    reference: bool,
 ) -> None:
     """Map the sources, validate the graph, write dumps and the store, publish atomically."""
     from kg import build as b
@@ -117,6 +131,7 @@ def build(
             allow_unresolved=allow_unresolved,
             jobs=jobs,
             progress=None if quiet else lambda line: click.echo(line, err=True),
+            validate=b.store_validator(reference=True) if reference else None,
         )
     except SourceError as e:
         raise BadInput(str(e)) from e
@@ -143,10 +158,17 @@ def build(
 @out_option("Build directory whose published release (OUT/current) is validated when no FILE is given.")
 @data_option("Data root of the fresh build validated when nothing is published.")
 @BASE_OPTION
-def validate(file: Path | None, report_path: Path | None, build_dir: Path, data_root: Path, base: str) -> None:
+@REFERENCE_OPTION
+def validate(
+    file: Path | None, report_path: Path | None, build_dir: Path, data_root: Path, base: str, reference: bool
+) -> None:
     """Validate FILE (any RDF file), or else the published graph, or else a fresh in-memory build."""
-    from shapes.validate import validate as run
-    from shapes.validate import validate_file
+    from shapes import compiled
+    from shapes.validate import read_rdf
+    from shapes.validate import validate as pyshacl
+
+    def run(data: Graph, base: str) -> ValidationResult:
+        return pyshacl(data, base) if reference else compiled.validate_graph(data, base)
 
     try:
         if file is None and (rel := current_release(build_dir)) is not None:
@@ -155,7 +177,7 @@ def validate(file: Path | None, report_path: Path | None, build_dir: Path, data_
             if not file.exists():
                 raise BadInput(f"{file}: no such file")
             click.echo(f"validating {file}")
-            result = validate_file(file, base)
+            result = run(read_rdf(file), base)
             report_path = report_path or file.with_name(file.name + ".shacl-report.ttl")
         else:
             from kg.build import assemble, union

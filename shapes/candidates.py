@@ -81,11 +81,11 @@ def _candidates(shapes: Graph, shape: Node, store: Store) -> list[URIRef] | None
         select = shapes.value(target, SH.select)
         if (target, RDF.type, SH.SPARQLTarget) not in shapes or select is None:
             return None
-        found |= {row[0] for row in _run(store, str(select), _prefixes(shapes, target))}
+        found |= {row[0] for row in _run(store, str(select), prefixes_of(shapes, target))}
     if classes:
         focus = {row[0] for c in classes for row in _run(store, _instances(c), {})}
         for constraint, text in zip(constraints, texts):
-            prefixes = _prefixes(shapes, constraint)
+            prefixes = prefixes_of(shapes, constraint)
             found |= {node for node in focus - found if _fires(store, text, prefixes, node)}
     if any(not isinstance(n, NamedNode) for n in found):
         return None  # a blank node here would not name the same node in rdflib
@@ -104,7 +104,7 @@ def _run(store: Store, select: str, prefixes: dict[str, str], bindings: dict | N
     return store.query(select, prefixes=prefixes, use_default_graph_as_union=True, substitutions=bindings)
 
 
-def _prefixes(shapes: Graph, holder: Node) -> dict[str, str]:
+def prefixes_of(shapes: Graph, holder: Node) -> dict[str, str]:
     """The prefixes a SPARQL constraint or target declares through ``sh:prefixes`` (SHACL 5.2.2)."""
     out: dict[str, str] = {}
     for owner in shapes.objects(holder, SH.prefixes):

@@ -73,6 +73,8 @@ class ValidationResult:
     report: Graph
     findings: list[Finding] = field(default_factory=list)
     infos: int = 0
+    #: shapes the compiled validator (:mod:`shapes.compiled`) left to pySHACL
+    fallbacks: list[Node] = field(default_factory=list)
 
     def summary(self, limit: int = 20) -> str:
         """A readable report grouped by shape, violations first; ``limit`` findings per shape."""
@@ -169,6 +171,8 @@ def _one_pass_targets(g: Graph) -> None:
         g.add((target, SH.prefixes, URIRef(str(HSH))))
         g.add((target, SH.select, Literal(f"SELECT DISTINCT ?this WHERE {{ {branches} FILTER EXISTS {{ {types} }} }}")))
         g.add((shape, SH.target, target))
+        for c in classes:  # kept on the target, for shapes.compiled: it joins the query to these itself
+            g.add((target, HSH.targetClass, c))
         g.remove((shape, SH.targetClass, None))
 
 
@@ -207,7 +211,7 @@ class _PreparedQueryGraph(Graph):
 
 
 def validate(data: Graph, base: str | None = None, store: Store | None = None) -> ValidationResult:
-    """Validate ``data`` against the shapes (SHACL core and SPARQL constraints, no inference).
+    """Validate ``data`` against the shapes with pySHACL (SHACL core and SPARQL constraints, no inference).
 
     ``data`` is one graph (the build's union of named graphs) or a Dataset, whose named graphs
     are then validated together; ``base`` is the data namespace (default: the project's).
@@ -216,7 +220,12 @@ def validate(data: Graph, base: str | None = None, store: Store | None = None) -
     the ontology added is validated instead, so that ``sh:class hgv:Agency`` accepts a
     ``hgv:ProvincialAgency``.
     """
-    shapes = load_shapes(base or DEFAULT_BASE)
+    return run_pyshacl(with_ontology(data), load_shapes(base or DEFAULT_BASE), store)
+
+
+def with_ontology(data: Graph) -> Graph:
+    """One graph to validate: a Dataset's named graphs merged, the ontology added if it is missing
+    (a copy then: the caller's graph is never modified)."""
     if isinstance(data, Dataset):  # validate all named graphs together, as the build does
         merged = Graph()
         for s, p, o, _ in data.quads((None, None, None, None)):
@@ -227,6 +236,12 @@ def validate(data: Graph, base: str | None = None, store: Store | None = None) -
         mixed += data
         mixed += _ontology()
         data = mixed
+    return data
+
+
+def run_pyshacl(data: Graph, shapes: Graph, store: Store | None = None) -> ValidationResult:
+    """pySHACL on ``data`` (with the ontology) against ``shapes``; ``store``, an Oxigraph copy of
+    ``data`` if the caller has one, finds the candidates of the SPARQL shapes."""
     target = _PreparedQueryGraph(store=data.store, identifier=data.identifier)
     _, report, text = shacl_validate(
         target,
@@ -240,10 +255,9 @@ def validate(data: Graph, base: str | None = None, store: Store | None = None) -
     )
     if not isinstance(report, Graph):  # pyshacl reports a failure of the shapes themselves this way
         raise RuntimeError(f"the shapes could not be evaluated: {text}")
-    for prefix, ns in {**PREFIXES, "sh": str(SH), "hsh": str(HSH)}.items():
-        report.bind(prefix, ns)
+    report_prefixes(report)
     _tag_messages(report, shapes)
-    findings = [_finding(report, r, target, shapes) for r in report.subjects(RDF.type, SH.ValidationResult)]
+    findings = [finding(report, r, target, shapes) for r in report.subjects(RDF.type, SH.ValidationResult)]
     counts = {name: sum(1 for f in findings if f.severity == name) for name in ("Violation", "Warning", "Info")}
     return ValidationResult(
         conforms=counts["Violation"] == 0,
@@ -253,6 +267,12 @@ def validate(data: Graph, base: str | None = None, store: Store | None = None) -
         report=report,
         findings=findings,
     )
+
+
+def report_prefixes(report: Graph) -> None:
+    """Bind the prefixes a saved report is written with."""
+    for prefix, ns in {**PREFIXES, "sh": str(SH), "hsh": str(HSH)}.items():
+        report.bind(prefix, ns)
 
 
 def validate_file(path: str | Path, base: str | None = None) -> ValidationResult:
@@ -339,7 +359,8 @@ def _template_regex(template: str) -> re.Pattern[str]:
     return re.compile("(?s)" + ".*".join(re.escape(p) for p in parts))
 
 
-def _finding(report: Graph, r: Node, data: Graph, shapes: Graph) -> Finding:
+def finding(report: Graph, r: Node, data: Graph, shapes: Graph) -> Finding:
+    """The result ``r`` of ``report`` in the reader's terms (labels from ``data`` and ``shapes``)."""
     shape = report.value(r, SH.sourceShape)
     severity = _short(report.value(r, SH.resultSeverity) or SH.Violation).split(":")[-1]
     focus = report.value(r, SH.focusNode)

@@ -142,6 +142,8 @@ def test_validate_malformed_rdf_names_the_file(tmp_path: Path) -> None:
 
 
 def test_validate_violation_exits_1(tmp_path: Path) -> None:
+    """A task numbered "one" breaks hsh:Part-orderNumber (an xsd:integer); the compiled validator
+    (the default) and pySHACL (``--reference-validator``) print the same report."""
     bad = tmp_path / "task.ttl"
     bad.write_text(
         "@prefix hgv: <https://w3id.org/henan-gov/def#> .\n"
@@ -151,6 +153,34 @@ def test_validate_violation_exits_1(tmp_path: Path) -> None:
     done = henan_kg("validate", str(bad))
     assert done.exit_code == 1, done.output
     assert (tmp_path / "task.ttl.shacl-report.ttl").exists()
+    assert "hsh:Part-orderNumber" in done.stdout and 'value: "one"' in done.stdout
+    reference = henan_kg("validate", "--reference-validator", str(bad))
+    assert reference.exit_code == 1, reference.output
+    assert reference.stdout == done.stdout
+
+
+def test_build_with_the_reference_validator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``build --reference-validator`` validates with pySHACL, never with the compiled validator."""
+    import shapes.compiled
+    import shapes.validate
+    from conftest import henan_sources
+
+    calls: list[object] = []
+    reference = shapes.validate.validate
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(args)
+        return reference(*args, **kwargs)
+
+    def refused(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the compiled validator ran")
+
+    monkeypatch.setattr(shapes.validate, "validate", counted)
+    monkeypatch.setattr(shapes.compiled, "validate_store", refused)
+    out = tmp_path / "out"
+    done = henan_kg("build", "--reference-validator", "--out", str(out), "--sources", str(henan_sources()))
+    assert done.exit_code == 0, done.output
+    assert "published" in done.stdout and len(calls) == 1
 
 
 # rdflib's own N-Quads parser (validate_file reads the dump with it) warns of its own deprecated API

@@ -540,7 +540,8 @@ def henan_server(published: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 def test_task_page_reads_its_responsibilities_in_clause_order(henan_server: str) -> None:
     clause = "省卫生健康委牵头，省发展改革委、财政厅、疾控局按职责分工负责"  # task 117 of the notice
     assert _clauses(NOTICE_TEXT.read_text(encoding="utf-8"))[117] == clause
-    html = requests.get(f"{henan_server}/id/doc/henan/yuzheng/2026/4/task/117", headers={"Accept": "text/html"}, timeout=30).text
+    url = f"{henan_server}/id/doc/henan/yuzheng/2026/4/task/117"
+    html = requests.get(url, headers={"Accept": "text/html"}, timeout=30).text
     rows = _rows(html, "Responsibilities")
     assert [r[0] for r in rows] == ["task 117"] * 4
     assert [r[1].split(" #")[0] for r in rows] == ["lead", "co-responsible", "co-responsible", "co-responsible"]
@@ -557,7 +558,8 @@ def test_task_page_reads_its_responsibilities_in_clause_order(henan_server: str)
 def test_properties_show_the_ontology_labels(henan_server: str) -> None:
     ontology = Graph().parse(ONTOLOGY_TTL)
     lead = {lit.language: str(lit) for lit in ontology.objects(URIRef(HGV + "leadUnit"), RDFS_LABEL)}
-    html = requests.get(f"{henan_server}/id/doc/henan/yuzheng/2026/4/task/117", headers={"Accept": "text/html"}, timeout=30).text
+    url = f"{henan_server}/id/doc/henan/yuzheng/2026/4/task/117"
+    html = requests.get(url, headers={"Accept": "text/html"}, timeout=30).text
     row = re.search(r'<th scope="row"><a href="/def#leadUnit"[^>]*>([^<]+)</a> <small class="curie">([^<]+)<', html)
     assert row is not None and row.group(1) == f"{lead['zh']} · {lead['en']}" and row.group(2) == "hgv:leadUnit"
     # a property the graph gives no label keeps its prefixed name

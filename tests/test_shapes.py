@@ -1018,6 +1018,21 @@ def test_span_offsets_must_be_in_order(kg):
     assert added_results(kg, [s], collapse, depth=1) == {("Span-startOffset", empty)}
 
 
+def test_span_start_after_end(kg):
+    """Offsets swapped (start after end): the start breaks its order, and the text at those offsets
+    is empty (SUBSTR with a negative length gives ""), so the quoted text no longer matches."""
+    s = _span(kg)
+    start, end = int(kg.value(s, HGV.startOffset)), int(kg.value(s, HGV.endOffset))
+    swapped = IRIS(f"notice/2026-4/span/{end}-{start}")
+
+    def swap(g: Graph) -> None:
+        rename(g, s, swapped)
+        set_value(g, swapped, HGV.startOffset, Literal(end, datatype=XSD.integer))
+        set_value(g, swapped, HGV.endOffset, Literal(start, datatype=XSD.integer))
+
+    assert added_results(kg, [s], swap, depth=1) == {("Span-startOffset", swapped), ("SpanTextShape", swapped)}
+
+
 def test_span_offset_off_by_one(kg):
     """A mapper that slips by one character: IRI and offsets agree, the quoted text does not."""
     s = _span(kg)
