@@ -71,14 +71,15 @@ def test_per_document_validation_finds_what_whole_graph_validation_finds(release
 
 
 def test_a_broken_rule_is_caught_by_the_document_that_breaks_it(tmp_path: Path) -> None:
-    """A notice number that breaks the contract (``〔year〕n号``), in a copy, fails a two-job build
-    with a violation whose focus is the notice, and nothing is published."""
+    """A notice number that breaks the contract (``〔year〕n号`` right after the series: the build
+    reads it, the shape refuses the space), in a copy, fails a two-job build with a violation whose
+    focus is the notice, and nothing is published."""
     src = copy_henan_sources(tmp_path / "sources")
-    _replace(src / NOTICE_TOML, 'number = "豫政〔2026〕4号"', 'number = "豫政2026-4"')
+    _replace(src / NOTICE_TOML, 'number = "豫政〔2026〕4号"', 'number = "豫政 〔2026〕4号"')
     with pytest.raises(b.ValidationFailed) as err:
         b.build(tmp_path / "out", sources_dir=src, jobs=2)
     result = err.value.result
-    notice = str(Iris().doc("notice/2026-4"))
+    notice = str(Iris().doc("doc/henan/yuzheng/2026/4"))
     assert result.violations >= 1
     assert notice in {str(f.focus) for f in result.findings if f.severity == "Violation"}
     assert b.current_release(tmp_path / "out") is None
@@ -109,5 +110,9 @@ def test_progress_names_each_document_and_ends_with_a_summary(tmp_path: Path) ->
     )
     documents = [line for line in lines if "/3 " in line]
     assert [line.split("/3 ")[0].split()[-1] for line in documents] == ["1", "2", "3"]
-    assert {line.split("/3 ")[1] for line in documents} == {"notice/2026-4", "report/2024", "report/henan-2026"}
+    assert {line.split("/3 ")[1] for line in documents} == {
+        "doc/henan/yuzheng/2026/4",
+        "doc/henan/work-report/2024",
+        "doc/henan/work-report/2026",
+    }
     assert lines[-1].startswith(f"built 3 documents: 6 graphs, {release.triples} triples, 0 violations")

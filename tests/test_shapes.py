@@ -1023,7 +1023,7 @@ def test_span_start_after_end(kg):
     is empty (SUBSTR with a negative length gives ""), so the quoted text no longer matches."""
     s = _span(kg)
     start, end = int(kg.value(s, HGV.startOffset)), int(kg.value(s, HGV.endOffset))
-    swapped = IRIS(f"notice/2026-4/span/{end}-{start}")
+    swapped = IRIS(f"doc/henan/yuzheng/2026/4/span/{end}-{start}")
 
     def swap(g: Graph) -> None:
         rename(g, s, swapped)
