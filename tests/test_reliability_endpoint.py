@@ -223,7 +223,9 @@ def test_pathological_queries_are_stopped_and_leave_nothing_behind(server: loadg
     for name, (status, took, body) in outcomes.items():
         print(f"{name}: {status} in {took:.2f} s")
         assert status == 503, f"{name}: {status} {body}"
-        assert "QUERY_TIMEOUT_S" in body
+        # stopped by one of the server's stated limits: time, or memory when the query grows faster
+        # than the clock runs out (which one comes first depends on the machine's speed)
+        assert "QUERY_TIMEOUT_S" in body or "ENGINE_MEMORY_MB" in body, body
         assert took < TIMEOUT_S + 3.0, f"{name} took {took:.1f} s"
     lat = sorted(d for _, d in normal)
     print(
