@@ -726,20 +726,12 @@ def validate_store(store: Store, base: str = DEFAULT_BASE, shapes: Graph | None 
                 report.add(t)
         results += fallback.report.subjects(RDF.type, SH.ValidationResult)
         findings += fallback.findings
-    counts = {name: sum(1 for f in findings if f.severity == name) for name in ("Violation", "Warning", "Info")}
+    result = ValidationResult.of(findings, report, list(compiled.fallbacks))
     report.add((node, RDF.type, SH.ValidationReport))
-    report.add((node, SH.conforms, Literal(counts["Violation"] == 0)))
+    report.add((node, SH.conforms, Literal(result.conforms)))
     for r in results:
         report.add((node, SH.result, r))
-    return ValidationResult(
-        conforms=counts["Violation"] == 0,
-        violations=counts["Violation"],
-        warnings=counts["Warning"],
-        infos=counts["Info"],
-        report=report,
-        findings=findings,
-        fallbacks=list(compiled.fallbacks),
-    )
+    return result
 
 
 def validate_graph(data: Graph, base: str = DEFAULT_BASE) -> ValidationResult:

@@ -76,6 +76,20 @@ class ValidationResult:
     #: shapes the compiled validator (:mod:`shapes.compiled`) left to pySHACL
     fallbacks: list[Node] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, findings: list[Finding], report: Graph, fallbacks: list[Node] | None = None) -> ValidationResult:
+        """The result of ``findings``, counted by severity (one way for both validators)."""
+        counts = {name: sum(1 for f in findings if f.severity == name) for name in ("Violation", "Warning", "Info")}
+        return cls(
+            conforms=counts["Violation"] == 0,
+            violations=counts["Violation"],
+            warnings=counts["Warning"],
+            infos=counts["Info"],
+            report=report,
+            findings=findings,
+            fallbacks=list(fallbacks or []),
+        )
+
     def summary(self, limit: int = 20) -> str:
         """A readable report grouped by shape, violations first; ``limit`` findings per shape."""
         verdict = "conforms" if self.conforms else "does NOT conform"
@@ -258,15 +272,7 @@ def run_pyshacl(data: Graph, shapes: Graph, store: Store | None = None) -> Valid
     report_prefixes(report)
     _tag_messages(report, shapes)
     findings = [finding(report, r, target, shapes) for r in report.subjects(RDF.type, SH.ValidationResult)]
-    counts = {name: sum(1 for f in findings if f.severity == name) for name in ("Violation", "Warning", "Info")}
-    return ValidationResult(
-        conforms=counts["Violation"] == 0,
-        violations=counts["Violation"],
-        warnings=counts["Warning"],
-        infos=counts["Info"],
-        report=report,
-        findings=findings,
-    )
+    return ValidationResult.of(findings, report)
 
 
 def report_prefixes(report: Graph) -> None:
