@@ -460,7 +460,11 @@ def test_other_base_is_served_under_id(tmp_path: Path) -> None:
         assert client.get("/prefixes.json").get_json()["hgd"] == other
         page = client.get("/").get_data(as_text=True)
         config = page_config(page)
-        assert all("PREFIX hgd: <http://example.org/kg/id/>" in e["sparql"] for e in config["examples"])
+        # every data IRI of the examples (the hgd: declaration, or an IRI written in full) moves to the base
+        texts = [e["sparql"] for e in config["examples"]]
+        assert all("<http://example.org/kg/id/" in s and "<https://w3id.org/henan-gov/id/" not in s for s in texts)
+        assert any("PREFIX hgd: <http://example.org/kg/id/>" in s for s in texts)
+        assert any("<http://example.org/kg/id/doc/henan/yuzheng/2026/4/task/117>" in s for s in texts)  # gallery 23
         assert not any("w3id.org/henan-gov/id/" in e["sparql"] for e in config["examples"])
     finally:
         application.extensions["henan_kg.executor"].close()
