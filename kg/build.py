@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from pyoxigraph import RdfFormat, Store
 from pyoxigraph import parse as ox_parse
 from pyoxigraph import serialize as ox_serialize
-from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.plugins.stores.memory import Memory
 from rdflib.store import Store as RdfStore
@@ -567,40 +567,11 @@ def merge_results(results: list[Done]) -> ValidationResult:
         for f in d.findings:
             seen.setdefault((f.severity, f.shape, f.focus, f.path, f.value), f)
     findings = [seen[k] for k in sorted(seen, key=lambda k: tuple(str(x) for x in k))]
-    counts = {s: sum(1 for f in findings if f.severity == s) for s in ("Violation", "Warning", "Info")}
-    violations = counts["Violation"] + sum(d.violations for d in results)
-    return ValidationResult(
-        conforms=violations == 0 and all(d.conforms for d in results),
-        violations=violations,
-        warnings=counts["Warning"] + sum(d.warnings for d in results),
-        infos=counts["Info"],
-        report=report_graph(findings),
-        findings=findings,
-    )
-
-
-def report_graph(findings: list[Finding]) -> Graph:
-    """A SHACL validation report of the merged ``findings`` (the jobs' own reports stay in the jobs)."""
-    g = Graph()
-    for prefix, ns in {**PREFIXES, "sh": str(SH)}.items():
-        g.bind(prefix, ns)
-    report = BNode("report")
-    g.add((report, RDF.type, SH.ValidationReport))
-    g.add((report, SH.conforms, Literal(not any(f.severity == "Violation" for f in findings))))
-    for k, f in enumerate(findings):
-        r = BNode(f"result{k}")
-        g.add((report, SH.result, r))
-        g.add((r, RDF.type, SH.ValidationResult))
-        g.add((r, SH.resultSeverity, SH[f.severity]))
-        g.add((r, SH.sourceShape, f.shape))
-        g.add((r, SH.focusNode, f.focus))
-        if f.path is not None:
-            g.add((r, SH.resultPath, f.path))
-        if f.value is not None:
-            g.add((r, SH.value, f.value))
-        for lang, text in sorted(f.messages.items()):
-            g.add((r, SH.resultMessage, Literal(text, lang=lang or None)))
-    return g
+    result = ValidationResult.of(findings, ValidationResult.report_of(findings))
+    result.violations += sum(d.violations for d in results)  # validators that list no findings
+    result.warnings += sum(d.warnings for d in results)
+    result.conforms = result.violations == 0 and all(d.conforms for d in results)
+    return result
 
 
 def write_stage(

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pyoxigraph import Store
 from pyshacl import validate as shacl_validate
-from rdflib import RDF, RDFS, SKOS, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, SKOS, BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
@@ -89,6 +89,31 @@ class ValidationResult:
             findings=findings,
             fallbacks=list(fallbacks or []),
         )
+
+    @staticmethod
+    def report_of(findings: list[Finding]) -> Graph:
+        """A SHACL validation report of ``findings`` (the build's, merged from its jobs, whose own
+        reports stay in the jobs)."""
+        g = Graph()
+        for prefix, ns in {**PREFIXES, "sh": str(SH)}.items():
+            g.bind(prefix, ns)
+        report = BNode("report")
+        g.add((report, RDF.type, SH.ValidationReport))
+        g.add((report, SH.conforms, Literal(not any(f.severity == "Violation" for f in findings))))
+        for k, f in enumerate(findings):
+            r = BNode(f"result{k}")
+            g.add((report, SH.result, r))
+            g.add((r, RDF.type, SH.ValidationResult))
+            g.add((r, SH.resultSeverity, SH[f.severity]))
+            g.add((r, SH.sourceShape, f.shape))
+            g.add((r, SH.focusNode, f.focus))
+            if f.path is not None:
+                g.add((r, SH.resultPath, f.path))
+            if f.value is not None:
+                g.add((r, SH.value, f.value))
+            for lang, text in sorted(f.messages.items()):
+                g.add((r, SH.resultMessage, Literal(text, lang=lang or None)))
+        return g
 
     def summary(self, limit: int = 20) -> str:
         """A readable report grouped by shape, violations first; ``limit`` findings per shape."""
