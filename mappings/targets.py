@@ -275,13 +275,18 @@ def _exclusion(text: str, q: _Quantity, verb, voc: Vocabulary) -> str | None:
     return None
 
 
+def _after_unit(text: str, q: _Quantity) -> int:
+    """Where the words after the figure's unit start: past a 的 that joins the unit to them."""
+    return q.end + (1 if text.startswith(MODIFIER_END, q.end) else 0)
+
+
 def _counted_end(text: str, q: _Quantity, hi: int, clause: tuple[int, int]) -> int:
     """Where the words after the unit that name what is counted end: the end of the number's item
     (新建一批院士工作站和30家中原学者工作站, 完成国家153万亩大豆玉米带状复合种植), and over the
     、-items after it when they are modifiers that a 的 closes before one head noun, none with a
     number (建设10条具有国际范、中国味、中原韵的精品线路); ``q.end`` when nothing follows the unit in
     its item, or when what follows holds another number."""
-    post = q.end + (1 if text.startswith(MODIFIER_END, q.end) else 0)
+    post = _after_unit(text, q)
     while text.count("（", post, hi) > text.count("）", post, hi):  # a 、 in brackets: 县（市、区）
         close = text.find("）", hi, clause[1])
         if close < 0:
@@ -302,8 +307,7 @@ def _phrase(text: str, q: _Quantity, verb, clause: tuple[int, int]) -> tuple[str
     candidates = []
     if verb and verb[1] <= q.comparator_start:
         candidates.append((max(verb[1], lo), q.comparator_start))
-    post_start = q.end + (1 if text.startswith(MODIFIER_END, q.end) else 0)
-    candidates.append((post_start, max(hi, _counted_end(text, q, hi, clause))))
+    candidates.append((_after_unit(text, q), max(hi, _counted_end(text, q, hi, clause))))
     candidates.append((lo, verb[0] if verb and lo <= verb[0] < q.start else q.comparator_start))
     candidates.append((clause[0], q.comparator_start))
     for s, e in candidates:
