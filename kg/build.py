@@ -19,7 +19,6 @@ from __future__ import annotations
 import fcntl
 import gzip
 import hashlib
-import heapq
 import os
 import shutil
 import time
@@ -39,7 +38,7 @@ from rdflib.plugins.stores.memory import Memory
 from rdflib.store import Store as RdfStore
 
 from kg.dataset import dataset_graph, input_files, release_description
-from kg.dumps import merged, write_content, write_dumps
+from kg.dumps import merged, splice, triple_of, write_content
 from kg.pipeline import (
     Done,
     Shared,
@@ -262,21 +261,22 @@ def write_release(
     ``out``; ``inputs`` (name, sha256) are the files the build read, recorded in its PROV description;
     ``moved`` (old IRI path prefix → new) is the manifest's redirect table.
 
-    One merge of the sorted chunks makes the content (hashed and counted on the way); a second
-    merges in the dataset description, which records that checksum, into the N-Quads and
-    N-Triples dumps (:mod:`kg.dumps`). ``scratch`` holds the intermediate files."""
+    One merge of the sorted chunks writes both dumps of the content (hashed and counted on the way,
+    :func:`kg.dumps.write_content`); the dataset description, which records that checksum, is then
+    spliced into them (:func:`kg.dumps.splice`). ``scratch`` holds the intermediate files."""
     scratch = scratch or out
-    content_path = scratch / "content.nq"
-    content = write_content(merged(mapped.chunks, scratch), content_path)
+    content_nq, content_nt = scratch / "content.nq", scratch / "content.nt"
+    content = write_content(merged(mapped.chunks, scratch), content_nq, content_nt)
     dataset = dataset_graph(mapped.described, iris, content.checksum, content.triples, inputs)
     name = iris.graph("dataset")
-    described = quad_lines(dataset, name)
+    described = [(line + "\n").encode("utf-8") for line in quad_lines(dataset, name)]
     counts = {str(g): n for g, n in sorted({**mapped.counts, name: len(described)}.items())}
-    with content_path.open(encoding="utf-8") as f:
-        quads, triples = write_dumps(
-            heapq.merge(f, (line + "\n" for line in described)), out / NQUADS, out / DUMP_FILES["ntriples"]
-        )
-    content_path.unlink()
+    quads = content.quads + splice(content_nq, described, out / NQUADS)
+    triples = content.triples + splice(
+        content_nt, sorted({triple_of(line) for line in described}), out / DUMP_FILES["ntriples"], distinct=True
+    )
+    content_nq.unlink()
+    content_nt.unlink()
     with ThreadPoolExecutor(4) as pool:  # zlib and Oxigraph let go of the GIL: the four overlap
         futures: list[Future] = [
             pool.submit(_turtle_and_gzip, out),
@@ -319,7 +319,7 @@ def _turtle_and_gzip(out: Path) -> None:
 def load_store(nquads_path: Path, store_dir: Path) -> int:
     """Bulk-load an N-Quads file into a new on-disk Oxigraph store, closed again; the quad count."""
     store = Store(str(store_dir))
-    store.bulk_load(path=str(nquads_path), format=RdfFormat.N_QUADS)
+    store.bulk_load(path=str(nquads_path), format=RdfFormat.N_QUADS, lenient=True)
     store.flush()
     count = len(store)
     del store
