@@ -32,7 +32,7 @@ from rdflib.namespace import DCTERMS, XSD
 from rdflib.plugins.serializers.nt import _nt_row
 from rdflib.term import Literal, Node
 
-from mappings.collect import collecting_graph, ntriples_lines
+from mappings.collect import collecting_graph, ntriples_lines, triples_of
 from mappings.document import add_eli_structure, document_graph
 from mappings.iris import HGV, Iris
 from mappings.reference import Reference
@@ -247,16 +247,13 @@ def unknown_assigned(doc: SourceDocument, assigned: str, known: Iterable[str]) -
 
 def _described(g: Graph) -> list[tuple[Node, Node, Node]]:
     """The few triples the dataset description reads from a document graph: the documents' types
-    and issue dates (:func:`kg.dataset.dataset_graph`)."""
-    out: list[tuple[Node, Node, Node]] = []
-    for cls in (HGV.TaskAssignmentNotice, HGV.GovernmentWorkReport):
-        out += [(s, RDF.type, cls) for s in g.subjects(RDF.type, cls)]
-    out += [
-        (s, DCTERMS.issued, o)
-        for s, o in g.subject_objects(DCTERMS.issued)
-        if isinstance(o, Literal) and o.datatype == XSD.date
+    and issue dates (:func:`kg.dataset.dataset_graph`); in one pass over the graph."""
+    kinds, a, issued, date = (HGV.TaskAssignmentNotice, HGV.GovernmentWorkReport), RDF.type, DCTERMS.issued, XSD.date
+    return [
+        (s, p, o)
+        for s, p, o in triples_of(g)
+        if (p == a and o in kinds) or (p == issued and isinstance(o, Literal) and o.datatype == date)
     ]
-    return out
 
 
 def _check(done: Done, sh: Shared, quads: list[list[str]], mine: Callable[[Node], bool]) -> None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from rdflib import Graph, URIRef
-from rdflib.plugins.serializers.nt import _nt_row
+from rdflib import BNode, Graph, URIRef
+from rdflib.plugins.serializers.nt import _quoteLiteral
 from rdflib.store import Store
-from rdflib.term import Node
+from rdflib.term import Literal, Node
 
 Triple = tuple[Node, Node, Node]
 
@@ -52,11 +52,25 @@ class Collector(Store):
 
     def _match(self, pattern) -> Iterator[Triple]:
         s, p, o = pattern
-        subjects = [s] if s is not None else list(self.by_subject)
-        for subj in subjects:
-            for q, v in list(self.by_subject.get(subj, ())):
+        if s is not None:
+            found = self.by_subject.get(s)
+            items = [] if found is None else [(s, found)]
+        else:
+            items = list(self.by_subject.items())
+        for subj, po in items:
+            if p is not None and o is not None:  # a membership test, not a scan of the subject's pairs
+                if (p, o) in po:
+                    yield subj, p, o
+                continue
+            for q, v in list(po):
                 if (p is None or p == q) and (o is None or o == v):
                     yield subj, q, v
+
+    def every(self) -> Iterator[Triple]:
+        """Every triple, subject by subject (what iterating the graph gives, without the pattern)."""
+        for subj, po in self.by_subject.items():
+            for q, v in po:
+                yield subj, q, v
 
     def __len__(self, context=None) -> int:  # type: ignore[override]
         return self.count
@@ -66,12 +80,42 @@ class Collector(Store):
         return set(self.by_subject)
 
 
+class CollectingGraph(Graph):
+    """A graph over a :class:`Collector` whose ``add`` checks its terms by their exact type first
+    (rdflib's ``add`` asks ``isinstance`` of an abstract class three times a triple, which costs
+    more than storing the triple)."""
+
+    def add(self, triple: Triple) -> CollectingGraph:  # type: ignore[override]
+        for term in triple:
+            if type(term) not in TERMS and not isinstance(term, Node):
+                raise TypeError(f"not an RDF term: {term!r} in {triple!r}")
+        self.store.add(triple, self)
+        return self
+
+
+TERMS = frozenset({URIRef, BNode, Literal})  # the exact types every mapped term has
+
+
 def collecting_graph(name: URIRef) -> Graph:
     """An empty graph named ``name`` that collects into a :class:`Collector`."""
-    return Graph(store=Collector(), identifier=name)
+    return CollectingGraph(store=Collector(), identifier=name)
 
 
 def ntriples_lines(g: Graph) -> list[str]:
-    """The graph's N-Triples lines (rdflib's own writing of each triple), sorted, without newlines:
-    the deterministic form every dump is built from."""
-    return sorted(_nt_row(t)[:-1] for t in g)
+    """The graph's N-Triples lines (rdflib's own writing of each term), sorted, without newlines:
+    the deterministic form every dump is built from. Each term is written once per call."""
+    memo: dict[Node, str] = {}
+
+    def nt(t: Node) -> str:
+        text = memo.get(t)
+        if text is None:
+            text = memo[t] = _quoteLiteral(t) if isinstance(t, Literal) else t.n3()
+        return text
+
+    return sorted(f"{nt(s)} {nt(p)} {nt(o)} ." for s, p, o in triples_of(g))
+
+
+def triples_of(g: Graph) -> Iterator[Triple]:
+    """Every triple of ``g``: straight from a :class:`Collector`, else by iterating the graph."""
+    store = g.store
+    return store.every() if isinstance(store, Collector) else iter(g)
