@@ -48,6 +48,7 @@ class Findings:
 
     services: list[str | None] = field(default_factory=list)
     has_from: bool = False
+    has_graph: bool = False
     first_keyword: str | None = None
 
     @property
@@ -93,6 +94,8 @@ def _scan_view(text: str, findings: Findings) -> None:
             findings.first_keyword = word
         if word == "FROM":
             findings.has_from = True
+        if word == "GRAPH":
+            findings.has_graph = True
         if word == "SERVICE":
             j = i + 1
             if j < len(toks) and toks[j].kind == "word" and toks[j].text.upper() == "SILENT":
@@ -122,12 +125,24 @@ def scan(query: str) -> Findings:
         _scan_view(expanded, other)
         findings.services.extend(other.services)
         findings.has_from = findings.has_from or other.has_from
+        findings.has_graph = findings.has_graph or other.has_graph
     return findings
 
 
 def forbidden_services(findings: Findings, allowlist: frozenset[str]) -> list[str]:
     """The SERVICE targets not on the allow-list, as text for the error message."""
     return [target or "(a variable or unreadable target)" for target in findings.services if target not in allowlist]
+
+
+def may_read_named_graphs(query: str) -> bool:
+    """Whether a query may see a named graph, i.e. has a ``GRAPH`` or ``FROM`` keyword in either view
+    (a word in a string, an IRI or a comment does not count). One that cannot reads the default graph
+    only, so it may run on a store holding that graph alone. Cheap when neither word is there."""
+    lowered = query.lower()
+    if "graph" not in lowered and "from" not in lowered and "\\u" not in lowered:
+        return False
+    findings = scan(query)
+    return findings.has_from or findings.has_graph
 
 
 def mentions_service(query: str) -> bool:
