@@ -33,6 +33,7 @@ by :mod:`endpoint.screen` so that it still narrows the default graph).
 
 from __future__ import annotations
 
+import tempfile
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -149,8 +150,11 @@ def load_in_memory(nquads: Path, expected_quads: int | None) -> ox.Store:
 
 def default_graph_alone(store: ox.Store) -> ox.Store:
     """A new in-memory store holding ``store``'s default graph only (its blank nodes get new
-    labels, which only this store's answers show)."""
-    dump = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    labels, which only this store's answers show). The graph goes through a temporary file, not
+    a bytes object: the worker's heap would keep the peak (about 25 MB more per worker here)."""
     alone = ox.Store()
-    alone.bulk_load(dump, format=ox.RdfFormat.N_TRIPLES)
+    with tempfile.TemporaryFile() as dump:
+        store.dump(dump, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+        dump.seek(0)
+        alone.bulk_load(dump, format=ox.RdfFormat.N_TRIPLES)
     return alone
