@@ -25,7 +25,8 @@ store, ``default_store``, holding that default graph alone, because Oxigraph's i
 matches default-graph patterns markedly slower when every triple is also stored in a named graph
 (on the release of 2026-12-07 the gallery's heaviest queries take 35-40 % less CPU on the store of
 the default graph alone: 19-five-year-growth-goals 44 → 28 ms). Queries that cannot see a named
-graph (no GRAPH or FROM keyword, no dataset in the request) run there (:mod:`endpoint.executor`).
+graph (no GRAPH or FROM keyword, no dataset in the request) run there, in the engines
+(:mod:`endpoint.executor`) and in :meth:`KnowledgeGraph.query` alike.
 ``disk`` opens the release's ``store/`` read-only and asks pyoxigraph for the union default graph
 instead (there a triple stated in two named graphs is seen twice, and a query's FROM is detected
 by :mod:`endpoint.screen` so that it still narrows the default graph).
@@ -42,6 +43,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from endpoint.screen import may_read_named_graphs
 from release.layout import NQUADS, STORE_DIR, ReleaseError, read_manifest
 from release.pins import pin
 
@@ -116,10 +118,13 @@ class KnowledgeGraph:
         return self.default_store
 
     def query(self, sparql: str, bindings: Mapping[str, object] | None = None) -> QueryResult:
-        """Run a trusted query in-process (see the module docstring)."""
+        """Run a trusted query in-process (see the module docstring), on the store of the default
+        graph alone when there is one and the query cannot see a named graph (as /sparql does)."""
         substitutions = None
         if bindings:
             substitutions = {ox.Variable(name): _term(value) for name, value in bindings.items()}
+        if self.default_store is not None and not may_read_named_graphs(sparql):
+            return self.default_store.query(sparql, substitutions=substitutions)
         return self.store.query(sparql, use_default_graph_as_union=self.union_flag, substitutions=substitutions)
 
 
