@@ -230,6 +230,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         kg.open_store,
         settings["THREADS"],
         prefixes=_prefixes(kg),
+        open_default_store=kg.open_default_store,
         isolate_network=not settings["SERVICE_ALLOWLIST"],
         memory_mb=settings["ENGINE_MEMORY_MB"],
         light_engines=settings["LIGHT_ENGINES"],

@@ -170,10 +170,7 @@ def _pick_labels(rows: Iterable[tuple[str, object]]) -> dict[str, str]:
     for iri, lit in rows:
         if isinstance(lit, ox.Literal):
             found.setdefault(iri, {}).setdefault(lit.language or "", lit.value)
-    return {
-        iri: " · ".join(v for v in (by.get("zh"), by.get("en")) if v) or next(iter(by.values()))
-        for iri, by in found.items()
-    }
+    return {iri: _joined(by) for iri, by in found.items()}
 
 
 def _labels_by_language(query: Query, iris: Iterable[str]) -> dict[str, dict[str, str]]:
@@ -369,17 +366,23 @@ def _full_text(query: Query, doc: str) -> str:
     return rows[0]["t"].value if rows else ""
 
 
-def views_from_triples(triples: list[ox.Triple], linker: Linker) -> list[View]:
+def views_from_triples(triples: list[ox.Triple], linker: Linker, query: Query | None = None) -> list[View]:
     """One view per subject of a small graph read from a file (VoID, ontology fallback).
 
-    Labels come from the same triples; subjects are ordered by IRI length, then IRI, so that a
-    dataset comes before its distributions.
+    As on resource pages, properties and linked IRIs are shown by their labels (zh · en), a
+    property with its prefixed name beside: the file's own labels first, else the graph's
+    (``query``, when given); what neither labels keeps its prefixed name. Subjects are ordered by
+    IRI length, then IRI, so that a dataset comes before its distributions.
     """
-    labels = _pick_labels(
-        (t.subject.value, t.object)
-        for t in triples
-        if t.predicate.value in (RDFS_LABEL, SKOS_PREF) and isinstance(t.subject, ox.NamedNode)
-    )
+    own: dict[str, dict[str, str]] = {}
+    iris: set[str] = set()
+    for t in triples:
+        iris.update(term.value for term in (t.subject, t.predicate, t.object) if isinstance(term, ox.NamedNode))
+        if t.predicate.value in (RDFS_LABEL, SKOS_PREF) and isinstance(t.subject, ox.NamedNode):
+            if isinstance(t.object, ox.Literal):
+                own.setdefault(t.subject.value, {}).setdefault(t.object.language or "", t.object.value)
+    by_language = {**(_labels_by_language(query, iris - own.keys()) if query is not None else {}), **own}
+    labels = {iri: _joined(by) for iri, by in by_language.items()}
     by_subject: dict[str, dict[str, list[Any]]] = {}
     terms: dict[str, Any] = {}
     for t in triples:
@@ -394,6 +397,6 @@ def views_from_triples(triples: list[ox.Triple], linker: Linker) -> list[View]:
             values = [linker.node(o, labels) for o in sorted(by_subject[subject][p], key=str)]
             if p == RDF_TYPE:
                 page.types = values
-            page.properties.append((linker.node(ox.NamedNode(p)), values))
+            page.properties.append((property_node(linker, p, by_language), values))
         views.append(page)
     return views

@@ -63,7 +63,9 @@ GENERAL_SESSION_NICE = 5
 
 @dataclass(frozen=True)
 class Job:
-    """One query to evaluate; formats are :data:`endpoint.negotiation.FORMATS` names or ``None``."""
+    """One query to evaluate; formats are :data:`endpoint.negotiation.FORMATS` names or ``None``.
+    ``default_only``: the query cannot see a named graph, so it may run on the engine's store of
+    the default graph alone where there is one (:class:`endpoint.graph.KnowledgeGraph`)."""
 
     query: str
     default_graphs: tuple[str, ...] | None
@@ -72,6 +74,7 @@ class Job:
     results_format: str | None
     graph_format: str | None
     max_bytes: int
+    default_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,12 +137,15 @@ class CappedBuffer:
         return b"".join(self.parts)
 
 
-def run_job(store: ox.Store, job: Job, prefixes: dict[str, str]) -> Outcome:
-    """Evaluate and serialise one job in this process (the engine's whole work)."""
+def run_job(store: ox.Store, job: Job, prefixes: dict[str, str], default_store: ox.Store | None = None) -> Outcome:
+    """Evaluate and serialise one job in this process (the engine's whole work): on
+    ``default_store`` (the default graph alone) when the job allows it and there is one."""
+    if job.default_only and default_store is not None:
+        store = default_store
     try:
         result = store.query(
             job.query,
-            use_default_graph_as_union=job.union_default,
+            use_default_graph_as_union=job.union_default and store is not default_store,
             default_graph=None if job.default_graphs is None else [ox.NamedNode(g) for g in job.default_graphs],
             named_graphs=None if job.named_graphs is None else [ox.NamedNode(g) for g in job.named_graphs],
         )
@@ -271,8 +277,8 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _engine_loop(sock: socket.socket, open_store: Callable[[], ox.Store], prefixes: dict[str, str]) -> None:
-    store = open_store()
+def _engine_loop(sock: socket.socket, stores: Stores, prefixes: dict[str, str]) -> None:
+    store, default_store = stores.open()
     baseline = _peak_rss_mb()
     while True:
         try:
@@ -280,7 +286,7 @@ def _engine_loop(sock: socket.socket, open_store: Callable[[], ox.Store], prefix
         except (EOFError, OSError):
             return
         cpu = time.process_time()
-        outcome = run_job(store, Job(*header), prefixes)  # type: ignore[arg-type]
+        outcome = run_job(store, Job(*header), prefixes, default_store)  # type: ignore[arg-type]
         cpu = time.process_time() - cpu  # what admission learns from: work done, whatever the load
         retire = _peak_rss_mb() - baseline > RETIRE_AFTER_GROWTH_MB
         meta = (outcome.status, outcome.kind, outcome.format, outcome.message, outcome.form, retire, cpu)
@@ -290,9 +296,18 @@ def _engine_loop(sock: socket.socket, open_store: Callable[[], ox.Store], prefix
             return
 
 
-def _zygote_loop(
-    ctrl: socket.socket, open_store: Callable[[], ox.Store], prefixes: dict[str, str], memory_mb: int
-) -> None:
+@dataclass(frozen=True)
+class Stores:
+    """How an engine gets its stores: the full one, and (optionally) the default graph alone."""
+
+    full: Callable[[], ox.Store]
+    default_only: Callable[[], ox.Store | None] | None = None
+
+    def open(self) -> tuple[ox.Store, ox.Store | None]:
+        return self.full(), self.default_only() if self.default_only is not None else None
+
+
+def _zygote_loop(ctrl: socket.socket, stores: Stores, prefixes: dict[str, str], memory_mb: int) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # engines are reaped by the kernel
     while True:
         try:
@@ -311,9 +326,9 @@ def _zygote_loop(
                 ctrl.close()
                 ours.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                store = open_store()
+                opened = stores.open()
                 _limit_memory(memory_mb)
-                _engine_loop(theirs, lambda: store, prefixes)
+                _engine_loop(theirs, Stores(lambda: opened[0], lambda: opened[1]), prefixes)
             except BaseException:  # noqa: BLE001 - an engine must never return into the zygote
                 code = 1
             finally:
@@ -374,6 +389,8 @@ class Executor:
 
     :param open_store: called in each engine to get its store (the loaded in-memory store, or a
         read-only on-disk store opened there).
+    :param open_default_store: called in each engine to get the store of the default graph alone
+        (for jobs marked ``default_only``), or None where there is none.
     :param size: general engines, i.e. most queries of any kind running at once in this process.
     :param isolate_network: put the engines in an empty network namespace (no SERVICE allowed).
     :param memory_mb: address space an engine may add to what it inherits (0: no cap).
@@ -387,13 +404,14 @@ class Executor:
         size: int,
         *,
         prefixes: dict[str, str],
+        open_default_store: Callable[[], ox.Store | None] | None = None,
         isolate_network: bool,
         memory_mb: int = 0,
         light_engines: int = 0,
         light_query_s: float = 0.25,
     ):
         self.memory_mb = memory_mb
-        self.open_store = open_store
+        self.stores = Stores(open_store, open_default_store)
         self.size = max(1, size)
         self.prefixes = prefixes
         self.isolate_network = isolate_network
@@ -434,7 +452,7 @@ class Executor:
                     _lower_priority()
                 if self.isolate_network and not _drop_network():
                     print("henan-kg: engines keep network access (unshare refused)", file=sys.stderr)
-                _zygote_loop(theirs, self.open_store, self.prefixes, self.memory_mb)
+                _zygote_loop(theirs, self.stores, self.prefixes, self.memory_mb)
             except BaseException:  # noqa: BLE001
                 code = 1
             finally:

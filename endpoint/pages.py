@@ -309,7 +309,7 @@ def _docs_page(docs: Path, title: str, offers: tuple[Format, ...]) -> Response:
 def _triples_page(name: str, title: str, offers: tuple[Format, ...]) -> Response:
     """An HTML page listing every subject of a release's Turtle file with its properties."""
     linker = _linker()
-    views = describe.views_from_triples(_file_triples(_release_file(name)), linker)
+    views = describe.views_from_triples(_file_triples(_release_file(name)), linker, _kg().query)
     html = render_template(
         "triples.html",
         title=title,

@@ -62,7 +62,7 @@ def undeclared(query: str) -> list[str]:
     return [p for p in used if p not in declared]
 
 
-CACHED_QUERY_CHARS = 8192  # longer queries are scanned each time, so the cache stays under ~8 MB
+CACHED_QUERY_CHARS = screen.CACHED_QUERY_CHARS
 
 
 def complete(query: str, base: str) -> Completion:

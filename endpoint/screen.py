@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urljoin
 
 _TOKEN = re.compile(
@@ -48,6 +49,7 @@ class Findings:
 
     services: list[str | None] = field(default_factory=list)
     has_from: bool = False
+    has_graph: bool = False
     first_keyword: str | None = None
 
     @property
@@ -93,6 +95,8 @@ def _scan_view(text: str, findings: Findings) -> None:
             findings.first_keyword = word
         if word == "FROM":
             findings.has_from = True
+        if word == "GRAPH":
+            findings.has_graph = True
         if word == "SERVICE":
             j = i + 1
             if j < len(toks) and toks[j].kind == "word" and toks[j].text.upper() == "SILENT":
@@ -122,12 +126,39 @@ def scan(query: str) -> Findings:
         _scan_view(expanded, other)
         findings.services.extend(other.services)
         findings.has_from = findings.has_from or other.has_from
+        findings.has_graph = findings.has_graph or other.has_graph
     return findings
 
 
 def forbidden_services(findings: Findings, allowlist: frozenset[str]) -> list[str]:
     """The SERVICE targets not on the allow-list, as text for the error message."""
     return [target or "(a variable or unreadable target)" for target in findings.services if target not in allowlist]
+
+
+CACHED_QUERY_CHARS = 8192  # longer queries are scanned each time, so a cache of 1024 stays under ~8 MB
+
+
+def may_read_named_graphs(query: str) -> bool:
+    """Whether a query may see a named graph, i.e. has a ``GRAPH`` or ``FROM`` keyword in either view
+    (a word in a string, an IRI or a comment does not count). One that cannot reads the default graph
+    only, so it may run on a store holding that graph alone. Cheap when neither word is there; else
+    the answer is cached for short queries (a scan takes 0.25-0.45 ms for a gallery query)."""
+    lowered = query.lower()
+    if "graph" not in lowered and "from" not in lowered and "\\u" not in lowered:
+        return False
+    if len(query) > CACHED_QUERY_CHARS:
+        return _names_graphs(query)
+    return _names_graphs_cached(query)
+
+
+def _names_graphs(query: str) -> bool:
+    findings = scan(query)
+    return findings.has_from or findings.has_graph
+
+
+@lru_cache(maxsize=1024)
+def _names_graphs_cached(query: str) -> bool:
+    return _names_graphs(query)
 
 
 def mentions_service(query: str) -> bool:

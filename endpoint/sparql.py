@@ -205,12 +205,11 @@ def _answer(preq: ProtocolRequest, completion: prefixes.Completion) -> Response:
     etag = _etag(kg.checksum, query, preq, choice) if request.method == "GET" else None
     if etag is not None and _matches(etag):
         return _cacheable(Response(status=304), etag)
-    union = kg.union_flag and preq.default_graphs is None and not _has_from(query)
     key = (query, preq.default_graphs, preq.named_graphs, _name(choice, RESULTS), _name(choice, GRAPH))
     cached = cache.get(key)
     g.cache = "hit" if cached is not None else "miss"
     if cached is None:
-        job = Job(query, preq.default_graphs, preq.named_graphs, union, key[3], key[4], int(config["MAX_RESULT_BYTES"]))
+        job = _job(kg, query, preq, key[3], key[4], int(config["MAX_RESULT_BYTES"]))
         outcome = _run(executor, job, float(config["QUERY_TIMEOUT_S"]))
         cached = Cached(outcome, compress.GzipMemo(outcome.body))
         if outcome.status != "error":
@@ -219,6 +218,17 @@ def _answer(preq: ProtocolRequest, completion: prefixes.Completion) -> Response:
     g.query_form = cached.outcome.form
     response = compress.attach(_render(cached.outcome, preq, completion), cached.gzip)
     return _cacheable(response, etag) if etag is not None else response
+
+
+def _job(
+    kg: KnowledgeGraph, query: str, preq: ProtocolRequest, results: str | None, graph: str | None, max_bytes: int
+) -> Job:
+    """The engine's job: the union flag (disk stores) unless the query names its dataset, and
+    whether it may run on the store of the default graph alone (it cannot see a named graph)."""
+    dataset = preq.default_graphs is not None
+    union = kg.union_flag and not dataset and not _has_from(query)
+    default_only = kg.default_store is not None and not dataset and not screen.may_read_named_graphs(query)
+    return Job(query, preq.default_graphs, preq.named_graphs, union, results, graph, max_bytes, default_only)
 
 
 def _etag(checksum: str, query: str, preq: ProtocolRequest, choice: Choice) -> str:

@@ -12,7 +12,9 @@ import gzip
 import hashlib
 import json
 import re
+import tomllib
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -596,3 +598,53 @@ def test_404_for_other_clients_stays_plain_text(client: FlaskClient) -> None:
         response = client.get("/id/doc/henan/yuzheng/2026/4/task/999", headers={"Accept": accept} if accept else {})
         assert response.status_code == 404 and response.mimetype == "text/plain"
         assert response.get_data(as_text=True).startswith("404 Not Found: No resource <")
+
+
+NOTICE_META = DATA_ROOT / "sources" / "henan-2026-key-tasks-notice.toml"
+
+
+def _row(html_text: str, section_iri: str, curie: str) -> tuple[str, str] | None:
+    """The property cell and the value text of the row ``curie`` in the section about ``section_iri``."""
+    section = html_text.split(f'<code class="iri">{section_iri}</code>')[1].split("</section>")[0]
+    for head, cell in re.findall(r'<th scope="row">(.*?)</th>\s*<td>(.*?)</td>', section, re.S):
+        if re.search(rf">{re.escape(curie)}<", head):
+            return head, unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+    return None
+
+
+def test_void_page_names_linked_resources_by_their_labels(henan_server: str) -> None:
+    """The VoID page shows a linked resource by the labels the graph gives it, as a resource page
+    does (zh · en), and a property the graph gives no label by its prefixed name alone."""
+    meta = tomllib.loads(NOTICE_META.read_text(encoding="utf-8"))
+    page = requests.get(f"{henan_server}/.well-known/void", headers={"Accept": "text/html"}, timeout=30).text
+    row = _row(page, BASE + "graph/doc/henan/yuzheng/2026/4", "dcterms:source")
+    assert row is not None
+    head, value = row
+    assert value == f"{meta['title_zh']} · {meta['title_en']}"
+    assert 'class="curie"' not in head  # dcterms:source: no label in the graph, so no name beside one
+
+
+ANNOTATED_ONTOLOGY = """
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix hgv: <https://w3id.org/henan-gov/def#> .
+<https://w3id.org/henan-gov/def> a owl:Ontology ; rdfs:label "Henan government documents ontology"@en .
+hgv:sourceNote a owl:AnnotationProperty ; rdfs:label "来源说明"@zh, "source note"@en .
+hgv:Task a owl:Class ; rdfs:label "任务"@zh, "task"@en ; hgv:sourceNote "from the notice" .
+hgv:leadUnit a owl:ObjectProperty ; rdfs:domain hgv:Task .
+"""
+
+
+def test_ontology_page_without_its_html_shows_property_labels(tmp_path: Path) -> None:
+    """Without ontology.html, /def lists the ontology's triples; a property the file labels reads
+    as on a resource page (zh · en, prefixed name beside), and a value by its label."""
+    release = write_release(tmp_path / "release")
+    (release / "ontology.html").unlink()
+    (release / "ontology.ttl").write_text(ANNOTATED_ONTOLOGY, encoding="utf-8")
+    with gunicorn_server(release, tmp_path / "gunicorn.log", workers=1, THREADS=1) as server:
+        page = requests.get(f"{server.url}/def", headers={"Accept": "text/html"}, timeout=30).text
+    annotated = _row(page, HGV + "Task", "来源说明 · source note")
+    assert annotated is not None and annotated[1] == "from the notice"
+    assert '<small class="curie">hgv:sourceNote</small>' in annotated[0]
+    domain = _row(page, HGV + "leadUnit", "rdfs:domain")
+    assert domain is not None and domain[1] == "任务 · task"

@@ -310,6 +310,57 @@ def test_named_graphs_are_there_for_graph_patterns(endpoint_server):
     ]
 
 
+def test_default_graph_and_graph_patterns_join_in_one_query(endpoint_server):
+    """A query that reads both the default graph and named graphs runs on the store holding both:
+    each of the 68 triples of tests/data/endpoint-mini.nq joins the graphs stating it, and one of
+    them (the notice's type, hgv:TaskAssignmentNotice) is stated in two graphs: 69 rows."""
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o GRAPH ?g { ?s ?p ?o } }"
+    assert select_values(endpoint_server, query) == [{"n": "69"}]
+
+
+@pytest.mark.parametrize(
+    ("query", "may"),
+    [
+        ("SELECT * WHERE { ?s ?p ?o }", False),
+        ("SELECT * WHERE { graph ?g { ?s ?p ?o } }", True),
+        ("SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }", True),
+        ("SELECT * FROM NAMED <http://example.org/g> WHERE { ?s ?p ?o }", True),
+        ('SELECT * WHERE { ?s ?p "GRAPH from" } # GRAPH', False),
+        ("SELECT ?graph WHERE { ?graph <http://example.org/from> <http://example.org/GRAPH> }", False),
+        ("SELECT * WHERE { GR\\u0041PH ?g { ?s ?p ?o } }", True),
+    ],
+)
+def test_queries_that_may_read_named_graphs_are_told_apart(query, may):
+    """Only GRAPH and FROM keywords (any case, escapes expanded) keep a query off the store of
+    the default graph alone; the words in strings, IRIs, variables or comments do not."""
+    from endpoint.screen import may_read_named_graphs
+
+    assert may_read_named_graphs(query) is may
+
+
+def test_the_default_graph_alone_answers_as_the_full_store(mini_release):
+    """The store of the default graph alone holds each distinct triple once and no named graph,
+    and a job marked default_only gets the same rows from it as from the full store."""
+    from endpoint.executor import Job, run_job
+    from endpoint.graph import KnowledgeGraph
+
+    kg = KnowledgeGraph.open(mini_release)
+    assert kg.default_store is not None
+    assert len(kg.default_store) == 68 and list(kg.default_store.named_graphs()) == []
+    answers = []
+    for default_only in (False, True):
+        job = Job(LEAD_COUNT, None, None, False, "json", None, 100_000, default_only)
+        outcome = run_job(kg.store, job, {}, kg.default_store)
+        assert outcome.status == "ok", outcome.message
+        answers.append(json.loads(outcome.body)["results"]["bindings"])
+    assert answers[0] == answers[1]
+    assert [(r["agency"]["value"], r["tasks"]["value"]) for r in answers[1]] == EXPECTED_LEADS
+    # the pages' trusted queries are routed alike: a GRAPH pattern still finds the 69 quads
+    count = "SELECT (COUNT(*) AS ?n) WHERE { %s }"
+    assert [r["n"].value for r in kg.query(count % "?s ?p ?o")] == ["68"]
+    assert [r["n"].value for r in kg.query(count % "GRAPH ?g { ?s ?p ?o }")] == ["69"]
+
+
 def test_from_clause_in_the_query(endpoint_server):
     query = f"SELECT (COUNT(*) AS ?n) FROM <{ID}graph/ontology> WHERE {{ ?s ?p ?o }}"
     assert select_values(endpoint_server, query) == [{"n": "3"}]
