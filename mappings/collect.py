@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.serializers.nt import _nt_row
 from rdflib.store import Store
 from rdflib.term import Node
@@ -64,6 +64,13 @@ class Collector(Store):
     def subjects(self) -> set[Node]:
         """Every subject of the collected triples."""
         return set(self.by_subject)
+
+    def named(self) -> set[Node]:
+        """Every node the collected triples name (their subjects and objects, literals aside)."""
+        out = set(self.by_subject)
+        for po in self.by_subject.values():
+            out.update(o for _p, o in po if not isinstance(o, Literal))
+        return out
 
 
 def collecting_graph(name: URIRef) -> Graph:
