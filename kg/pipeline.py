@@ -1,12 +1,13 @@
-"""The build's documents as jobs of their own: each mapped, written and validated apart, in a pool.
+"""The build's documents in jobs: each mapped and written apart, validated in batches, in a pool.
 
 A job maps a batch of documents (each a ``.toml`` under the sources), each into triples collected
 without rdflib's indexed store (:mod:`mappings.collect`), writes each as a sorted N-Quads chunk
 (the dumps are a merge of the chunks, :mod:`kg.dumps`) and validates them together in an Oxigraph
 store beside the shared graphs (ontology, reference), each document keeping the findings about its
 own nodes: the shared graphs are validated once, in a job of their own. A batch (:func:`batches`)
-pays a store's costs once for several documents; its size depends on the number of documents only. A notice that assigns a report (``assigns`` in its
-metadata) maps that report too, read-only, to derive its alignment and to validate against it.
+pays a store's costs once for several documents; its size depends on the number of documents
+only. A notice that assigns a report (``assigns`` in its metadata) maps that report too,
+read-only, to derive its alignment and to validate against it.
 
 Jobs run in a pool of forked processes (``jobs`` > 1), which inherit what every job shares
 (:class:`Shared`) instead of receiving it, or one after another in this process (``jobs`` = 1):
