@@ -162,11 +162,6 @@ def _cpu() -> float:
     return time.process_time()
 
 
-def run_document(task: tuple[int, Path]) -> Done:
-    """Map, write and validate one document (a job); a bad source is reported, not raised."""
-    return run_batch([task])[0]
-
-
 @dataclass
 class _Unit:
     """A document of a batch, mapped and written, waiting to be validated with the others."""
@@ -177,7 +172,8 @@ class _Unit:
 
 
 def run_batch(tasks: list[tuple[int, Path]]) -> list[Done]:
-    """Map and write each document of the batch, then validate them together (a job)."""
+    """Map and write each document of the batch, then validate them together (a job); a bad
+    source is reported in its document's result, not raised."""
     sh = _SHARED
     assert sh is not None, "the jobs' shared graphs are not set up"
     dones: list[Done] = []
