@@ -319,7 +319,7 @@ def _turtle_and_gzip(out: Path) -> None:
 def load_store(nquads_path: Path, store_dir: Path) -> int:
     """Bulk-load an N-Quads file into a new on-disk Oxigraph store, closed again; the quad count."""
     store = Store(str(store_dir))
-    store.bulk_load(path=str(nquads_path), format=RdfFormat.N_QUADS, lenient=True)
+    store.bulk_load(path=str(nquads_path), format=RdfFormat.N_QUADS)
     store.flush()
     count = len(store)
     del store

@@ -79,6 +79,13 @@ class Collector(Store):
         """Every subject of the collected triples."""
         return set(self.by_subject)
 
+    def named(self) -> set[Node]:
+        """Every node the collected triples name (their subjects and objects, literals aside)."""
+        out = set(self.by_subject)
+        for po in self.by_subject.values():
+            out.update(o for _p, o in po if not isinstance(o, Literal))
+        return out
+
 
 class CollectingGraph(Graph):
     """A graph over a :class:`Collector` whose ``add`` checks its terms by their exact type first

@@ -94,6 +94,8 @@ class Check:
     value_is_focus: bool  # a node shape's core constraint: the value is the focus node
     constraint: Node | None = None  # the sh:sparql node of a SPARQL constraint
     sparql_messages: tuple[Literal, ...] = ()
+    focus: str = ""  # a core constraint's focus subquery (none: a SPARQL constraint, joined inside)
+    lateral: str | None = None  # the same query evaluated once per focus node (LATERAL)
 
 
 @dataclass
@@ -129,7 +131,7 @@ def compile_graph(shapes: Graph) -> Compiled:
             checks = [replace(c, prefixes={**prefixes, **c.prefixes}) for c in _shape_checks(shapes, shape, focus)]
             for check in checks:
                 _parses(check)
-            out.checks += checks
+            out.checks += [_lateral_parses(c) for c in checks]
         except Untranslatable as e:
             log.info("shape %s is validated by pySHACL: %s", shape, e)
             out.fallbacks.append(shape)
@@ -143,6 +145,17 @@ def _parses(check: Check) -> None:
         list(Store().query(query, prefixes=check.prefixes or None))  # type: ignore[arg-type]
     except (SyntaxError, ValueError, OSError) as e:
         raise Untranslatable(f"Oxigraph cannot run the compiled query: {e}") from e
+
+
+def _lateral_parses(check: Check) -> Check:
+    """The check, without its LATERAL form if this Oxigraph cannot run it (the joined form stays)."""
+    if check.lateral is None:
+        return check
+    try:
+        _parses(replace(check, query=check.lateral))
+    except Untranslatable:
+        return replace(check, lateral=None)
+    return check
 
 
 def _deactivated(shapes: Graph, shape: Node) -> bool:
@@ -225,6 +238,8 @@ def _shape_checks(shapes: Graph, shape: Node, focus: str) -> list[Check]:
                 messages=messages,
                 path=path,
                 value_is_focus=value == "?this",
+                focus=focus,
+                lateral=f"{select} WHERE {{ {focus} LATERAL {{ {pattern} }} }}",
             )
         )
     for prop in shapes.objects(shape, SH.property):
@@ -713,7 +728,13 @@ def validate_store(store: Store, base: str = DEFAULT_BASE, shapes: Graph | None 
     node = BNode()
     results: list[Node] = []
     closure = functools.lru_cache(maxsize=None)(lambda cls: _subclasses(store, cls))
+    sizes = functools.lru_cache(maxsize=None)(lambda focus, prefixes: _count(store, focus, dict(prefixes), closure))
     for check in compiled.checks:
+        size = sizes(check.focus, tuple(sorted(check.prefixes.items()))) if check.focus else None
+        if size == 0:  # no focus node: a core constraint's query, joined to none, has no solution
+            continue
+        if check.lateral is not None and size is not None and size <= LATERAL_FOCUS:
+            check = replace(check, query=check.lateral)
         results += _run(check, store, report, shapes, closure)
     fallback = _fallback(store, shapes, compiled.fallbacks) if compiled.fallbacks else None
     labels = _labels(store, {report.value(r, SH.focusNode) for r in results})
@@ -737,6 +758,20 @@ def validate_store(store: Store, base: str = DEFAULT_BASE, shapes: Graph | None 
 def validate_graph(data: Graph, base: str = DEFAULT_BASE) -> ValidationResult:
     """An rdflib graph (or Dataset) validated in an Oxigraph copy, the ontology added if it lacks it."""
     return validate_store(store_of(with_ontology(data)), base)
+
+
+#: a core constraint's query is evaluated once per focus node (LATERAL) when there are at most this many:
+#: Oxigraph otherwise evaluates the constraint's pattern over the whole store and joins, which for a
+#: few hundred focus nodes (the reference nodes a batch of documents names) costs 5-10× more; for
+#: thousands (a batch's spans) the join is 2-3× faster (measured at 100×, batches of 8 documents)
+LATERAL_FOCUS = 1000
+
+
+def _count(store: Store, focus: str, prefixes: dict[str, str], closure: Callable[[str], list[str]]) -> int:
+    """How many focus nodes the focus subquery lists in the store."""
+    query = _with_subclasses(f"SELECT (COUNT(*) AS ?n) WHERE {{ {focus} }}", closure)
+    rows = list(store.query(query, prefixes=prefixes or None, use_default_graph_as_union=True))  # type: ignore[arg-type]
+    return int(rows[0][0].value)  # type: ignore[index,union-attr]
 
 
 def _subclasses(store: Store, cls: str) -> list[str]:

@@ -15,6 +15,7 @@ import pytest
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 
+import shapes.compiled as compiled_module
 import tests.test_shapes as cases
 from mappings.iris import DEFAULT_BASE, HGV
 from shapes.candidates import store_of
@@ -30,12 +31,17 @@ def results(result: ValidationResult) -> set[tuple[str, object, object]]:
 
 
 def both(data: Graph, base: str | None = None, store: pyoxigraph.Store | None = None) -> ValidationResult:
-    """pySHACL and the compiled validator on ``data``: the same results, or the test fails."""
+    """pySHACL and the compiled validator on ``data``: the same results, or the test fails. The
+    compiled checks run in both their forms: once per focus node (LATERAL, as on a graph this small)
+    and joined to the focus nodes (as for thousands of them)."""
     reference = validate(data, base, store)
     compiled = validate_graph(data, base or DEFAULT_BASE)
     assert compiled.fallbacks == []
     assert results(compiled) == results(reference)
     assert (compiled.violations, compiled.warnings) == (reference.violations, reference.warnings)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(compiled_module, "LATERAL_FOCUS", 0)
+        assert results(validate_graph(data, base or DEFAULT_BASE)) == results(reference)
     return compiled
 
 
@@ -85,6 +91,10 @@ def test_real_graph_same_findings(kg: Graph, real_store: pyoxigraph.Store) -> No
     compiled = validate_store(real_store)
     assert compiled.fallbacks == []
     assert described(compiled) == described(validate(kg))
+    for form in (0, 10**9):  # every check joined to its focus nodes, or run once per focus node
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(compiled_module, "LATERAL_FOCUS", form)
+            assert described(validate_store(real_store)) == described(compiled)
     assert compiled.report.value(predicate=RDF.type, object=SH.ValidationReport) is not None
 
 

@@ -17,13 +17,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
 from conftest import copy_henan_sources, henan_sources
 from kg import build as b
+from kg import pipeline
+from mappings.collect import collecting_graph
 from mappings.iris import Iris
 from mappings.source import SourceError
 from release.layout import DUMP_FILES
-from shapes.validate import validate
+from shapes.validate import SH, Finding, ValidationResult, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTICE_TOML = "henan-2026-key-tasks-notice.toml"
@@ -68,6 +71,65 @@ def test_per_document_validation_finds_what_whole_graph_validation_finds(release
     assert key(per_document) == key(whole)
     assert (per_document.violations, per_document.warnings) == (whole.violations, whole.warnings)
     assert per_document.warnings > 0, "the real graph has warnings: the comparison compares something"
+
+
+def test_documents_validated_together_find_what_whole_graph_validation_finds(
+    tmp_path: Path, real_graph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default build's documents validated ``BATCH`` at a time, in one store each (the Henan
+    notice beside the report it assigns, also a document): pySHACL on the whole real graph reports
+    the same findings. (The default build validates them one by one: too few for batches.)"""
+    monkeypatch.setattr(pipeline, "MIN_BATCHES", 1)
+    documents = len(b.metadata_files(b.SOURCES_DIR))
+    assert documents > pipeline.BATCH
+    assert len(pipeline.batches([(k, Path(f"{k}.toml")) for k in range(documents)])) < documents
+    together = b.build(tmp_path / "out", jobs=2).validation
+    whole = validate(real_graph, Iris().base)
+    key = lambda r: sorted((f.severity, str(f.shape), str(f.focus)) for f in r.findings)  # noqa: E731
+    assert key(together) == key(whole)
+    assert (together.violations, together.warnings) == (whole.violations, whole.warnings)
+    assert together.warnings > 0
+
+
+def test_batches_depend_on_the_number_of_documents_only() -> None:
+    """Consecutive documents, every one once, in batches of at most ``BATCH`` that leave at
+    least ``MIN_BATCHES`` batches while there are enough documents; a few documents stay alone."""
+    metas = [(k, Path(f"{k}.toml")) for k in range(203)]
+    many = pipeline.batches(metas)
+    assert [m for batch in many for m in batch] == metas
+    assert {len(batch) for batch in many[:-1]} == {pipeline.BATCH} and len(many[-1]) == 203 % pipeline.BATCH
+    assert pipeline.batches(metas[:3]) == [[m] for m in metas[:3]]
+    few = pipeline.batches(metas[: 2 * pipeline.MIN_BATCHES + 1])
+    assert len(few) >= pipeline.MIN_BATCHES and max(len(batch) for batch in few) == 2
+
+
+def test_a_batch_gives_each_finding_to_the_document_that_describes_its_node() -> None:
+    """A finding about a document's node is that document's; about a node no document of the batch
+    describes, the first document's, unless a shared graph or an assigned report describes it
+    (they are validated in their own jobs)."""
+    ex = "https://example.org/"
+    graphs = [collecting_graph(URIRef(ex + name)) for name in ("a", "b", "report")]
+    for g, node in zip(graphs, ("a1", "b1", "r1")):
+        g.add((URIRef(ex + node), RDF.type, RDFS.Resource))
+    graphs[0].add((URIRef(ex + "shared1"), RDFS.label, Literal("a's statement about a shared node")))
+    focus = ["a1", "b1", "r1", "shared1", "shared2", "only-named"]
+    findings = [Finding(SH, "", "Violation", URIRef(ex + f), "", None, None, {}) for f in focus]
+    result = ValidationResult.of(findings, Graph())
+    units = [pipeline._Unit(pipeline.Done(k, Path(f"{k}.toml")), g, None) for k, g in enumerate(graphs[:2])]
+    units[1].dependency = graphs[2]
+    shared = pipeline.Shared(
+        None,  # type: ignore[arg-type]
+        Iris(),
+        {},
+        {},
+        Path("."),
+        validator=lambda _store, _base: result,
+        subjects=frozenset({URIRef(ex + "shared1"), URIRef(ex + "shared2")}),
+    )
+    pipeline._check_batch(shared, units)
+    mine = [sorted(str(f.focus).removeprefix(ex) for f in u.done.findings) for u in units]
+    assert mine == [["a1", "only-named", "shared1"], ["b1"]]
+    assert not units[0].done.conforms and not units[1].done.conforms
 
 
 def test_a_broken_rule_is_caught_by_the_document_that_breaks_it(tmp_path: Path) -> None:
