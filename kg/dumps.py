@@ -87,13 +87,12 @@ def write_content(lines: Iterable[bytes], nquads: Path, ntriples: Path) -> Conte
             quads += len(block)
             kept = []
             for line in block:
-                t = line[: line.rindex(b" <")]
+                t = triple_of(line)
                 if t != last:
                     kept.append(t)
                     last = t
-            if kept:
-                nt.write(b" .\n".join(kept) + b" .\n")
-                triples += len(kept)
+            nt.write(b"".join(kept))
+            triples += len(kept)
     return Content(h.hexdigest(), quads, triples)
 
 
@@ -126,9 +125,11 @@ def _lower_bound(f: BinaryIO, key: bytes, lo: int, hi: int) -> int:
     starts ``lo`` and ``hi`` (which is the end of the file or a line not below ``key``)."""
     while lo < hi:
         mid = (lo + hi) // 2
-        f.seek(mid - 1 if mid > lo else lo)
         if mid > lo:
+            f.seek(mid - 1)
             f.readline()  # to the first line starting at or after mid
+        else:
+            f.seek(lo)
         start = f.tell()
         if start >= hi:  # a line runs from before mid to hi, half the span at least: read on from lo
             return _scan(f, key, lo, hi)
