@@ -34,7 +34,7 @@ from rdflib.namespace import DCTERMS, XSD
 from rdflib.plugins.serializers.nt import _nt_row
 from rdflib.term import Literal, Node
 
-from mappings.collect import Collector, collecting_graph, ntriples_lines, triples_of
+from mappings.collect import collecting_graph, named_nodes, ntriples_lines, triples_of
 from mappings.document import add_eli_structure, document_graph
 from mappings.iris import HGV, Iris
 from mappings.reference import Reference
@@ -239,7 +239,7 @@ def _check_batch(sh: Shared, units: list[_Unit]) -> None:
         for done in owners:
             done.findings.append(f)
     for u in units:
-        u.done.conforms = not any(f.severity == "Violation" for f in u.done.findings)
+        _settle(u.done)
 
 
 def reached(described: dict[Node, Lines], graphs: list[Graph]) -> list[str]:
@@ -247,12 +247,7 @@ def reached(described: dict[Node, Lines], graphs: list[Graph]) -> list[str]:
     ``graphs`` name (a value's description, for a shape on it), and the types of the nodes those
     name in turn (for a class constraint on their values). Not the whole of the shared graphs:
     they are validated once, not again for each document."""
-    named: set[Node] = set()
-    for g in graphs:
-        if isinstance(g.store, Collector):
-            named |= g.store.named()
-        else:
-            named.update(n for s, _p, o in g for n in (s, o) if not isinstance(n, Literal))
+    named: set[Node] = set().union(*(named_nodes(g) for g in graphs))
     out: list[str] = []
     further: set[Node] = set()
     for node in named & described.keys():
@@ -276,7 +271,7 @@ def run_shared(_task: object = None) -> list[Done]:
             _counted(done, result)
         else:
             done.findings = list(findings)
-            done.conforms = not any(f.severity == "Violation" for f in done.findings)
+            _settle(done)
         done.validate_cpu = _cpu() - c1
     return [done]
 
@@ -329,6 +324,11 @@ def _validate(sh: Shared, quads: list[list[str]], chunks: Iterable[Path] = ()) -
     for chunk in chunks:  # a document's lines as its job wrote them: read by Oxigraph, not joined again
         store.load(path=chunk, format=RdfFormat.N_QUADS, lenient=True)
     return sh.validator(store, sh.iris.base)
+
+
+def _settle(done: Done) -> None:
+    """A document conforms when none of its findings is a violation."""
+    done.conforms = not any(f.severity == "Violation" for f in done.findings)
 
 
 def _counted(done: Done, result: object) -> None:

@@ -126,3 +126,12 @@ def triples_of(g: Graph) -> Iterator[Triple]:
     """Every triple of ``g``: straight from a :class:`Collector`, else by iterating the graph."""
     store = g.store
     return store.every() if isinstance(store, Collector) else iter(g)
+
+
+def named_nodes(g: Graph) -> set[Node]:
+    """Every node ``g``'s triples name (subjects and objects, literals aside): from a
+    :class:`Collector` by its subjects whole, else by iterating the graph."""
+    store = g.store
+    if isinstance(store, Collector):
+        return store.named()
+    return {n for s, _p, o in g for n in (s, o) if not isinstance(n, Literal)}
