@@ -148,13 +148,19 @@ def test_thresholds_of_counted_places_are_not_economic_output(labelled: dict[str
     assert output and not [label for label in output if "亿元的" in label]
 
 
-def test_a_zone_of_an_unknown_jurisdiction_names_file_and_line(tmp_path: Path) -> None:
+def _gazetteer_with_row(tmp_path: Path, name: str, row: str) -> tuple[Path, int]:
+    """A copy of the gazetteer with ``row`` appended to its file ``name``; the row's line number."""
     gazetteer = tmp_path / "gazetteer"
     shutil.copytree(DATA_ROOT / "gazetteer", gazetteer)
-    with (gazetteer / "zones.csv").open("a", encoding="utf-8") as f:
-        f.write("atlantis-zone,亚特兰蒂斯区,,Atlantis,PlanningArea,atlantis,,,,\n")
-    lines = (gazetteer / "zones.csv").read_text(encoding="utf-8").count("\n")
-    with pytest.raises(SourceError, match=rf"zones\.csv:{lines}: jurisdiction 'atlantis'"):
+    with (gazetteer / name).open("a", encoding="utf-8") as f:
+        f.write(row + "\n")
+    return gazetteer, (gazetteer / name).read_text(encoding="utf-8").count("\n")
+
+
+def test_a_zone_of_an_unknown_jurisdiction_names_file_and_line(tmp_path: Path) -> None:
+    row = "atlantis-zone,亚特兰蒂斯区,,Atlantis,PlanningArea,atlantis,,,,"
+    gazetteer, line = _gazetteer_with_row(tmp_path, "zones.csv", row)
+    with pytest.raises(SourceError, match=rf"zones\.csv:{line}: jurisdiction 'atlantis'"):
         Gazetteer.load(gazetteer)
 
 
@@ -172,10 +178,6 @@ def test_a_lead_naming_one_area_scopes_its_paragraph(lead: str, jurisdiction: st
 
 
 def test_an_alias_of_an_unknown_area_names_file_and_line(tmp_path: Path) -> None:
-    gazetteer = tmp_path / "gazetteer"
-    shutil.copytree(DATA_ROOT / "gazetteer", gazetteer)
-    with (gazetteer / "area-aliases.csv").open("a", encoding="utf-8") as f:
-        f.write("henan,省会,999999,\n")
-    lines = (gazetteer / "area-aliases.csv").read_text(encoding="utf-8").count("\n")
-    with pytest.raises(SourceError, match=rf"area-aliases\.csv:{lines}: area '999999'"):
+    gazetteer, line = _gazetteer_with_row(tmp_path, "area-aliases.csv", "henan,省会,999999,")
+    with pytest.raises(SourceError, match=rf"area-aliases\.csv:{line}: area '999999'"):
         Gazetteer.load(gazetteer)
